@@ -5,14 +5,11 @@ Built one notebook at a time in the course under notebooks/. The map:
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
     _validation  every input check and the wording of every error
+    plots        functions that return a matplotlib Figure
+    widgets      ipywidgets explorers (imported on demand: rnnlib.widgets)
 """
-from .functional import (activation, activation_grad, reverse_padded, rnn_backward, rnn_forward,
-                         rnn_step_backward, rnn_step_forward)
-from .layers import RNN, Dense, RNNCell
+from .functional import activation, activation_grad, reverse_padded  # noqa: F401
+from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward  # noqa: F401
+from .layers import RNN, Dense, RNNCell  # noqa: F401
 
 __version__ = "0.1.0"
-
-__all__ = [
-    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward", "reverse_padded",
-    "activation", "activation_grad", "RNNCell", "RNN", "Dense",
-]
