@@ -66,8 +66,8 @@ def rnn_step_forward(x, h_prev, Wx, Wh, b, nonlinearity="tanh"):
     Wx, Wh, b = _check_weights(Wx, Wh, b, where)
     F, H = Wx.shape
     x = v.array(x, [("batch", None), ("input_size", F)], "x", where,
-                "x is one timestep for every sequence in the batch; "
-                "for a single sequence use x[None]." if np.ndim(x) == 1 else "")
+                "x holds one timestep of every sequence in the batch, (batch, input_size); "
+                "for a batch of one use x[None].")
     h_prev = v.array(h_prev, [("batch", x.shape[0]), ("hidden_size", H)], "h_prev", where)
     v.nonlinearity(nonlinearity, where)
 
