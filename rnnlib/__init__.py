@@ -11,5 +11,6 @@ Built one notebook at a time in the course under notebooks/. The map:
 from .functional import activation, activation_grad, reverse_padded  # noqa: F401
 from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward  # noqa: F401
 from .layers import RNN, Dense, RNNCell  # noqa: F401
+from .text import Vocab  # noqa: F401
 
 __version__ = "0.1.0"

@@ -328,3 +328,154 @@ def loss_value(value, where: str) -> float:
         raise ValueError(f"{where}: loss_fn() returned {out}; the loss should be a finite number. "
                          f"Use smaller weights or inputs, or a smaller eps.")
     return out
+
+
+# --- text and padding (rnnlib.text, rnnlib.data) -----------------------------------------
+
+def _short(value, limit: int = 30) -> str:
+    """repr of a string, cut short when long, so a message stays one readable line."""
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 5] + "...'" if r[0] == "'" else r[: limit - 5] + '..."'
+
+
+def choice(value, options, name: str, where: str):
+    if not isinstance(value, str) or value not in options:
+        raise ValueError(f"{where}: {name} should be one of {', '.join(map(repr, options))}, "
+                         f"got {value!r}.")
+    return value
+
+
+def text(value, name: str, where: str, empty: str | None = None) -> str:
+    """A str. empty=None allows "", otherwise empty is the advice given when value is ""."""
+    if not isinstance(value, str):
+        hint = "Pass a Python str such as 'hello'."
+        if isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value):
+            hint = (f"For several strings, join them ({name}=''.join(...)), or use the *_batch "
+                    f"methods, which take a list of strings.")
+        elif isinstance(value, np.ndarray):
+            hint = ("Arrays of ids are decoded with vocab.decode(ids); to encode, pass a str.")
+        raise TypeError(f"{where}: {name} should be a str, got {type(value).__name__}. {hint}")
+    if empty is not None and value == "":
+        raise ValueError(f"{where}: {name} is the empty string. {empty}")
+    return value
+
+
+def text_list(value, name: str, where: str) -> list:
+    """A non-empty list (or tuple) of non-empty strings: one text per sequence of a batch."""
+    if isinstance(value, str):
+        raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got a "
+                        f"single str {_short(value)}. For a batch of one, pass [{_short(value)}].")
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got "
+                        f"{type(value).__name__}. Pass e.g. ['hello', 'eolll', 'lleel'].")
+    if len(value) == 0:
+        raise ValueError(f"{where}: {name} is an empty list, so there is no batch to build. "
+                         f"Pass at least one string, e.g. ['hello'].")
+    for i, s in enumerate(value):
+        text(s, f"{name}[{i}]", where, empty="Every sequence in a batch needs at least one "
+             "step, because an RNN has nothing to read otherwise; drop empty strings first.")
+    return list(value)
+
+
+def unknown_symbol(symbol: str, position: int, name: str, symbols, where: str) -> ValueError:
+    """The error for a character that is not in a vocabulary (returned, for the caller to raise)."""
+    known = "".join(symbols)
+    return ValueError(
+        f"{where}: {name}[{position}] is {symbol!r}, which is not in the vocabulary "
+        f"{_short(known, 40)} ({len(symbols)} symbols). Build the Vocab from a text that holds "
+        f"every symbol you will encode, or pass unk='?' (any one character) to map unknown "
+        f"symbols to one extra symbol.")
+
+
+def _at(name: str, index) -> str:
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+
+
+def ids(value, size: int, name: str, where: str, ndim: int | None = None) -> np.ndarray:
+    """Symbol ids: whole numbers in 0 .. size-1, any shape (or exactly ndim axes), as int64.
+
+    Floats are accepted when every value is whole (ids that went through a float array),
+    so the check is on the values, not the dtype.
+    """
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError) as e:
+        raise TypeError(f"{where}: {name} could not be turned into an array ({e}). "
+                        f"Pass a list or array of whole numbers, e.g. [0, 1, 2, 2, 3].") from None
+    if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
+                                 or np.issubdtype(arr.dtype, np.floating)):
+        hint = (" To turn text into ids use vocab.encode(text)." if arr.dtype.kind in "US"
+                else "")
+        raise TypeError(f"{where}: {name} should hold whole numbers (positions in the "
+                        f"vocabulary), got dtype {arr.dtype}.{hint}")
+    if ndim is not None and arr.ndim != ndim:
+        hint = ""
+        if ndim == 1 and arr.ndim == 0:
+            hint = f" For a single id, wrap it in a list: [{arr.item()!r}]."
+        elif ndim == 1 and arr.ndim == 2:
+            hint = f" For a batch, decode one row at a time: [vocab.decode(row) for row in {name}]."
+        raise ValueError(f"{where}: {name} should be 1-D (time,), got shape "
+                         f"{fmt_shape(arr.shape)}.{hint}")
+    if np.issubdtype(arr.dtype, np.floating):
+        bad = ~np.isfinite(arr) | (arr != np.round(arr))
+        if bad.any():
+            i = tuple(np.argwhere(bad)[0])
+            raise ValueError(f"{where}: {_at(name, i)} is {arr[i].item()!r}, which is not a whole number. "
+                             f"Ids are positions in the vocabulary; for scores or probabilities "
+                             f"take .argmax(axis=-1) first.")
+    bad = (arr < 0) | (arr >= size)
+    if bad.any():
+        i = tuple(np.argwhere(bad)[0])
+        val = int(arr[i])
+        why = " Negative ids do not count from the end here." if val < 0 else ""
+        raise ValueError(f"{where}: {_at(name, i)} is {val}, but valid ids are 0 to {size - 1} "
+                         f"(the vocabulary has {size} symbols).{why} Check the ids came from "
+                         f"this vocabulary.")
+    return arr.astype(np.int64)
+
+
+# --- gradcheck ---------------------------------------------------------------------------
+
+def gradcheck_inputs(loss_fn, params, grads, eps, names, where: str) -> list:
+    """Check gradcheck's arguments before anything is perturbed; return the names to check."""
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn should be a function of no arguments that returns the "
+                        f"loss, got {type(loss_fn).__name__}. Wrap it: lambda: loss(x).")
+    for label, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{where}: {label} should be a dict of name -> array, got "
+                            f"{type(d).__name__}. For one array use {{'x': x}}.")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 1:
+        raise ValueError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
+    names = list(params) if names is None else list(names)
+    for k in names:
+        if k not in params or k not in grads:
+            raise ValueError(f"{where}: {k!r} is not a key of {'params' if k not in params else 'grads'}. "
+                             f"params has {list(params)}, grads has {list(grads)}.")
+        p = params[k]
+        if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{k!r}] should be a float64 numpy array (it is changed "
+                            f"in place, and eps={eps} needs float64 precision), got {got}. "
+                            f"Convert it before building loss_fn: x = x.astype(np.float64).")
+        if not p.flags.writeable:
+            raise ValueError(f"{where}: params[{k!r}] is read-only, but gradcheck changes it in place. "
+                             f"Pass a writeable copy and let loss_fn read that copy.")
+        g = as_float_array(grads[k], f"grads[{k!r}]", where)
+        check_shape(g, [(f"axis{i}", n) for i, n in enumerate(p.shape)], f"grads[{k!r}]", where,
+                    f"A gradient has the shape of its array, params[{k!r}] {fmt_shape(p.shape)}.")
+    return names
+
+
+def loss_value(value, where: str) -> float:
+    """The loss a loss_fn returned, as one finite float."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: loss_fn() should return one number, got {type(value).__name__} "
+                        f"of shape {fmt_shape(np.shape(value))}. Reduce the loss to a scalar, "
+                        f"e.g. return float(np.sum(output * G)).") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{where}: loss_fn() returned {out}; the loss should be a finite number. "
+                         f"Use smaller weights or inputs, or a smaller eps.")
+    return out
