@@ -12,5 +12,6 @@ from .functional import activation, activation_grad, reverse_padded  # noqa: F40
 from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward  # noqa: F401
 from .layers import RNN, Dense, RNNCell  # noqa: F401
 from .text import Vocab  # noqa: F401
+from .gradcheck import gradcheck  # noqa: F401
 
 __version__ = "0.1.0"
