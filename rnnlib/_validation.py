@@ -237,7 +237,8 @@ def unknown_symbol(symbol: str, position: int, name: str, symbols, where: str) -
 
 
 def _at(name: str, index) -> str:
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]"
+    """ids[1, 2], or ids alone for a 0-d array."""
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if len(index) else name
 
 
 def ids(value, size: int, name: str, where: str, ndim: int | None = None) -> np.ndarray:
@@ -269,7 +270,7 @@ def ids(value, size: int, name: str, where: str, ndim: int | None = None) -> np.
         bad = ~np.isfinite(arr) | (arr != np.round(arr))
         if bad.any():
             i = tuple(np.argwhere(bad)[0])
-            raise ValueError(f"{where}: {_at(name, i)} is {arr[i]!r}, which is not a whole number. "
+            raise ValueError(f"{where}: {_at(name, i)} is {arr[i].item()!r}, which is not a whole number. "
                              f"Ids are positions in the vocabulary; for scores or probabilities "
                              f"take .argmax(axis=-1) first.")
     bad = (arr < 0) | (arr >= size)
