@@ -4,6 +4,7 @@ Built one notebook at a time in the course under notebooks/. The map:
 
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
     _validation  every input check and the wording of every error
     plots        functions that return a matplotlib Figure
     widgets      ipywidgets explorers (imported on demand: rnnlib.widgets)
@@ -13,5 +14,6 @@ from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_f
 from .layers import RNN, Dense, RNNCell  # noqa: F401
 from .text import Vocab  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
+from . import interop  # noqa: F401
 
 __version__ = "0.1.0"

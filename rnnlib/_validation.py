@@ -179,6 +179,32 @@ def state_dict(d, expected: dict, where: str) -> dict:
     return out
 
 
+# --- interop (rnnlib.interop) ------------------------------------------------------------
+
+def one_layer_state_dict(d, where: str) -> dict:
+    """A torch.nn.RNN state_dict of one layer and one direction, with or without biases."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{where}: expected a dict of arrays such as rnn.state_dict(), "
+                        f"got {type(d).__name__}.")
+    others = [k for k in d if not str(k).endswith("_l0")]
+    if others:
+        raise ValueError(f"{where}: Keras' SimpleRNN has one layer and one direction, but the "
+                         f"state_dict also has {others}. A stacked or bidirectional RNN becomes "
+                         f"several Keras layers: convert each layer and direction on its own, "
+                         f"renamed to the keys weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.")
+    if "weight_ih_l0" not in d:
+        raise ValueError(f"{where}: the state_dict has no 'weight_ih_l0', got keys {list(d)}. "
+                         f"Pass a state_dict like rnnlib.RNN(...).state_dict().")
+    w = as_float_array(d["weight_ih_l0"], "state_dict['weight_ih_l0']", where)
+    check_shape(w, [("hidden_size", None), ("input_size", None)], "state_dict['weight_ih_l0']", where,
+                "torch's weight_ih_l0 is (hidden_size, input_size).")
+    H, F = w.shape
+    expected = {"weight_ih_l0": (H, F), "weight_hh_l0": (H, H)}
+    if "bias_ih_l0" in d or "bias_hh_l0" in d:
+        expected.update(bias_ih_l0=(H,), bias_hh_l0=(H,))
+    return state_dict(d, expected, where)
+
+
 # --- text and padding (rnnlib.text, rnnlib.data) -----------------------------------------
 
 def _short(value, limit: int = 30) -> str:

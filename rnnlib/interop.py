@@ -1,0 +1,121 @@
+"""Moving an RNN between rnnlib, PyTorch and Keras: the same numbers in three layouts.
+
+All three frameworks compute the same recurrence; they only store it differently.
+
+    rnnlib functions  h_t = act(x_t @ Wx + h_{t-1} @ Wh + b)
+                      Wx (F, H), Wh (H, H), b (H,)                 right-multiply, one bias
+    torch.nn.RNN      h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)
+                      weight_ih_l0 (H, F), weight_hh_l0 (H, H),    left-multiply layout,
+                      bias_ih_l0 (H,), bias_hh_l0 (H,)             two biases
+    Keras SimpleRNN   h_t = act(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)
+                      kernel (F, H), recurrent_kernel (H, H),      right-multiply, one bias
+                      bias (H,)                                    (get_weights() order)
+
+So Wx = W_ih^T = kernel, Wh = W_hh^T = recurrent_kernel, and b = b_ih + b_hh = bias. torch's
+two biases are only ever added together, so any split of Keras' bias between them computes
+the same thing; from_keras puts all of it in bias_ih and zeros in bias_hh.
+
+rnnlib.RNN stores torch's layout (its state_dict is torch's), so torch weights load directly:
+
+    rnn.load_state_dict({k: v.numpy() for k, v in torch_rnn.state_dict().items()})
+
+and Keras weights go through from_keras / to_keras:
+
+    rnn.load_state_dict(from_keras(*keras_layer.get_weights()))
+    keras_layer.set_weights(list(to_keras(rnn.state_dict())))
+
+This module needs only numpy: it never imports torch or Keras.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+
+_TORCH_LAYOUT_HINT = ("Keras stores kernel as (input_size, units) and recurrent_kernel as "
+                      "(units, units); a torch weight_ih_l0 is (units, input_size), the transpose. "
+                      "Pass Keras' get_weights() in its order: kernel, recurrent_kernel, bias.")
+
+
+def from_keras(kernel, recurrent_kernel, bias=None):
+    """Keras SimpleRNN weights -> a one-layer torch.nn.RNN / rnnlib.RNN state_dict.
+
+    kernel (F, H), recurrent_kernel (H, H), bias (H,) or None (a SimpleRNN(use_bias=False))
+    ->  {"weight_ih_l0": kernel^T (H, F), "weight_hh_l0": recurrent_kernel^T (H, H),
+         "bias_ih_l0": bias (H,), "bias_hh_l0": zeros (H,)}
+    Without a bias the two bias entries are left out, as in torch.nn.RNN(bias=False).
+
+    The arrays are new copies with the dtype they came with.
+    Usage: rnnlib.RNN(F, H).load_state_dict(from_keras(*keras_layer.get_weights())).
+    """
+    where = "from_keras"
+    kernel = v.array(kernel, [("input_size", None), ("units", None)], "kernel", where, _TORCH_LAYOUT_HINT)
+    F, H = kernel.shape
+    recurrent_kernel = v.array(recurrent_kernel, [("units", H), ("units", H)], "recurrent_kernel",
+                               where, _TORCH_LAYOUT_HINT)
+    if bias is not None:
+        bias = v.array(bias, [("units", H)], "bias", where,
+                       "Keras' SimpleRNN has one bias with an entry per unit. For a layer "
+                       "without a bias (use_bias=False) leave bias out.")
+
+    state = {"weight_ih_l0": kernel.T.copy(),                  # (H, F)
+             "weight_hh_l0": recurrent_kernel.T.copy()}        # (H, H)
+    if bias is not None:
+        state["bias_ih_l0"] = bias.copy()                      # (H,)
+        state["bias_hh_l0"] = np.zeros_like(bias)              # (H,) Keras has one bias only
+    return state
+
+
+def to_keras(state_dict):
+    """A one-layer, one-direction torch.nn.RNN / rnnlib.RNN state_dict -> Keras SimpleRNN weights.
+
+    {"weight_ih_l0" (H, F), "weight_hh_l0" (H, H), "bias_ih_l0" (H,), "bias_hh_l0" (H,)}
+    ->  (kernel = weight_ih^T (F, H), recurrent_kernel = weight_hh^T (H, H),
+         bias = bias_ih + bias_hh (H,))
+    A state_dict without biases (bias=False) gives bias None: use SimpleRNN(use_bias=False)
+    and set_weights([kernel, recurrent_kernel]).
+
+    The arrays are new copies. Usage: keras_layer.set_weights(list(to_keras(rnn.state_dict()))).
+    """
+    d = v.one_layer_state_dict(state_dict, "to_keras")
+    kernel = d["weight_ih_l0"].T.copy()                        # (F, H)
+    recurrent_kernel = d["weight_hh_l0"].T.copy()              # (H, H)
+    bias = d["bias_ih_l0"] + d["bias_hh_l0"] if "bias_ih_l0" in d else None   # (H,)
+    return kernel, recurrent_kernel, bias
+
+
+def keras_outputs(output, h_n, return_sequences=False, return_state=False):
+    """What keras.layers.SimpleRNN(return_sequences=..., return_state=...) returns.
+
+    output (N, T, H), h_n (1, N, H): the result of a one-layer, one-direction rnnlib.RNN.
+    Keras returns the last output only unless asked for the sequence, and the final state
+    only when asked:
+
+        return_sequences  return_state   Keras returns
+        False             False          output[:, -1]                  (N, H)
+        True              False          output                         (N, T, H)
+        False             True           [output[:, -1], h_n[-1]]       both (N, H), equal
+        True              True           [output, h_n[-1]]              (N, T, H), (N, H)
+
+    torch always returns both (output, h_n); Keras drops what was not asked for and gives
+    the state without torch's leading (num_layers * num_directions) axis.
+    With go_backwards=True both frameworks' output is in reading order, so output[:, -1] is
+    still the state after the last step read.
+
+    For a padded batch (lengths), output[:, -1] is zero for every sequence shorter than T
+    (torch's convention); each sequence's last real output is its final state, h_n[-1].
+    The arrays are returned as they are, not copied.
+    """
+    where = "keras_outputs"
+    output = v.array(output, [("batch", None), ("time", None), ("hidden_size", None)], "output",
+                     where, v.sequence_hint(output, "output"))
+    N, T, H = output.shape
+    h_n = v.array(h_n, [("num_layers", None), ("batch", N), ("hidden_size", H)], "h_n", where,
+                  "keras_outputs takes the (output, h_n) of an RNN with one direction, as Keras' "
+                  "SimpleRNN has; a bidirectional output has 2 * hidden_size features. For one "
+                  "layer, h_n is (1, batch, hidden_size).")
+    return_sequences = v.flag(return_sequences, "return_sequences", where)
+    return_state = v.flag(return_state, "return_state", where)
+
+    out = output if return_sequences else output[:, -1]        # (N, T, H) or (N, H)
+    return [out, h_n[-1]] if return_state else out

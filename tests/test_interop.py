@@ -1,0 +1,242 @@
+"""rnnlib.interop: weight layouts between rnnlib, torch and Keras; round trips and bad input.
+
+The numbers against real Keras and torch are checked in test_reference.py (fixtures); here
+are the layout rules themselves and every error a learner can meet.
+"""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import rnnlib
+from rnnlib.interop import from_keras, keras_outputs, to_keras
+
+
+def keras_weights(F=3, H=4, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(F, H)), rng.normal(size=(H, H)), rng.normal(size=H)
+
+
+# --- layouts and round trips -------------------------------------------------------------
+
+def test_from_keras_is_torch_layout():
+    kernel, rk, bias = keras_weights(F=3, H=4)
+    sd = from_keras(kernel, rk, bias)
+    assert list(sd) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    assert sd["weight_ih_l0"].shape == (4, 3) and sd["weight_hh_l0"].shape == (4, 4)
+    np.testing.assert_array_equal(sd["weight_ih_l0"], kernel.T)
+    np.testing.assert_array_equal(sd["weight_hh_l0"], rk.T)
+    np.testing.assert_array_equal(sd["bias_ih_l0"], bias)
+    np.testing.assert_array_equal(sd["bias_hh_l0"], np.zeros(4))
+    # exactly what rnnlib.RNN(3, 4) expects
+    rnnlib.RNN(3, 4).load_state_dict(sd)
+
+
+def test_from_keras_computes_what_keras_computes():
+    """h_t = tanh(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias), written out by hand."""
+    kernel, rk, bias = keras_weights(F=2, H=3, seed=1)
+    x = np.random.default_rng(2).normal(size=(2, 4, 2))
+    rnn = rnnlib.RNN(2, 3)
+    rnn.load_state_dict(from_keras(kernel, rk, bias))
+    output, h_n = rnn(x)
+    h = np.zeros((2, 3))
+    for t in range(4):
+        h = np.tanh(x[:, t] @ kernel + h @ rk + bias)
+        np.testing.assert_allclose(output[:, t], h, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(h_n[0], h, rtol=1e-12, atol=1e-14)
+
+
+def test_from_keras_without_bias_fits_a_bias_free_rnn():
+    kernel, rk, _ = keras_weights()
+    sd = from_keras(kernel, rk)
+    assert list(sd) == ["weight_ih_l0", "weight_hh_l0"]
+    rnnlib.RNN(3, 4, bias=False).load_state_dict(sd)
+    k2, rk2, b2 = to_keras(sd)
+    assert b2 is None
+    np.testing.assert_array_equal(k2, kernel)
+    np.testing.assert_array_equal(rk2, rk)
+
+
+def test_results_are_copies_with_the_input_dtype():
+    kernel, rk, bias = (a.astype(np.float32) for a in keras_weights())
+    sd = from_keras(kernel, rk, bias)
+    assert all(a.dtype == np.float32 for a in sd.values())
+    sd["weight_ih_l0"][0, 0] = 99.0
+    sd["bias_ih_l0"][0] = 99.0
+    assert kernel[0, 0] != 99.0 and bias[0] != 99.0
+    k2, _, _ = to_keras(sd)
+    k2[0, 0] = -5.0
+    assert sd["weight_ih_l0"][0, 0] == 99.0
+
+
+def test_from_keras_accepts_nested_lists():
+    sd = from_keras([[1.0, 2.0]], [[0.5, 0.0], [0.0, 0.5]], [0.1, 0.2])
+    np.testing.assert_array_equal(sd["weight_ih_l0"], [[1.0], [2.0]])
+
+
+def test_to_keras_adds_torch_biases():
+    rnn = rnnlib.RNN(2, 3, seed=4)
+    sd = rnn.state_dict()
+    kernel, rk, bias = to_keras(sd)
+    np.testing.assert_array_equal(kernel, sd["weight_ih_l0"].T)
+    np.testing.assert_array_equal(rk, sd["weight_hh_l0"].T)
+    np.testing.assert_array_equal(bias, sd["bias_ih_l0"] + sd["bias_hh_l0"])
+
+
+def test_torch_keras_torch_keeps_the_outputs():
+    """to_keras merges the two biases; the RNN computes the same either way."""
+    rnn = rnnlib.RNN(3, 2, nonlinearity="relu", seed=5)
+    x = np.random.default_rng(6).normal(size=(4, 5, 3))
+    h0 = np.random.default_rng(7).normal(size=(1, 4, 2))
+    out, h_n = rnn(x, h0)
+    other = rnnlib.RNN(3, 2, nonlinearity="relu", seed=99)
+    other.load_state_dict(from_keras(*to_keras(rnn.state_dict())))
+    out2, h_n2 = other(x, h0)
+    np.testing.assert_allclose(out2, out, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(h_n2, h_n, rtol=1e-13, atol=1e-15)
+
+
+dims = st.integers(1, 6)
+
+
+@settings(max_examples=25, deadline=None)
+@given(F=dims, H=dims, seed=st.integers(0, 2**32 - 1), use_bias=st.booleans())
+def test_round_trips_are_exact(F, H, seed, use_bias):
+    kernel, rk, bias = keras_weights(F, H, seed)
+    bias = bias if use_bias else None
+    k2, rk2, b2 = to_keras(from_keras(kernel, rk, bias))
+    np.testing.assert_array_equal(k2, kernel)
+    np.testing.assert_array_equal(rk2, rk)
+    assert (b2 is None) == (bias is None)
+    if bias is not None:
+        np.testing.assert_array_equal(b2, bias)      # bias + 0.0 is exact
+
+    sd = rnnlib.RNN(F, H, bias=use_bias, seed=seed).state_dict()
+    sd2 = from_keras(*to_keras(sd))
+    assert sd2.keys() == sd.keys()
+    np.testing.assert_array_equal(sd2["weight_ih_l0"], sd["weight_ih_l0"])
+    np.testing.assert_array_equal(sd2["weight_hh_l0"], sd["weight_hh_l0"])
+    if use_bias:
+        np.testing.assert_array_equal(sd2["bias_ih_l0"] + sd2["bias_hh_l0"],
+                                      sd["bias_ih_l0"] + sd["bias_hh_l0"])
+
+
+# --- keras_outputs ------------------------------------------------------------------------
+
+@pytest.fixture
+def run():
+    rnn = rnnlib.RNN(3, 2, seed=0)
+    x = np.random.default_rng(1).normal(size=(4, 5, 3))
+    return rnn(x)
+
+
+def test_keras_outputs_all_four_combinations(run):
+    output, h_n = run
+    last = keras_outputs(output, h_n)
+    assert last.shape == (4, 2)
+    np.testing.assert_array_equal(last, output[:, -1])
+    seq = keras_outputs(output, h_n, return_sequences=True)
+    assert seq.shape == (4, 5, 2)
+    np.testing.assert_array_equal(seq, output)
+    pair = keras_outputs(output, h_n, return_state=True)
+    assert isinstance(pair, list) and len(pair) == 2
+    np.testing.assert_array_equal(pair[0], pair[1])          # Keras: last output == state
+    np.testing.assert_array_equal(pair[1], h_n[0])
+    seq2, state = keras_outputs(output, h_n, return_sequences=True, return_state=True)
+    assert seq2.shape == (4, 5, 2) and state.shape == (4, 2)
+    np.testing.assert_array_equal(state, h_n[0])
+
+
+def test_keras_outputs_go_backwards_last_output_is_the_state():
+    rnn = rnnlib.RNN(2, 3, go_backwards=True, seed=2)
+    output, h_n = rnn(np.random.default_rng(3).normal(size=(2, 4, 2)))
+    last, state = keras_outputs(output, h_n, return_state=True)
+    np.testing.assert_array_equal(last, state)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args, exc, words", [
+    ((np.ones(3), np.ones((3, 3))), ValueError, ["from_keras: kernel should have shape (input_size, units)", "(3,)"]),
+    ((np.ones((2, 3)), np.ones((2, 2))), ValueError, ["recurrent_kernel should have shape (units=3, units=3)", "transpose"]),
+    ((np.ones((2, 3)), np.ones((3, 3)), np.ones(2)), ValueError, ["bias should have shape (units=3,)", "use_bias=False"]),
+    ((np.ones((2, 3), dtype=int), np.ones((3, 3))), TypeError, ["kernel", "int", "astype(np.float64)"]),
+    ((np.ones((2, 3)), np.full((3, 3), np.nan)), ValueError, ["recurrent_kernel contains nan", "finite"]),
+    (("kernel", np.ones((3, 3))), TypeError, ["kernel should be a numeric array"]),
+    ((np.ones((2, 3)), np.ones((3, 3)), np.ones((1, 3))), ValueError, ["bias should have shape"]),
+])
+def test_from_keras_errors(args, exc, words):
+    with pytest.raises(exc) as e:
+        from_keras(*args)
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_from_keras_catches_torch_layout_when_shapes_disagree():
+    """A torch weight_ih (H, F) passed as the kernel makes units = F; recurrent_kernel then disagrees."""
+    sd = rnnlib.RNN(3, 4).state_dict()
+    with pytest.raises(ValueError, match=r"recurrent_kernel should have shape \(units=3, units=3\), got \(4, 4\)"):
+        from_keras(sd["weight_ih_l0"], sd["weight_hh_l0"])
+
+
+def test_to_keras_errors():
+    with pytest.raises(TypeError, match=r"to_keras: expected a dict of arrays .* got list"):
+        to_keras([np.ones((2, 2))])
+    two_layers = rnnlib.RNN(2, 3, num_layers=2).state_dict()
+    with pytest.raises(ValueError, match=r"one layer and one direction.*'weight_ih_l1'"):
+        to_keras(two_layers)
+    bi = rnnlib.RNN(2, 3, bidirectional=True).state_dict()
+    with pytest.raises(ValueError, match=r"'weight_ih_l0_reverse'.*convert each layer"):
+        to_keras(bi)
+    sd = rnnlib.RNN(2, 3).state_dict()
+    with pytest.raises(ValueError, match=r"no 'weight_ih_l0'"):
+        to_keras({k: a for k, a in sd.items() if k != "weight_ih_l0"})
+    with pytest.raises(ValueError, match=r"missing keys \['weight_hh_l0'\]"):
+        to_keras({k: a for k, a in sd.items() if k != "weight_hh_l0"})
+    with pytest.raises(ValueError, match=r"missing keys \['bias_hh_l0'\]"):
+        to_keras({k: a for k, a in sd.items() if k != "bias_hh_l0"})
+    with pytest.raises(ValueError, match=r"weight_hh_l0 should have shape \(3, 3\), got \(3, 2\)"):
+        to_keras({**sd, "weight_hh_l0": np.ones((3, 2))})
+    with pytest.raises(ValueError, match=r"weight_ih_l0'\] should have shape \(hidden_size, input_size\)"):
+        to_keras({**sd, "weight_ih_l0": np.ones(3)})
+    with pytest.raises(TypeError, match=r"should be a floating-point array"):
+        to_keras({**sd, "bias_ih_l0": np.ones(3, dtype=int)})
+
+
+def test_to_keras_leaves_its_input_alone():
+    sd = rnnlib.RNN(2, 3, seed=8).state_dict()
+    before = {k: a.copy() for k, a in sd.items()}
+    kernel, rk, bias = to_keras(sd)
+    kernel[...] = 0.0
+    rk[...] = 0.0
+    bias[...] = 0.0
+    for k, a in sd.items():
+        np.testing.assert_array_equal(a, before[k])
+
+
+def test_keras_outputs_errors(run):
+    output, h_n = run
+    with pytest.raises(ValueError, match=r"keras_outputs: output should have shape \(batch, time, hidden_size\), "
+                                         r"got \(5, 2\).*output\[None\]"):
+        keras_outputs(output[0], h_n)
+    with pytest.raises(ValueError, match=r"h_n should have shape \(num_layers, batch=4, hidden_size=2\), got \(4, 2\)"):
+        keras_outputs(output, h_n[0])
+    bi = rnnlib.RNN(3, 2, bidirectional=True)
+    out2, h2 = bi(np.zeros((4, 5, 3)))
+    with pytest.raises(ValueError, match=r"hidden_size=4\), got \(2, 4, 2\).*bidirectional"):
+        keras_outputs(out2, h2)
+    with pytest.raises(ValueError, match=r"batch=4"):
+        keras_outputs(output, h_n[:, :3])
+    with pytest.raises(TypeError, match=r"return_sequences should be True or False, got 'yes'"):
+        keras_outputs(output, h_n, return_sequences="yes")
+    with pytest.raises(TypeError, match=r"return_state should be True or False, got 1"):
+        keras_outputs(output, h_n, return_state=1)
+
+
+def test_interop_needs_neither_torch_nor_keras():
+    code = "import sys, rnnlib.interop; print(sorted(m for m in ('torch', 'keras') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
