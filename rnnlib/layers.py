@@ -190,7 +190,7 @@ class RNN:
                 outs.append(h if d == 0 else reverse_padded(h, lengths))
             out = np.concatenate(outs, axis=-1) if D == 2 else outs[0]   # (N, T, D*H)
             if mask is not None:
-                out = out * mask[..., None]                 # padding gives zero output
+                out = np.where(mask[..., None] > 0, out, 0.0)   # padding gives zero output (+0.0, never -0.0)
             drop = None
             if self.training and self.dropout > 0 and layer < L - 1:
                 # inverted dropout between layers, as torch: scale kept units by 1/(1-p)
