@@ -210,7 +210,7 @@ def one_layer_state_dict(d, where: str) -> dict:
 def _short(value, limit: int = 30) -> str:
     """repr of a string, cut short when long, so a message stays one readable line."""
     r = repr(value)
-    return r if len(r) <= limit else r[: limit - 5] + "...'" if r[0] == "'" else r[: limit - 5] + '..."'
+    return r if len(r) <= limit else r[: limit - 4] + "..." + r[-1]     # keep the closing quote
 
 
 def choice(value, options, name: str, where: str):
