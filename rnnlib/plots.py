@@ -48,3 +48,123 @@ def batching_times(batch_sizes, loop_seconds, batched_seconds):
     return fig
 
 # --- notebooks 04-06: gradients and training ----------------------------------------------
+
+# --- notebook 04: the unrolled graph and the sum over time ----------------------------------
+
+_FORWARD, _BACKWARD = "#222222", "crimson"
+
+
+def _box(ax, xy, text, colour):
+    ax.text(*xy, text, ha="center", va="center", fontsize=12, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.35", fc=colour, ec="#555555", lw=1))
+
+
+def _arrow(ax, start, end, colour, dashed=False, label=None, label_at=0.5, offset=(0, 0), **text):
+    ax.annotate("", xy=end, xytext=start, zorder=2,
+                arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.4, shrinkA=0, shrinkB=0,
+                                ls="--" if dashed else "-", mutation_scale=12))
+    if label:
+        x = start[0] + label_at * (end[0] - start[0]) + offset[0]
+        y = start[1] + label_at * (end[1] - start[1]) + offset[1]
+        ax.text(x, y, label, color=colour, fontsize=10, ha="center", va="center", zorder=4, **text)
+
+
+def unrolled_graph(T=2, gradients=True, title=None):
+    """The RNN unrolled over T steps: x_t -> h_t -> h_{t+1}, and each h_t -> its loss term L_t.
+
+    Black arrows are the forward pass (h_t = tanh(x_t Wx + h_{t-1} Wh + b)); with
+    gradients=True, red dashed arrows are the backward pass: into h_t flow the gradient from
+    its own loss term and the gradient from step t+1, da_{t+1} Wh^T, and out of h_t flow the
+    gradients to x_t and to h_{t-1}. Steps are numbered 1..T, h_0 is the initial state.
+    """
+    where = "unrolled_graph"
+    T = v.positive_int(T, "T", where)
+    if T > 8:
+        raise ValueError(f"{where}: T should be at most 8 for a readable drawing, got {T}. "
+                         f"The graph for longer sequences repeats the same step.")
+    gradients = v.flag(gradients, "gradients", where)
+    dx, yx, yh, yl = 2.4, 0.0, 1.7, 3.4            # column spacing; rows of x_t, h_t, L_t
+    hw, hh = 0.38, 0.26                            # half width / height of a box, for the arrows
+    fig = Figure(figsize=(1.6 + 2.05 * T, 3.6 if gradients else 3.3), dpi=90)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.88 if title else 0.98))
+    ax.set_axis_off()
+    ax.set(xlim=(-0.8, T * dx + 1.2), ylim=(-0.55, yl + 0.55))
+    _box(ax, (0, yh), "$h_0$", "#eeeeee")
+    s = 0.09 if gradients else 0.0                 # forward and backward arrows side by side
+    for t in range(1, T + 1):
+        c = t * dx
+        _box(ax, (c, yx), f"$x_{t}$", "#dbe9f6")
+        _box(ax, (c, yh), f"$h_{t}$", "#fde6cc")
+        _box(ax, (c, yl), f"$L_{t}$", "#e3f1df")
+        _arrow(ax, (c - s, yx + hh), (c - s, yh - hh), _FORWARD, label="$W_x$", offset=(-0.28, 0))
+        _arrow(ax, (c - dx + hw, yh + s), (c - hw, yh + s), _FORWARD, label="$W_h$", offset=(0, 0.2))
+        _arrow(ax, (c - s, yh + hh), (c - s, yl - hh), _FORWARD)
+        if gradients:
+            _arrow(ax, (c + s, yl - hh), (c + s, yh + hh), _BACKWARD, dashed=True,
+                   label=r"$\partial L_{%d}/\partial h_{%d}$" % (t, t), offset=(0.45, 0))
+            _arrow(ax, (c - hw, yh - s), (c - dx + hw, yh - s), _BACKWARD, dashed=True,
+                   label=r"$da_{%d}\,W_h^\top$" % t, offset=(0, -0.22))
+            _arrow(ax, (c + s, yh - hh), (c + s, yx + hh), _BACKWARD, dashed=True,
+                   label=r"$da_{%d}\,W_x^\top$" % t, offset=(0.42, 0))
+    ax.plot([], [], color=_FORWARD, lw=1.4, label="forward: values")
+    if gradients:
+        ax.plot([], [], color=_BACKWARD, lw=1.4, ls="--", label="backward: gradients")
+    ax.legend(loc="upper left", fontsize=9, frameon=False, bbox_to_anchor=(0.0, 1.02))
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def tanh_derivative_figure():
+    """tanh(a), its derivative 1 - tanh(a)^2, and centred differences of tanh at a few points.
+
+    The dots are (tanh(a + eps) - tanh(a - eps)) / (2 eps), eps = 1e-6: they land on the curve.
+    """
+    eps = 1e-6
+    a = np.linspace(-4, 4, 401)
+    dots = np.linspace(-3.5, 3.5, 15)
+    fig = Figure(figsize=(5.6, 3.0), dpi=90)
+    ax = fig.add_axes((0.1, 0.16, 0.86, 0.76))
+    ax.plot(a, np.tanh(a), color="0.2", lw=1.5, label="h = tanh(a)")
+    ax.plot(a, 1 - np.tanh(a) ** 2, color="tab:orange", lw=1.5, ls="--", label="1 - h$^2$")
+    fd = (np.tanh(dots + eps) - np.tanh(dots - eps)) / (2 * eps)
+    ax.plot(dots, fd, "o", color="crimson", ms=5, label="finite difference")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set(xlim=(-4, 4), xlabel="pre-activation a")
+    ax.legend(loc="upper left", fontsize=9, frameon=False)
+    return fig
+
+
+def sum_over_time_figure(parts, labels, total_label="sum", title=None):
+    """Heatmaps of per-step gradient contributions and of their sum, side by side.
+
+    parts: a list of K arrays of the same 2-D shape (one per timestep), labels: K titles.
+    Shared symmetric colour scale, and every cell is printed with 2 decimals, so the learner
+    can add the numbers by eye.
+    """
+    where = "sum_over_time_figure"
+    arrays = [v.as_float_array(p, f"parts[{i}]", where) for i, p in enumerate(parts)]
+    if not arrays or any(a.ndim != 2 or a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"{where}: parts should be a non-empty list of 2-D arrays of one shape, "
+                         f"got shapes {[v.fmt_shape(a.shape) for a in arrays]}.")
+    if len(labels) != len(arrays):
+        raise ValueError(f"{where}: got {len(labels)} labels for {len(arrays)} parts; give one each.")
+    panels = arrays + [sum(arrays)]
+    names = list(labels) + [total_label]
+    lim = max(float(np.abs(p).max()) for p in panels) or 1.0
+    K = len(panels)
+    fig = Figure(figsize=(2.3 * K + 0.3, 2.7), dpi=90)
+    for k, (p, name) in enumerate(zip(panels, names)):
+        ax = fig.add_axes((0.02 + k / K, 0.05, 0.8 / K, 0.72))
+        ax.imshow(p, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), val in np.ndenumerate(p):
+            ax.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(val) > 0.6 * lim else "black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(name, fontsize=10)
+        if k:
+            fig.text(0.01 + k / K, 0.41, "=" if k == K - 1 else "+", fontsize=16, ha="center", va="center")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
