@@ -4,6 +4,7 @@ Built one notebook at a time in the course under notebooks/. The map:
 
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    gradcheck    gradcheck(loss_fn, params, grads): gradients against centred finite differences
     interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
     _validation  every input check and the wording of every error
     plots        functions that return a matplotlib Figure
