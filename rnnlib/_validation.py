@@ -506,3 +506,92 @@ def loss_value(value, where: str) -> float:
         raise ValueError(f"{where}: loss_fn() returned {out}; the loss should be a finite number. "
                          f"Use smaller weights or inputs, or a smaller eps.")
     return out
+
+# --- losses, optimisers and training (rnnlib.losses, rnnlib.optim, rnnlib.train) ---------
+
+def positive_float(value, name: str, where: str, hint: str = "") -> float:
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not np.isfinite(value) or value <= 0):
+        raise ValueError(f"{where}: {name} should be a positive number, got {value!r}."
+                         + (" " + hint if hint else ""))
+    return float(value)
+
+
+def unit_interval(value, name: str, where: str, hint: str = "") -> float:
+    """A number in [0, 1), such as a momentum or an Adam beta."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise ValueError(f"{where}: {name} should be a number in [0, 1), got {value!r}."
+                         + (" " + hint if hint else ""))
+    return float(value)
+
+
+def same_shape(arr: np.ndarray, shape, name: str, other: str, where: str) -> None:
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{where}: {name} should have the shape of {other}, "
+                         f"{fmt_shape(shape)}, got {fmt_shape(arr.shape)}. They are compared "
+                         f"entry by entry, so every axis must match (numpy broadcasting is not used).")
+
+
+def step_mask(value, shape, where: str) -> np.ndarray | None:
+    """A mask over the leading axes of shape (usually (N, T)): True/1 for real steps, False/0
+    for padding. Returns float weights of 0.0 and 1.0, or None when value is None."""
+    if value is None:
+        return None
+    arr = np.asarray(value)
+    if not (arr.dtype == bool or np.issubdtype(arr.dtype, np.number)):
+        raise TypeError(f"{where}: mask should hold True/False (or 1/0), got dtype {arr.dtype}.")
+    lead = tuple(shape[:arr.ndim])
+    if arr.ndim == 0 or arr.ndim > len(shape) or arr.shape != lead:
+        raise ValueError(f"{where}: mask should cover the leading axes of the prediction "
+                         f"{fmt_shape(shape)}, e.g. shape {fmt_shape(shape[:2])} for (batch, time), "
+                         f"got {fmt_shape(arr.shape)}. rnnlib.sequence_mask(lengths, T) builds one.")
+    if arr.dtype != bool and not np.all((arr == 0) | (arr == 1)):
+        raise ValueError(f"{where}: mask should hold only 0 and 1 (or False and True), got other "
+                         f"values. It marks steps as real or padding; it is not a weighting.")
+    if not arr.any():
+        raise ValueError(f"{where}: mask marks no step as real, so there is nothing to average. "
+                         f"Check it is not inverted: True (1) means a real step.")
+    return arr.astype(np.float64)
+
+
+def param_dict(params, where: str) -> dict:
+    """The parameters an optimiser updates in place: a non-empty dict of writeable float arrays."""
+    if not isinstance(params, dict):
+        raise TypeError(f"{where}: params should be a dict of name -> numpy array (e.g. "
+                        f"model.params), got {type(params).__name__}.")
+    if not params:
+        raise ValueError(f"{where}: params is empty, so there is nothing to optimise. "
+                         f"Pass model.params.")
+    for k, p in params.items():
+        if not isinstance(p, np.ndarray) or not np.issubdtype(p.dtype, np.floating):
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{k!r}] should be a float numpy array, got {got}. "
+                            f"The optimiser changes the arrays in place, so it needs the model's "
+                            f"own arrays, not lists or copies.")
+        if not p.flags.writeable:
+            raise ValueError(f"{where}: params[{k!r}] is read-only, but the optimiser updates it "
+                             f"in place. Pass the model's own (writeable) arrays.")
+    return dict(params)
+
+
+def grad_dict(grads, params: dict, where: str) -> dict:
+    """Gradients for params: the same keys, the same shapes, finite floats."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"{where}: grads should be a dict of name -> array with the keys of the "
+                        f"parameters (e.g. model.grads), got {type(grads).__name__}.")
+    missing = [k for k in params if k not in grads]
+    extra = [k for k in grads if k not in params]
+    if missing or extra:
+        parts = ([f"missing keys {missing}"] if missing else []) + ([f"unexpected keys {extra}"] if extra else [])
+        raise ValueError(f"{where}: grads has {' and '.join(parts)}; it should have exactly the "
+                         f"keys of the parameters the optimiser was built with, {list(params)}. "
+                         f"Nothing was updated.")
+    out = {}
+    for k, p in params.items():
+        g = as_float_array(grads[k], f"grads[{k!r}]", where)
+        if g.shape != p.shape:
+            raise ValueError(f"{where}: grads[{k!r}] should have the shape of its parameter, "
+                             f"{fmt_shape(p.shape)}, got {fmt_shape(g.shape)}. Nothing was updated.")
+        check_finite(g, f"grads[{k!r}]", where)
+        out[k] = g
+    return out

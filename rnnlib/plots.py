@@ -168,3 +168,65 @@ def sum_over_time_figure(parts, labels, total_label="sum", title=None):
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
+
+# --- notebook 05: training curves and extrapolation ----------------------------------------
+
+def training_curves(history, title=None):
+    """The loss per epoch (log scale) and, when the history has it, the accuracy beside it.
+
+    history: dict of lists as rnnlib.fit returns ("loss", optionally "accuracy").
+    """
+    has_acc = bool(history.get("accuracy"))
+    # fixed margins, not layout="constrained": the monitor redraws this while training runs,
+    # and the layout solver would double the cost of every redraw
+    fig = Figure(figsize=(7.5 if has_acc else 4.5, 2.8), dpi=80)
+    fig.subplots_adjust(left=0.1 if has_acc else 0.16, right=0.97, bottom=0.17, top=0.88, wspace=0.3)
+    axes = fig.subplots(1, 2 if has_acc else 1, squeeze=False)[0]
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    axes[0].semilogy(epochs, history["loss"], color="C0")
+    axes[0].set(xlabel="epoch", ylabel="loss (log scale)", title=title or "loss")
+    if has_acc:
+        axes[1].plot(epochs, history["accuracy"], color="C2")
+        axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(-0.03, 1.03), title="accuracy")
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    return fig
+
+
+def loss_curves(curves, title="loss per epoch", log=True, ylabel="loss"):
+    """Several loss curves on one axis: curves is a dict label -> list of per-epoch values."""
+    fig = Figure(figsize=(6, 3.2), dpi=80, layout="constrained")
+    ax = fig.add_subplot()
+    for label, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="epoch", ylabel=ylabel + (" (log scale)" if log else ""), title=title)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    return fig
+
+
+def extrapolation(inputs, predictions, train_range=None, title="predictions beyond the training range"):
+    """Prediction against input for several models, with the target x + 1 as a dashed line.
+
+    inputs (K,), predictions: dict label -> (K,) outputs; train_range (lo, hi) is shaded.
+    The right panel shows each model's error, prediction - (x + 1).
+    """
+    x = np.asarray(inputs, dtype=float)
+    fig = Figure(figsize=(8, 3.2), dpi=80, layout="constrained")
+    ax, ax_err = fig.subplots(1, 2)
+    ax.plot(x, x + 1, "k--", lw=1, label="target x + 1")
+    for label, y in predictions.items():
+        ax.plot(x, y, label=label)
+        ax_err.plot(x, np.asarray(y) - (x + 1), label=label)
+    for a in (ax, ax_err):
+        if train_range is not None:
+            a.axvspan(*train_range, color="0.85", label="training inputs")
+        a.set_xlabel("input x")
+        a.grid(alpha=0.3)
+    ax_err.axhline(0, color="k", lw=0.8)
+    ax.set(ylabel="prediction", title=title)
+    ax_err.set(ylabel="prediction - target", title="error")
+    ax.legend(fontsize=8)
+    return fig

@@ -62,3 +62,40 @@ class Explorer:
 # --- notebook 02: hidden-state trajectory --------------------------------------------------
 
 # --- notebooks 04-06: gradients and training ----------------------------------------------
+
+# --- notebook 05: training monitor ----------------------------------------------------------
+
+class TrainingMonitor(Explorer):
+    """A progress bar, a status line and a live loss plot, shown once while rnnlib.fit runs.
+
+    fit calls update(epoch, history) after every epoch; the bar moves every epoch, and the
+    plot is redrawn every `plot_every` epochs (default: 10 redraws in all), because a
+    figure costs milliseconds and an epoch of a small model costs less. The stored text of the
+    cell is the repr, "TrainingMonitor(epochs=300)", which does not change from run to run.
+    """
+
+    def __init__(self, epochs, plot_every=None):
+        from . import _validation as v
+        self.epochs = v.positive_int(epochs, "epochs", "TrainingMonitor")
+        self.plot_every = (max(1, self.epochs // 10) if plot_every is None
+                           else v.positive_int(plot_every, "plot_every", "TrainingMonitor"))
+        self.bar = W.IntProgress(value=0, min=0, max=self.epochs, description="epoch")
+        self.status = W.Label(f"0 / {self.epochs}")
+        self.out = W.Output()
+        self.widget = W.VBox([W.HBox([self.bar, self.status]), self.out])
+
+    def update(self, epoch, history, redraw=None):
+        """Show progress after `epoch` (1-based) of training; history as rnnlib.fit builds it."""
+        from .plots import training_curves
+        self.bar.value = epoch
+        text = f"{epoch} / {self.epochs}   loss {history['loss'][-1]:.4f}"
+        if history.get("accuracy"):
+            text += f"   accuracy {history['accuracy'][-1]:.2f}"
+        self.status.value = text
+        if redraw is None:
+            redraw = epoch % self.plot_every == 0 or epoch in (1, self.epochs)
+        if redraw:
+            self._show(training_curves(history, title=f"loss, epoch {epoch}"))
+
+    def __repr__(self):
+        return f"TrainingMonitor(epochs={self.epochs})"

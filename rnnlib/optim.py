@@ -1,0 +1,203 @@
+"""Optimisers that update a dict of parameter arrays in place, as torch.optim does.
+
+    opt = Adam(model.params, lr=1e-2)     # holds the model's own arrays, not copies
+    ...
+    model.zero_grad()
+    loss, dy = softmax_cross_entropy(model.forward(x), targets)
+    model.backward(dy)
+    clip_grad_norm(model.grads, max_norm=5.0)     # optional
+    opt.step(model.grads)                          # every model.params[k] changes in place
+
+Every update rule is written out for one array in `_update`; they match torch.optim's
+(default options) to float round-off. `step` checks all gradients before it changes any
+parameter, so a bad call leaves the model as it was.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+
+
+class Optimizer:
+    """What every optimiser shares: the parameters, the learning rate, a step counter, and a
+    per-parameter state dict (momentum buffers, running averages) filled on first use."""
+
+    def __init__(self, params, lr):
+        where = type(self).__name__
+        self.params = v.param_dict(params, where)      # name -> the model's array
+        self.lr = lr                                    # validated by the property below
+        self.steps = 0                                  # how many times step() has run
+        self.state = {k: {} for k in self.params}       # name -> buffers of _update
+
+    @property
+    def lr(self):
+        return self._lr
+
+    @lr.setter
+    def lr(self, value):
+        # a property, so a schedule that sets opt.lr = ... is checked like the constructor
+        self._lr = v.positive_float(value, "lr", type(self).__name__,
+                                    "The learning rate scales every step; try 1e-2.")
+
+    def step(self, grads):
+        """Apply one update to every parameter, using grads (dict with the same keys and shapes)."""
+        grads = v.grad_dict(grads, self.params, f"{type(self).__name__}.step")
+        self.steps += 1
+        for k, p in self.params.items():
+            self._update(p, grads[k], self.state[k])
+
+    def _update(self, p, g, state):
+        raise NotImplementedError
+
+    def __repr__(self):
+        return f"{type(self).__name__}(lr={self.lr:g}{self._options()}, {len(self.params)} arrays)"
+
+    def _options(self):
+        return ""
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum (torch.optim.SGD, dampening 0):
+
+        p <- p - lr * g                                  momentum = 0
+        b <- momentum * b + g;   p <- p - lr * b         momentum > 0, b = 0 before the first step
+
+    The buffer b is a running sum of past gradients that decays by `momentum` each step, so a
+    direction the gradient keeps pointing in builds up speed (up to 1 / (1 - momentum) times).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0.0):
+        self.momentum = v.unit_interval(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
+        super().__init__(params, lr)
+
+    def _update(self, p, g, state):
+        if self.momentum:
+            b = state.setdefault("momentum_buffer", np.zeros_like(p))
+            b *= self.momentum
+            b += g
+            g = b
+        p -= self.lr * g
+
+    def _options(self):
+        return f", momentum={self.momentum:g}" if self.momentum else ""
+
+
+class Adagrad(Optimizer):
+    """Adagrad (torch.optim.Adagrad with its defaults):
+
+        s <- s + g^2;   p <- p - lr * g / (sqrt(s) + eps)
+
+    Each entry gets its own step size, shrinking as its squared gradients add up: entries with
+    large or frequent gradients slow down, rarely-updated ones keep large steps.
+    """
+
+    def __init__(self, params, lr=1e-2, eps=1e-10):
+        self.eps = v.positive_float(eps, "eps", "Adagrad", "It only keeps the division finite; 1e-10 is usual.")
+        super().__init__(params, lr)
+
+    def _update(self, p, g, state):
+        s = state.setdefault("sum", np.zeros_like(p))
+        s += g * g
+        p -= self.lr * g / (np.sqrt(s) + self.eps)
+
+    def _options(self):
+        return f", eps={self.eps:g}"
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba 2015; torch.optim.Adam with its defaults). At step t = 1, 2, ...:
+
+        m <- beta1 * m + (1 - beta1) * g           running mean of g        (m = 0 at start)
+        s <- beta2 * s + (1 - beta2) * g^2         running mean of g^2      (s = 0 at start)
+        m_hat = m / (1 - beta1^t);   s_hat = s / (1 - beta2^t)      bias correction
+        p <- p - lr * m_hat / (sqrt(s_hat) + eps)
+
+    m and s start at 0, so early on they underestimate the averages by the factor
+    (1 - beta^t); dividing by it undoes that. Without the correction the first steps would be
+    far from lr in size; with it, the first step is lr * g / (|g| + eps) = about lr * sign(g).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        where = "Adam"
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{where}: betas should be a pair (beta1, beta2) such as (0.9, 0.999), "
+                             f"got {betas!r}.")
+        self.betas = (v.unit_interval(betas[0], "betas[0]", where, "0.9 is usual."),
+                      v.unit_interval(betas[1], "betas[1]", where, "0.999 is usual."))
+        self.eps = v.positive_float(eps, "eps", where, "It only keeps the division finite; 1e-8 is usual.")
+        super().__init__(params, lr)
+
+    def _update(self, p, g, state):
+        beta1, beta2 = self.betas
+        t = self.steps
+        m = state.setdefault("exp_avg", np.zeros_like(p))
+        s = state.setdefault("exp_avg_sq", np.zeros_like(p))
+        m *= beta1
+        m += (1 - beta1) * g
+        s *= beta2
+        s += (1 - beta2) * g * g
+        m_hat = m / (1 - beta1 ** t)
+        s_hat = s / (1 - beta2 ** t)
+        p -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
+
+    def _options(self):
+        return f", betas=({self.betas[0]:g}, {self.betas[1]:g}), eps={self.eps:g}"
+
+
+# --- gradient norms and clipping ---------------------------------------------------------
+
+def _grad_arrays(grads, where, in_place=False):
+    """The arrays of grads (a dict or a list), each checked: float, finite, and writeable numpy
+    arrays when they are to be changed in place."""
+    if isinstance(grads, dict):
+        items = [(f"grads[{k!r}]", g) for k, g in grads.items()]
+    elif isinstance(grads, (list, tuple)):
+        items = [(f"grads[{i}]", g) for i, g in enumerate(grads)]
+    else:
+        raise TypeError(f"{where}: grads should be a dict of name -> array (e.g. model.grads) "
+                        f"or a list of arrays, got {type(grads).__name__}.")
+    if not items:
+        raise ValueError(f"{where}: grads is empty; pass model.grads.")
+    arrays = []
+    for name, g in items:
+        if in_place and not (isinstance(g, np.ndarray) and g.flags.writeable):
+            raise TypeError(f"{where}: {name} should be a writeable numpy array, because the "
+                            f"gradients are scaled in place; got {type(g).__name__}. Pass model.grads.")
+        g = v.as_float_array(g, name, where)
+        v.check_finite(g, name, where)
+        arrays.append(g)
+    return arrays
+
+
+def global_norm(grads):
+    """||g|| = sqrt(sum over every array and entry of g^2): all gradients as one long vector.
+
+    grads: dict name -> array (or a list of arrays). Returns a float.
+    """
+    return _norm(_grad_arrays(grads, "global_norm"))
+
+
+def _norm(arrays):
+    return float(np.sqrt(sum(np.sum(g * g) for g in arrays)))
+
+
+def clip_grad_norm(grads, max_norm):
+    """If ||g|| > max_norm, scale every gradient by c = max_norm / (||g|| + 1e-6), in place.
+
+    grads: dict name -> array (e.g. model.grads), or a list of arrays. Returns ||g|| measured
+    BEFORE clipping, as torch.nn.utils.clip_grad_norm_ does, so it can be logged.
+
+    Every array is scaled by the same c, so the gradient keeps its direction and only its
+    length shrinks to (just under) max_norm. The 1e-6 is torch's, kept so the numbers match.
+    """
+    where = "clip_grad_norm"
+    arrays = _grad_arrays(grads, where, in_place=True)
+    max_norm = v.positive_float(max_norm, "max_norm", where,
+                                "It is the largest gradient norm allowed; try 1.0 or 5.0.")
+    norm = _norm(arrays)
+    if norm > max_norm:
+        c = max_norm / (norm + 1e-6)
+        for g in arrays:
+            g *= c
+    return norm

@@ -1,0 +1,130 @@
+"""The training loop: one call that runs the forward pass, the loss, the backward pass and the
+optimiser step for a number of epochs, and returns the history of the loss.
+
+    history = fit(model, x, targets, Adam(model.params, lr=0.05), loss="cross_entropy", epochs=200)
+
+One epoch is exactly the loop a notebook would write by hand:
+
+    model.zero_grad()                               # gradients add up, so start from zero
+    y = model.forward(x, lengths=lengths)           # (N, T, O)
+    loss, dy, accuracy = softmax_cross_entropy(y, targets, mask)
+    model.backward(dy)                              # fills model.grads
+    grad_norm = clip_grad_norm(model.grads, clip)   # or only measured, when clip is None
+    optimizer.step(model.grads)                     # updates model.params in place
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from .data import sequence_mask
+from .losses import mse_loss, softmax_cross_entropy
+from .optim import Optimizer, _norm, clip_grad_norm
+
+LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
+
+
+def _check_model(model, optimizer, where):
+    for attr in ("forward", "backward", "zero_grad", "params", "grads"):
+        if not hasattr(model, attr):
+            raise TypeError(f"{where}: model should have forward, backward, zero_grad, params and "
+                            f"grads (like rnnlib.SequenceModel); {type(model).__name__} has no {attr}.")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{where}: optimizer should be an rnnlib optimiser such as "
+                        f"rnnlib.Adam(model.params, lr=1e-2), got {type(optimizer).__name__}.")
+    foreign = [k for k, p in optimizer.params.items() if model.params.get(k) is not p]
+    if foreign:
+        raise ValueError(f"{where}: the optimizer holds arrays that are not this model's parameters "
+                         f"(first: {foreign[0]!r}), so its steps would not change the model. Build "
+                         f"it from this model: rnnlib.Adam(model.params, lr=...).")
+
+
+def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=None, clip=None,
+        batch_size=None, seed=0, every=None, callback=None, quiet=False):
+    """Train model on (x, targets) for `epochs` passes over the data; return the history.
+
+    model      has forward(x, lengths=...) -> y, backward(dy), zero_grad(), params, grads
+               (rnnlib.SequenceModel)
+    x          (N, T, F) inputs;  targets: what the loss compares y with, (N, T) class ids for
+               "cross_entropy", (N, T, O) values for "mse"
+    optimizer  built on model.params, e.g. rnnlib.Adam(model.params, lr=1e-2)
+    loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy) or
+               (loss, dy, accuracy)
+    lengths    (N,) real length of each padded sequence: padded steps are masked out of the loss
+    clip       None, or the max_norm for clip_grad_norm before each step
+    batch_size None for one step per epoch on the whole batch; otherwise minibatches of this
+               many sequences, in an order shuffled each epoch by np.random.default_rng(seed)
+    every, callback   callback(epoch, history) runs after epoch `every`, 2*every, ... and the
+               last one (epochs count from 1); `every` defaults to epochs // 10
+    quiet      False: show a TrainingMonitor (progress bar and live loss plot) in the notebook;
+               True: show nothing (tests, scripts)
+
+    Returns history, a dict of lists with one entry per epoch: "loss", "grad_norm" (the
+    gradient norm before clipping) and, when the loss reports it, "accuracy". The loss of an
+    epoch is measured on the parameters before that epoch's update(s).
+    """
+    where = "fit"
+    _check_model(model, optimizer, where)
+    epochs = v.positive_int(epochs, "epochs", where)
+    every = max(1, epochs // 10) if every is None else v.positive_int(every, "every", where)
+    if isinstance(loss, str):
+        loss_fn = LOSSES[v.choice(loss, tuple(LOSSES), "loss", where)]
+    elif callable(loss):
+        loss_fn = loss
+    else:
+        raise TypeError(f"{where}: loss should be 'cross_entropy', 'mse' or a function "
+                        f"(y, targets, mask) -> (loss, dy), got {type(loss).__name__}.")
+    if clip is not None:
+        clip = v.positive_float(clip, "clip", where, "It is the max_norm for clip_grad_norm; try 5.0.")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{where}: callback should be a function (epoch, history), got "
+                        f"{type(callback).__name__}.")
+    x = v.array(x, [("batch", None), ("time", None), ("input_size", None)], "x", where, v.sequence_hint(x))
+    N, T = x.shape[:2]
+    targets = np.asarray(targets)
+    if targets.ndim < 2 or targets.shape[:2] != (N, T):
+        raise ValueError(f"{where}: targets should start with the (batch, time) axes of x, "
+                         f"{v.fmt_shape((N, T))}, got {v.fmt_shape(targets.shape)}.")
+    mask = None
+    if lengths is not None:
+        lengths = v.lengths(lengths, N, T, where)
+        mask = sequence_mask(lengths, T)                          # (N, T) bool
+    batch_size = N if batch_size is None else min(v.positive_int(batch_size, "batch_size", where), N)
+    rng = np.random.default_rng(seed)
+    grads = {k: model.grads[k] for k in optimizer.params}        # what the optimiser steps on
+
+    monitor = None
+    if not quiet:
+        from IPython.display import display
+
+        from .widgets import TrainingMonitor   # ipywidgets only when a notebook shows it
+        monitor = TrainingMonitor(epochs)
+        display(monitor)
+
+    history = {"loss": [], "grad_norm": []}
+    for epoch in range(1, epochs + 1):
+        order = np.arange(N) if batch_size == N else rng.permutation(N)
+        totals = np.zeros(4)                                      # weight, loss, accuracy, norm
+        for start in range(0, N, batch_size):
+            idx = order[start:start + batch_size]
+            lens = None if lengths is None else lengths[idx]
+            m = None if mask is None else mask[idx]
+            model.zero_grad()
+            y = model.forward(x[idx], lengths=lens)
+            out = loss_fn(y, targets[idx], m)
+            model.backward(out[1])
+            # optimizer.step checks the gradients, so measuring the norm needs no second check
+            norm = clip_grad_norm(grads, clip) if clip is not None else _norm(grads.values())
+            optimizer.step(grads)
+            weight = len(idx) if m is None else m.sum()           # real steps behind this loss
+            acc = out[2] if len(out) > 2 else np.nan
+            totals += weight * np.array([1.0, out[0], acc, norm])
+        history["loss"].append(float(totals[1] / totals[0]))
+        history["grad_norm"].append(float(totals[3] / totals[0]))
+        if not np.isnan(totals[2]):
+            history.setdefault("accuracy", []).append(float(totals[2] / totals[0]))
+        if monitor is not None:
+            monitor.update(epoch, history)
+        if callback is not None and (epoch % every == 0 or epoch == epochs):
+            callback(epoch, history)
+    return history

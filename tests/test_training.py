@@ -1,0 +1,295 @@
+"""SequenceModel, Stepper, fit and TrainingMonitor."""
+import time
+
+import numpy as np
+import pytest
+
+from rnnlib import SGD, Adam, SequenceModel, fit, gradcheck, mse_loss, softmax_cross_entropy
+
+
+def hihell():
+    """'hihell' -> 'ihello' as one-hot inputs (1, 6, 5) and target ids (1, 6), built by hand."""
+    symbols = list(dict.fromkeys("hihello"))                 # h i e l o
+    ids = lambda s: np.array([[symbols.index(c) for c in s]])  # noqa: E731
+    return np.eye(len(symbols))[ids("hihell")], ids("ihello")
+
+
+# --- SequenceModel -------------------------------------------------------------------------
+
+def test_params_are_the_submodules_arrays():
+    m = SequenceModel(3, 4, 2, num_layers=2, seed=0)
+    assert list(m.params) == [f"rnn.{k}" for k in m.rnn.params] + ["head.weight", "head.bias"]
+    for k, p in m.rnn.params.items():
+        assert m.params[f"rnn.{k}"] is p and m.grads[f"rnn.{k}"] is m.rnn.grads[k]
+    assert m.params["head.weight"] is m.head.params["weight"]
+    assert m.params["head.weight"].shape == (2, 4)
+    Adam(m.params, lr=0.1).step({k: np.ones_like(g) for k, g in m.grads.items()})
+    assert np.all(m.rnn.params["weight_hh_l1"] == m.params["rnn.weight_hh_l1"])
+
+
+def test_same_seed_same_model():
+    a, b = SequenceModel(3, 4, 2, seed=5), SequenceModel(3, 4, 2, seed=5)
+    assert all(np.array_equal(a.params[k], b.params[k]) for k in a.params)
+    c = SequenceModel(3, 4, 2, seed=6)
+    assert not np.array_equal(a.params["head.weight"], c.params["head.weight"])
+
+
+def test_forward_is_rnn_then_dense():
+    m = SequenceModel(3, 4, 2, seed=1)
+    x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    p = m.params
+    h = np.zeros((2, 4))
+    for t in range(5):
+        h = np.tanh(x[:, t] @ p["rnn.weight_ih_l0"].T + p["rnn.bias_ih_l0"]
+                    + h @ p["rnn.weight_hh_l0"].T + p["rnn.bias_hh_l0"])
+        np.testing.assert_allclose(m.forward(x)[:, t], h @ p["head.weight"].T + p["head.bias"], rtol=1e-13)
+
+
+@pytest.mark.parametrize("kwargs", [
+    dict(nonlinearity="tanh"),
+    dict(nonlinearity="leaky_relu", num_layers=2),
+    dict(nonlinearity="tanh", go_backwards=True),
+    dict(nonlinearity="tanh", num_layers=2, lengths=True),
+    dict(nonlinearity="tanh", go_backwards=True, lengths=True),
+])
+def test_model_gradcheck(kwargs):
+    kwargs = dict(kwargs)
+    use_lengths = kwargs.pop("lengths", False)
+    rng = np.random.default_rng(3)
+    m = SequenceModel(3, 4, 2, seed=2, **kwargs)
+    x = rng.normal(size=(2, 4, 3))
+    G = rng.normal(size=(2, 4, 2))
+    lengths = np.array([4, 2]) if use_lengths else None
+    m.zero_grad()
+    m.forward(x, lengths=lengths)
+    dx = m.backward(G)
+    loss = lambda: float(np.sum(m.forward(x, lengths=lengths) * G))  # noqa: E731
+    res = gradcheck(loss, m.params, m.grads)
+    assert res.ok(1e-7), res
+    res = gradcheck(loss, {"x": x}, {"x": dx})
+    assert res.ok(1e-7), res
+
+
+def test_go_backwards_output_is_aligned_with_the_input():
+    fwd = SequenceModel(2, 3, 1, seed=4)
+    bwd = SequenceModel(2, 3, 1, go_backwards=True, seed=4)
+    x = np.random.default_rng(1).normal(size=(2, 5, 2))
+    # reading x backwards = reading the reversed sequence forwards, then putting outputs back
+    np.testing.assert_allclose(bwd.forward(x), fwd.forward(x[:, ::-1])[:, ::-1], rtol=1e-14)
+    # the output at the last step has read only the last input
+    x2 = x.copy()
+    x2[:, :-1] += 1.0
+    np.testing.assert_array_equal(bwd.forward(x2)[:, -1], bwd.forward(x)[:, -1])
+
+
+def test_state_dict_round_trip_and_errors():
+    a, b = SequenceModel(3, 4, 2, seed=0), SequenceModel(3, 4, 2, seed=1)
+    arrays = dict(b.params)
+    b.load_state_dict(a.state_dict())
+    assert all(b.params[k] is arrays[k] for k in arrays)       # in place: optimisers stay attached
+    x = np.ones((1, 2, 3))
+    np.testing.assert_array_equal(a.forward(x), b.forward(x))
+    before = b.state_dict()
+    bad = a.state_dict()
+    bad["head.bias"] = np.zeros(3)
+    with pytest.raises(ValueError, match="head.bias should have shape \\(2,\\)"):
+        b.load_state_dict(bad)
+    del bad["head.bias"]
+    with pytest.raises(ValueError, match="missing keys \\['head.bias'\\]"):
+        b.load_state_dict(bad)
+    assert all(np.array_equal(b.params[k], before[k]) for k in before)
+
+
+def test_model_errors():
+    with pytest.raises(ValueError, match="output_size should be a positive whole number"):
+        SequenceModel(3, 4, 0)
+    m = SequenceModel(3, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="x\\[None\\]"):
+        m.forward(np.ones((5, 3)))
+    m.forward(np.ones((1, 5, 3)))
+    with pytest.raises(ValueError, match="dy"):
+        m.backward(np.ones((1, 5, 3)))
+
+
+# --- Stepper --------------------------------------------------------------------------------
+
+def test_stepper_agrees_with_forward():
+    m = SequenceModel(2, 3, 2, nonlinearity="relu", num_layers=2, seed=7)
+    x = np.random.default_rng(2).normal(size=(3, 6, 2))
+    y = m.forward(x)
+    s = m.stepper(batch_size=3)
+    for t in range(6):
+        np.testing.assert_allclose(s.step(x[:, t]), y[:, t], rtol=1e-13, atol=1e-15)
+    _, h_n = m.forward(x, return_state=True)
+    np.testing.assert_allclose(s.state, h_n, rtol=1e-13)
+
+
+def test_stepper_on_a_go_backwards_model_reads_the_sequence_from_the_end():
+    m = SequenceModel(1, 3, 1, nonlinearity="leaky_relu", go_backwards=True, seed=0)
+    x = np.arange(1.0, 5.0).reshape(1, 4, 1)
+    y = m.forward(x)
+    s = m.stepper()
+    outs = [s.step(x[:, t]) for t in reversed(range(4))]      # x_3, x_2, x_1, x_0
+    np.testing.assert_allclose(np.concatenate(outs[::-1], axis=1)[:, :, None], y, rtol=1e-13)
+
+
+def test_stepper_state_set_reset_and_errors():
+    m = SequenceModel(1, 2, 1, seed=0)
+    s = m.stepper()
+    assert s.state.shape == (1, 1, 2) and np.all(s.state == 0)
+    first = s.step([[1.0]])
+    s.step([[2.0]])
+    s.reset()
+    np.testing.assert_array_equal(s.step([[1.0]]), first)      # a reset forgets the past
+    s.state = np.array([[[0.5, -0.5]]])
+    h = np.tanh(np.array([[1.0]]) @ m.params["rnn.weight_ih_l0"].T + m.params["rnn.bias_ih_l0"]
+                + np.array([[0.5, -0.5]]) @ m.params["rnn.weight_hh_l0"].T + m.params["rnn.bias_hh_l0"])
+    np.testing.assert_allclose(s.step([[1.0]]), h @ m.params["head.weight"].T + m.params["head.bias"], rtol=1e-14)
+    st = s.state
+    st[...] = 99.0                                              # .state is a copy
+    assert not np.any(s.state == 99.0)
+    before = s.state
+    with pytest.raises(ValueError, match="state should have shape \\(num_layers=1, batch=1, hidden_size=2\\)"):
+        s.state = np.zeros(2)
+    with pytest.raises(ValueError, match="np.array\\(\\[\\[value\\]\\]\\)"):
+        s.step(5.0)
+    with pytest.raises(ValueError, match="finite"):
+        s.step([[np.nan]])
+    np.testing.assert_array_equal(s.state, before)              # failed calls changed nothing
+
+
+def test_stepping_does_not_disturb_backward():
+    m = SequenceModel(2, 3, 2, seed=1)
+    x = np.random.default_rng(0).normal(size=(1, 4, 2))
+    m.forward(x)
+    m.stepper().step(np.ones((1, 2)))
+    m.backward(np.ones((1, 4, 2)))
+    g = {k: v.copy() for k, v in m.grads.items()}
+    m.zero_grad()
+    m.forward(x)
+    m.backward(np.ones((1, 4, 2)))
+    assert all(np.array_equal(g[k], m.grads[k]) for k in g)
+
+
+# --- fit --------------------------------------------------------------------------------------
+
+def test_hihell_reaches_full_accuracy():
+    x, y = hihell()
+    m = SequenceModel(5, 8, 5, seed=0)
+    t0 = time.perf_counter()
+    history = fit(m, x, y, Adam(m.params, lr=0.05), epochs=100, quiet=True)
+    assert time.perf_counter() - t0 < 5
+    assert set(history) == {"loss", "accuracy", "grad_norm"}
+    assert all(len(h) == 100 for h in history.values())
+    assert history["accuracy"][-1] == 1.0
+    loss, _, acc = softmax_cross_entropy(m.forward(x), y)
+    assert acc == 1.0 and loss < history["loss"][0] / 10
+
+
+def test_one_epoch_is_the_hand_written_step():
+    x, y = hihell()
+    a, b = SequenceModel(5, 4, 5, seed=3), SequenceModel(5, 4, 5, seed=3)
+    history = fit(a, x, y, SGD(a.params, lr=0.5), epochs=1, quiet=True)
+    b.zero_grad()
+    loss, dy, acc = softmax_cross_entropy(b.forward(x), y)
+    b.backward(dy)
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in b.grads.values()))
+    for k in b.params:
+        b.params[k] -= 0.5 * b.grads[k]
+    assert history == {"loss": [loss], "accuracy": [acc], "grad_norm": [pytest.approx(norm, rel=1e-14)]}
+    assert all(np.allclose(a.params[k], b.params[k], rtol=1e-14, atol=0) for k in a.params)
+
+
+def test_mse_history_and_clipping():
+    x = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 7, 8]], float)[..., None]
+    m = SequenceModel(1, 4, 1, nonlinearity="leaky_relu", seed=0)
+    snapshot = m.state_dict()
+    h = fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=3, clip=0.5, quiet=True)
+    assert set(h) == {"loss", "grad_norm"}
+    # epoch 1 measured the gradient before clipping, and the step was lr * (clipped gradient)
+    m2 = SequenceModel(1, 4, 1, nonlinearity="leaky_relu", seed=0)
+    m2.zero_grad()
+    loss, dy = mse_loss(m2.forward(x), x + 1)
+    m2.backward(dy)
+    norm = np.sqrt(sum(np.sum(g ** 2) for g in m2.grads.values()))
+    assert h["loss"][0] == loss and h["grad_norm"][0] == pytest.approx(norm, rel=1e-14) and norm > 0.5
+    m.load_state_dict(snapshot)
+    fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=1, clip=0.5, quiet=True)
+    step = np.sqrt(sum(np.sum((m.params[k] - snapshot[k]) ** 2) for k in snapshot))
+    assert step == pytest.approx(1e-3 * 0.5, rel=1e-5)
+
+
+def test_padding_and_minibatches():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 5, 2))
+    y = rng.integers(0, 3, size=(4, 5))
+    lengths = np.array([5, 3, 2, 4])
+    y2 = y.copy()
+    y2[1, 3:] = (y[1, 3:] + 1) % 3                          # other targets on padding only
+    runs = []
+    for targets in (y, y2):
+        m = SequenceModel(2, 3, 3, seed=1)
+        runs.append(fit(m, x, targets, Adam(m.params, lr=0.05), epochs=5, lengths=lengths,
+                        batch_size=2, seed=4, quiet=True))
+    assert runs[0] == runs[1]
+    m = SequenceModel(2, 3, 3, seed=1)
+    # epoch 1's loss is the mean over the 14 real steps of two minibatches of different sizes
+    h = fit(m, x, y, SGD(m.params, lr=1e-12), epochs=1, lengths=lengths, batch_size=2, seed=4, quiet=True)
+    full = softmax_cross_entropy(m.forward(x, lengths=lengths), y, np.arange(5) < lengths[:, None])[0]
+    assert h["loss"][0] == pytest.approx(full, rel=1e-9)
+
+
+def test_callback_runs_at_checkpoints():
+    x, y = hihell()
+    m = SequenceModel(5, 4, 5, seed=0)
+    seen = []
+    fit(m, x, y, Adam(m.params, lr=0.01), epochs=25, every=10, callback=lambda e, h: seen.append((e, len(h["loss"]))),
+        quiet=True)
+    assert seen == [(10, 10), (20, 20), (25, 25)]
+
+
+def test_fit_errors():
+    x, y = hihell()
+    m, other = SequenceModel(5, 4, 5, seed=0), SequenceModel(5, 4, 5, seed=1)
+    before = m.state_dict()
+    with pytest.raises(ValueError, match="not this model's parameters"):
+        fit(m, x, y, Adam(other.params), quiet=True)
+    with pytest.raises(ValueError, match="loss should be one of 'mse', 'cross_entropy'"):
+        fit(m, x, y, Adam(m.params), loss="crossentropy", quiet=True)
+    with pytest.raises(TypeError, match="rnnlib optimiser"):
+        fit(m, x, y, "adam", quiet=True)
+    with pytest.raises(ValueError, match="targets should start with the \\(batch, time\\) axes"):
+        fit(m, x, y[:, :3], Adam(m.params), quiet=True)
+    with pytest.raises(ValueError, match="0 to 4"):
+        fit(m, x, y + 1, Adam(m.params), quiet=True)
+    assert all(np.array_equal(m.params[k], before[k]) for k in before)
+
+
+# --- TrainingMonitor -----------------------------------------------------------------------
+
+def test_monitor_updates_and_redraws_quickly():
+    from rnnlib.widgets import TrainingMonitor
+    mon = TrainingMonitor(epochs=40)
+    assert repr(mon) == "TrainingMonitor(epochs=40)"
+    assert mon._repr_mimebundle_()["text/plain"] == "TrainingMonitor(epochs=40)"
+    history = {"loss": [1.0, 0.5, 0.25], "accuracy": [0.0, 0.5, 1.0]}
+    mon.update(3, history)                                    # 3 is not a redraw epoch
+    assert mon.bar.value == 3 and "loss 0.2500" in mon.status.value and mon.out.outputs == ()
+    mon.update(3, history, redraw=True)                       # the first figure sets matplotlib up
+    times = []
+    for _ in range(3):                                        # the best of 3: a busy machine is noisy
+        t0 = time.perf_counter()
+        mon.update(3, history, redraw=True)
+        times.append(time.perf_counter() - t0)
+    assert min(times) < 0.5                                   # about 0.1 s on an idle core
+    assert [o["output_type"] for o in mon.out.outputs] == ["display_data"]
+    assert "image/png" in mon.out.outputs[0]["data"]
+
+
+def test_fit_shows_the_monitor_unless_quiet(capsys):
+    x, y = hihell()
+    m = SequenceModel(5, 4, 5, seed=0)
+    fit(m, x, y, Adam(m.params), epochs=2, quiet=True)
+    assert capsys.readouterr().out == ""
+    fit(m, x, y, Adam(m.params), epochs=2)                    # outside a notebook: its repr
+    assert capsys.readouterr().out.strip() == "TrainingMonitor(epochs=2)"
