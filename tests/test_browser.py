@@ -10,7 +10,9 @@ environment variable is set) they fail instead, so CI cannot pass without runnin
 """
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -33,6 +35,7 @@ CHROMIUM_ARGS = [
 SERVER_START_S = 60      # JupyterLab on a busy 2-core machine
 KERNEL_READY_MS = 60_000
 WIDGET_MS = 30_000       # first render includes loading the widget manager
+REDRAW_MS = 15_000       # a key press travels to the kernel and the new output comes back
 
 
 def _need(what: str, missing: bool) -> None:
@@ -71,6 +74,21 @@ class Probe(Explorer):
 
 Probe()'''
 
+# StepThrough on a fixed small input: T=3 steps of a 2-feature sequence, 2 hidden units.
+STEP_X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])             # (T, F)
+STEP_WX = np.array([[0.5, -0.3], [0.2, 0.8]])                      # (F, H)
+STEP_WH = np.array([[0.1, 0.4], [-0.6, 0.2]])                      # (H, H)
+STEP_B = np.array([0.05, -0.1])                                    # (H,)
+STEP_SOURCE = f"""\
+import numpy as np
+from rnnlib.widgets import StepThrough
+
+x = np.array({STEP_X.tolist()})
+Wx = np.array({STEP_WX.tolist()})
+Wh = np.array({STEP_WH.tolist()})
+b = np.array({STEP_B.tolist()})
+StepThrough(x, None, Wx, Wh, b)"""
+
 
 def _write_notebook(path, *sources) -> None:
     nb = nbformat.v4.new_notebook()
@@ -80,7 +98,7 @@ def _write_notebook(path, *sources) -> None:
     nbformat.write(nb, str(path))
 
 
-# --- the server and the browser -----------------------------------------------------------
+# --- the server, the browser, and JupyterLab in it -----------------------------------------
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -100,53 +118,44 @@ def _stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    """A JupyterLab server on a free port, serving a temporary root; yields (url, root)."""
+def _require_browser() -> None:
     _need("Debian's chromium on PATH (apt-get install chromium)", shutil.which("chromium") is None)
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _need("the playwright Python package (pip install -r requirements.txt)", True)
 
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A JupyterLab server starting on a free port with a temporary root; not waited for here,
+    so that Chromium starts while the server imports. Yields (process, url, root, log path)."""
+    _require_browser()
     root = tmp_path_factory.mktemp("lab_root")
     state = tmp_path_factory.mktemp("lab_state")
     port = _free_port()
-    log = open(state / "server.log", "w+")
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"),
                JUPYTER_RUNTIME_DIR=str(state / "runtime"))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-         "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
-         "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-         "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={state / 'workspaces'}",
-         f"--LabApp.user_settings_dir={state / 'settings'}"],
-        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-        start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    with open(state / "server.log", "w") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}",
+             "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
+             "--LabApp.expose_app_in_browser=True", f"--ServerApp.root_dir={root}",
+             f"--LabApp.workspaces_dir={state / 'workspaces'}",
+             f"--LabApp.user_settings_dir={state / 'settings'}"],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+            start_new_session=True)
     try:
-        deadline = time.monotonic() + SERVER_START_S
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"jupyter lab did not answer on {url} in {SERVER_START_S} s")
-                time.sleep(0.25)
-        yield url, root
+        yield proc, f"http://127.0.0.1:{port}", root, state / "server.log"
     finally:
         _stop(proc)
-        log.close()
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory, lab):
+def browser(tmp_path_factory):
     """One headless Chromium with a fresh profile directory, for every test in this module."""
+    _require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -160,55 +169,135 @@ def browser(tmp_path_factory, lab):
             context.close()
 
 
+@pytest.fixture(scope="module")
+def lab(server, browser):
+    """JupyterLab loaded in one browser page, shared by the tests; yields (page, root)."""
+    proc, url, root, log = server
+    deadline = time.monotonic() + SERVER_START_S
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/api/status?token={TOKEN}", timeout=2):
+                break
+        except OSError:
+            if time.monotonic() > deadline:
+                pytest.fail(f"jupyter lab did not answer on {url} in {SERVER_START_S} s:\n"
+                            f"{log.read_text()[-3000:]}")
+            time.sleep(0.25)
+    page = browser.new_page()
+    try:
+        page.goto(f"{url}/lab?token={TOKEN}")
+        page.wait_for_function("() => !!window.jupyterapp", timeout=KERNEL_READY_MS)
+        page.evaluate("() => window.jupyterapp.restored.then(() => true)")
+        yield page, root
+    finally:
+        page.close()
+
+
 KERNEL_IDLE_JS = """(path) => {
-    const w = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const w = window.jupyterapp.shell.currentWidget;
     if (!w || !w.context || w.context.path !== path) return false;
     const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
     return !!k && k.connectionStatus === 'connected' && k.status === 'idle';
 }"""
 
+CLOSE_JS = """async (id) => {
+    const w = Array.from(window.jupyterapp.shell.widgets('main')).find(w => w.id === id);
+    if (!w) return;
+    await w.sessionContext.shutdown();
+    w.context.model.dirty = false;   // ran cells make it dirty; no "save changes?" dialog
+    w.dispose();
+}"""
 
-def run_notebook(lab, browser, name, *sources):
-    """Write a notebook into the server's root, open it, run all its cells; return the page."""
-    url, root = lab
+
+@contextlib.contextmanager
+def notebook_running(lab, name, *sources):
+    """Write a notebook into the server's root, open it in JupyterLab, run all its cells.
+
+    Yields the notebook's panel (a Playwright Locator), so that tests find only its widgets;
+    afterwards shuts its kernel down and closes it.
+    """
+    page, root = lab
     _write_notebook(root / name, *sources)
-    page = browser.new_page()
-    page.goto(f"{url}/lab/tree/{name}?token={TOKEN}")
+    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", name)
     page.wait_for_function(KERNEL_IDLE_JS, arg=name, timeout=KERNEL_READY_MS)
+    panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
-    return page
+    try:
+        yield page.locator(f"[id='{panel_id}']")
+    finally:
+        page.evaluate(CLOSE_JS, panel_id)
 
 
-def press_right(page, times):
-    handle = page.locator(".widget-slider .noUi-handle").first
+def vector_on_line(text: str, label: str) -> np.ndarray:
+    """The numbers in brackets on the line of text that reads `label [n n ...]`."""
+    lines = [line for line in text.splitlines()
+             if line.strip().startswith(label) and line.strip()[len(label):].lstrip()[:1] == "["]
+    assert len(lines) == 1, f"expected one line starting with {label!r} in:\n{text}"
+    inside = re.search(r"\[(.*?)\]", lines[0])
+    assert inside, f"no [...] vector on the line {lines[0]!r}"
+    return np.array([float(n) for n in inside.group(1).split()])
+
+
+def press_right(panel, times):
+    """Focus the slider's handle and press the right arrow key: one step each."""
+    handle = panel.locator(".widget-slider .noUi-handle").first
     handle.focus()
     for _ in range(times):
         handle.press("ArrowRight")
 
 
-def set_readout(page, value):
-    readout = page.locator(".widget-slider .widget-readout").first
+def type_into_readout(panel, value):
+    """Type a value into the number beside the slider and press Enter."""
+    readout = panel.locator(".widget-slider .widget-readout").first
     readout.click()
-    page.keyboard.press("Control+A")
-    page.keyboard.type(str(value))
-    page.keyboard.press("Enter")
+    readout.press("Control+A")
+    readout.press_sequentially(str(value))
+    readout.press("Enter")
 
 
 # --- the tests ----------------------------------------------------------------------------
 
-def test_explorer_renders_and_responds_in_jupyterlab(lab, browser):
+def test_explorer_renders_and_responds_in_jupyterlab(lab):
     from playwright.sync_api import expect
 
-    page = run_notebook(lab, browser, "probe.ipynb", PROBE_SOURCE)
-    try:
-        out = page.locator(".widget-output").first
+    with notebook_running(lab, "probe.ipynb", PROBE_SOURCE) as panel:
+        out = panel.locator(".widget-output")
         # The widget view rendered (not the text/plain fallback "Probe()"), with its first draw.
         expect(out).to_have_text("value: 0, square: 0", timeout=WIDGET_MS)
-        press_right(page, 3)
-        expect(out).to_have_text("value: 3, square: 9")
-        set_readout(page, 7)
-        expect(out).to_have_text("value: 7, square: 49")
-        # Only what the handler drew is shown: _show replaced the old text, did not append.
-        assert page.locator(".widget-output .jp-OutputArea-output").count() == 1
-    finally:
-        page.close()
+        press_right(panel, 3)
+        expect(out).to_have_text("value: 3, square: 9", timeout=REDRAW_MS)
+        type_into_readout(panel, 7)
+        expect(out).to_have_text("value: 7, square: 49", timeout=REDRAW_MS)
+        # _show replaced the old text rather than appending to it.
+        expect(out.locator(".jp-OutputArea-output")).to_have_count(1, timeout=REDRAW_MS)
+
+
+def test_step_through_moves_to_the_right_step_in_jupyterlab(lab):
+    from playwright.sync_api import expect
+
+    # The expected states, by the plain recurrence h_t = tanh(x_t Wx + h_{t-1} Wh + b), h0 = 0.
+    h = [np.zeros(2)]                                      # h[t] is h_{t-1}, h[t + 1] is h_t
+    a = []
+    for x_t in STEP_X:
+        a.append(x_t @ STEP_WX + h[-1] @ STEP_WH + STEP_B)
+        h.append(np.tanh(a[-1]))
+
+    with notebook_running(lab, "step_through.ipynb", STEP_SOURCE) as panel:
+        out = panel.locator(".widget-output")
+        expect(out).to_contain_text("t = 0 (of 0..2)", timeout=WIDGET_MS)
+        for t, presses in [(0, 0), (2, 2), (1, None)]:
+            if presses is None:
+                type_into_readout(panel, t)
+            else:
+                press_right(panel, presses)
+            expect(out).to_contain_text(f"t = {t} (of 0..2)", timeout=REDRAW_MS)
+            text = out.inner_text()
+            # The widget prints 4 decimals: agreement to half a unit in the last place.
+            for label, expected in [("x_t", STEP_X[t]), ("h_(t-1)", h[t]),
+                                    ("a_t (sum)", a[t]), ("h_t = tanh(a_t)", h[t + 1])]:
+                np.testing.assert_allclose(vector_on_line(text, label), expected, atol=5e-5,
+                                           err_msg=f"{label} at t = {t}:\n{text}")
+            # Its figure is drawn too, replacing the previous step's.
+            expect(out.locator("img")).to_have_count(1, timeout=REDRAW_MS)
