@@ -1,0 +1,185 @@
+"""The hidden-state trajectory widget of notebook 02 (rnnlib.widgets.HiddenTrajectory) and its
+figure (rnnlib.plots.trajectory_figure).
+
+Expected states are computed here by hand, one np.tanh per character, from the weights of a
+freshly built rnnlib.RNN with the same seed and a rotation matrix written out with cos and sin,
+so a mistake in the widget's weight handling or in its call of the RNN shows up.
+"""
+import re
+import statistics
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import rnnlib
+from rnnlib.plots import trajectory_figure
+from rnnlib.widgets import HiddenTrajectory, rotation
+
+SYMBOLS = "helo"
+FINAL = re.compile(r"final state h = \(([-+]\d\.\d{4}), ([-+]\d\.\d{4})\) after (\d+) steps")
+
+
+def by_hand(word, seed=0, input_gain=1.0, recurrent_gain=1.0, theta=30.0, repeat=1):
+    """h_t = tanh(x_t Wx + h_{t-1} Wh + b), h_{-1} = 0, with Wh = g [[cos, sin], [-sin, cos]]."""
+    sd = rnnlib.RNN(4, 2, seed=seed).state_dict()
+    Wx = input_gain * sd["weight_ih_l0"].T                      # (4, 2)
+    b = sd["bias_ih_l0"] + sd["bias_hh_l0"]                     # (2,)
+    c, s = np.cos(np.radians(theta)), np.sin(np.radians(theta))
+    Wh = recurrent_gain * np.array([[c, s], [-s, c]])           # (2, 2)
+    h = np.zeros(2)
+    for ch in word * repeat:
+        h = np.tanh(np.eye(4)[SYMBOLS.index(ch)] @ Wx + h @ Wh + b)
+    return h
+
+
+def shown_state(explorer):
+    """The final state and step count the widget printed, parsed back from its Output."""
+    m = FINAL.search(explorer.shown_text())
+    assert m, f"no final state in the Output: {explorer.shown_text()!r}"
+    return np.array([float(m.group(1)), float(m.group(2))]), int(m.group(3))
+
+
+def settings(e):
+    return dict(input_gain=e.input_gain.value, recurrent_gain=e.recurrent_gain.value,
+                theta=e.theta.value, repeat=e.repeat.value)
+
+
+@pytest.fixture
+def explorer():
+    return HiddenTrajectory(rnnlib.Vocab(SYMBOLS), word="hello", seed=0)
+
+
+def test_first_draw_shows_the_figure_and_the_hand_computed_final_state(explorer):
+    kinds = [o["output_type"] for o in explorer.out.outputs]
+    assert kinds == ["display_data", "stream"]
+    assert "image/png" in explorer.out.outputs[0]["data"]
+    h, steps = shown_state(explorer)
+    assert steps == 5
+    np.testing.assert_allclose(h, by_hand("hello", **settings(explorer)), atol=5.1e-5)
+
+
+def test_typing_a_new_word_changes_the_output(explorer):
+    before = explorer.shown_text()
+    explorer.word.value = "hole"
+    assert explorer.shown_text() != before
+    h, steps = shown_state(explorer)
+    assert steps == 4
+    np.testing.assert_allclose(h, by_hand("hole", **settings(explorer)), atol=5.1e-5)
+
+
+@pytest.mark.parametrize("name, value", [("input_gain", 2.5), ("recurrent_gain", 0.4),
+                                         ("theta", 90.0), ("theta", -135.0), ("repeat", 3)])
+def test_moving_a_slider_changes_the_output(explorer, name, value):
+    before = explorer.shown_text()
+    getattr(explorer, name).value = value
+    assert explorer.shown_text() != before
+    h, steps = shown_state(explorer)
+    assert steps == 5 * explorer.repeat.value
+    np.testing.assert_allclose(h, by_hand("hello", **settings(explorer)), atol=5.1e-5)
+
+
+def test_weights_follow_the_sliders(explorer):
+    explorer.input_gain.value, explorer.recurrent_gain.value, explorer.theta.value = 2.0, 1.5, 90.0
+    Wx, Wh, b = explorer.weights()
+    sd = rnnlib.RNN(4, 2, seed=0).state_dict()
+    np.testing.assert_allclose(Wx, 2.0 * sd["weight_ih_l0"].T, rtol=1e-15)
+    np.testing.assert_allclose(Wh, [[0.0, 1.5], [-1.5, 0.0]], atol=1e-15)
+    np.testing.assert_allclose(b, sd["bias_ih_l0"] + sd["bias_hh_l0"], rtol=1e-15)
+
+
+def test_rotation_turns_row_vectors_counter_clockwise():
+    np.testing.assert_allclose(np.array([1.0, 0.0]) @ rotation(90), [0.0, 1.0], atol=1e-15)
+    np.testing.assert_allclose(np.array([0.0, 1.0]) @ rotation(90), [-1.0, 0.0], atol=1e-15)
+    r = np.array([0.6, -0.8]) @ rotation(37)
+    assert np.isclose(np.hypot(*r), 1.0)                  # a rotation keeps the length
+
+
+@pytest.mark.parametrize("word, letters", [("help", "'p'"), ("Hello", "'H'"), ("hexyo", "'x', 'y'")])
+def test_unknown_letters_give_a_friendly_message(explorer, word, letters):
+    explorer.word.value = word
+    text = explorer.shown_text()
+    assert letters in text and "h, e, l, o" in text and "Traceback" not in text
+    assert "final state" not in text
+    assert [o["output_type"] for o in explorer.out.outputs] == ["stream"]   # no stale figure
+    if word == "Hello":
+        assert "lower case" in text
+    explorer.word.value = "hello"                                            # and it recovers
+    np.testing.assert_allclose(shown_state(explorer)[0], by_hand("hello", **settings(explorer)),
+                               atol=5.1e-5)
+
+
+@pytest.mark.parametrize("word", ["", "   "])
+def test_an_empty_word_asks_for_one(explorer, word):
+    explorer.word.value = word
+    assert "Type a word" in explorer.shown_text()
+
+
+def test_a_long_word_is_cut_and_says_so(explorer):
+    explorer.word.value = "l" * 100
+    h, steps = shown_state(explorer)
+    assert steps == HiddenTrajectory.MAX_LETTERS
+    assert f"only the first {HiddenTrajectory.MAX_LETTERS} letters" in explorer.shown_text()
+    np.testing.assert_allclose(h, by_hand("l" * HiddenTrajectory.MAX_LETTERS, **settings(explorer)),
+                               atol=5.1e-5)
+
+
+def test_extreme_values_of_every_control_raise_nothing(explorer):
+    sliders = [explorer.input_gain, explorer.recurrent_gain, explorer.theta, explorer.repeat]
+    for word in ["hello", "", "o", "hellx", "l" * 50]:
+        explorer.word.value = word
+        for s in sliders:
+            for value in (s.min, s.max):
+                s.value = value
+                assert explorer.shown_text().strip()
+    for s in sliders:                                       # all at their maximum together
+        s.value = s.max
+    explorer.word.value = "hello"
+    h, steps = shown_state(explorer)
+    assert steps == 5 * explorer.repeat.max
+    np.testing.assert_allclose(h, by_hand("hello", **settings(explorer)), atol=5.1e-5)
+
+
+def test_repr_is_stable_and_names_the_settings(explorer):
+    explorer.theta.value = 90.0
+    r = repr(explorer)
+    assert r == repr(explorer)
+    assert "0x" not in r and "Vocab('helo')" in r and "theta=90" in r and "word='hello'" in r
+
+
+def test_a_slider_move_redraws_in_well_under_100_ms(explorer):
+    explorer.word.value = "hello"
+    explorer.repeat.value = 2
+    explorer.theta.value = 0.0                              # warm up caches (fonts, figure)
+    times = []
+    for i in range(15):
+        t0 = time.perf_counter()
+        explorer.theta.value = -150.0 + 20 * i
+        times.append(time.perf_counter() - t0)
+    assert statistics.median(times) < 0.100, f"median redraw {statistics.median(times):.3f} s"
+
+
+# --- the figure ---------------------------------------------------------------------------
+
+def _path_texts(fig):
+    return [t.get_text() for t in fig.axes[0].texts if t.get_gid() == "path"]
+
+
+def test_trajectory_figure_labels_each_step_and_reuses_a_figure():
+    states = np.array([[0.1, 0.2], [-0.3, 0.5], [0.9, -0.9]])
+    fig = trajectory_figure(states, list("hel"), title="hel")
+    assert isinstance(fig, Figure) and _path_texts(fig) == ["h", "e", "l"]
+    again = trajectory_figure(states[:2], list("ho"), fig=fig)
+    assert again is fig and _path_texts(fig) == ["h", "o"]        # the old path is gone
+    many = trajectory_figure(np.zeros((6, 2)), list("helhel"), word_length=3)
+    assert _path_texts(many) == ["h", "e", "l"]                    # only the last pass
+
+
+def test_trajectory_figure_explains_bad_input():
+    with pytest.raises(ValueError, match=r"trajectory_figure: states should have shape \(time=3, hidden_size=2\), got \(3, 3\)"):
+        trajectory_figure(np.zeros((3, 3)), list("hel"))
+    with pytest.raises(ValueError, match="one row per label"):
+        trajectory_figure(np.zeros((2, 2)), list("hel"))
+    with pytest.raises(TypeError, match="fig should be a Figure returned by trajectory_figure"):
+        trajectory_figure(np.zeros((1, 2)), ["h"], fig=Figure())
