@@ -595,3 +595,22 @@ def grad_dict(grads, params: dict, where: str) -> dict:
         check_finite(g, f"grads[{k!r}]", where)
         out[k] = g
     return out
+
+
+# --- widgets (rnnlib.widgets, rnnlib.plots) ----------------------------------------------
+
+def number_in(value, low: float, high: float, name: str, where: str, hint: str = "") -> float:
+    """A real number in [low, high], such as the starting value of a slider."""
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not low <= value <= high):
+        raise ValueError(f"{where}: {name} should be a number from {low} to {high}, got {value!r}."
+                         + (" " + hint if hint else ""))
+    return float(value)
+
+
+def index(value, size: int, name: str, where: str) -> int:
+    """A position 0 .. size-1 along an axis, such as a timestep or a sample of a batch."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 <= value < size:
+        raise ValueError(f"{where}: {name} should be a whole number from 0 to {size - 1}, "
+                         f"got {value!r}. Positions count from 0; negative ones are not used here.")
+    return int(value)

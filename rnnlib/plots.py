@@ -5,12 +5,201 @@ inside a widget callback opens no extra window and leaks nothing.
 """
 from __future__ import annotations
 
+import io
+
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from PIL import Image as PILImage
 
 from . import _validation as v
+from .functional import activation, activation_grad
 
 # --- notebook 01: one timestep, term by term (step-through widget) ------------------------
+#
+# A widget redraws on every slider move, and a full savefig of a two-panel figure costs
+# 100-200 ms on a modest machine: mostly laying out tick labels, legends and titles that never
+# change. LivePlot draws that static part once and afterwards redraws only the artists that
+# move (blitting), which takes a few milliseconds. The *_figure functions return the same
+# picture as an ordinary Figure, for a notebook cell or a test.
+
+class LivePlot:
+    """A Figure drawn once, whose changing artists are redrawn alone by png().
+
+    Subclasses build self.figure and list the artists that update() changes in self.dynamic.
+    Their axis limits must stay fixed, because the background is drawn only once.
+    """
+
+    figure: Figure
+    dynamic: list
+
+    def png(self) -> bytes:
+        """The figure as PNG bytes, as savefig would give them, but redrawing only self.dynamic."""
+        canvas = self.figure.canvas
+        if getattr(self, "_renderer", None) is not canvas.get_renderer():
+            for artist in self.dynamic:             # draw everything else once, and keep it
+                artist.set_visible(False)
+            canvas.draw()
+            for artist in self.dynamic:
+                artist.set_visible(True)
+            self._background = canvas.copy_from_bbox(self.figure.bbox)
+            self._renderer = canvas.get_renderer()
+        canvas.restore_region(self._background)
+        for artist in self.dynamic:
+            self.figure.draw_artist(artist)
+        buf = io.BytesIO()
+        PILImage.fromarray(np.asarray(canvas.buffer_rgba())).save(buf, format="png", compress_level=1)
+        return buf.getvalue()
+
+
+def _curve(ax, nonlinearity, lim, slope):
+    """Draw act(a) (and act'(a) dashed) for a in [-lim, lim] on ax."""
+    a = np.linspace(-lim, lim, 801)
+    ax.plot(a, activation(a, nonlinearity), color="0.2", lw=1.5, label=f"{nonlinearity}(a)")
+    if slope:
+        ax.plot(a, activation_grad(activation(a, nonlinearity), nonlinearity), color="0.5",
+                lw=1, ls="--", label=f"slope {nonlinearity}'(a)")
+    ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+    ax.axvline(0, color="0.85", lw=0.8, zorder=0)
+    ax.set_xlim(-lim, lim)
+    ax.set_xlabel("pre-activation a")
+
+
+def activation_figure(pre_activations, nonlinearity="tanh", *, slope=True, title=None):
+    """The curve act(a) with pre-activations marked on it at (a, act(a)).
+
+    pre_activations: an array of any shape, or a dict {label: array} for several groups
+    (each gets its own marker). slope=True also draws act'(a) dashed: where it is close to
+    0, the unit is saturated and its output no longer follows its input.
+    """
+    where = "activation_figure"
+    v.nonlinearity(nonlinearity, where)
+    groups = pre_activations if isinstance(pre_activations, dict) else {"a": pre_activations}
+    arrays = {}
+    for label, a in groups.items():
+        arrays[label] = v.as_float_array(a, f"pre_activations[{label!r}]", where).ravel()
+        v.check_finite(arrays[label], f"pre_activations[{label!r}]", where)
+    lim = max([3.0] + [1.1 * float(np.abs(a).max()) for a in arrays.values() if a.size])
+
+    fig = Figure(figsize=(6, 3), dpi=80)
+    ax = fig.subplots()
+    _curve(ax, nonlinearity, lim, slope)
+    for (label, a), marker in zip(arrays.items(), "os^Dv*"):
+        ax.plot(a, activation(a, nonlinearity), marker, ms=7, alpha=0.8, label=label)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    ax.set_title(title or f"{nonlinearity} with the pre-activations marked", fontsize=10)
+    fig.subplots_adjust(left=0.1, right=0.97, bottom=0.17, top=0.88)
+    return fig
+
+
+# One colour per term of a_t = x_t @ Wx + h_{t-1} @ Wh + b, the same in every figure.
+_TERM_STYLE = (("x_t @ Wx", "tab:blue"), ("h_(t-1) @ Wh", "tab:orange"), ("b", "tab:green"),
+               ("a_t (sum)", "0.3"))
+
+
+class StepTermsPlot(LivePlot):
+    """The picture of step_terms_figure, kept alive so that a widget can move just the bars
+    and dots: StepTermsPlot(H, ...).update(xw, hw, b, t).png()."""
+
+    def __init__(self, hidden_size, nonlinearity="tanh", *, term_lim=1.0, act_lim=3.0):
+        H, self.nonlinearity = hidden_size, nonlinearity
+        fig = self.figure = Figure(figsize=(9, 3.2), dpi=80)
+        FigureCanvasAgg(fig)
+        ax, ax2 = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.4, 1]})
+        units, width = np.arange(H), 0.8 / len(_TERM_STYLE)
+        self.bars = [ax.bar(units + (k - 1.5) * width, np.zeros(H), width, color=color, label=label)
+                     for k, (label, color) in enumerate(_TERM_STYLE)]
+        ax.axhline(0, color="0.6", lw=0.8, zorder=0.5)     # behind the bars, as when blitted
+        ax.set_ylim(-term_lim, term_lim)
+        ax.set_xlim(-0.6, H - 0.4)
+        ax.set_xticks(units, [f"unit {j}" for j in units], fontsize=8)
+        # Above the axes, where no bar can cover it.
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncol=4, fontsize=8, frameon=False,
+                  borderaxespad=0.2, handlelength=1.2, columnspacing=1.2)
+
+        _curve(ax2, nonlinearity, act_lim, slope=False)
+        ax2.set_ylim(*((-1.1, 1.1) if nonlinearity == "tanh" else (-0.05 * act_lim, 1.05 * act_lim)))
+        ax2.set_title(f"h_t = {nonlinearity}(a_t), one dot per unit", fontsize=10)
+        (self.dots,) = ax2.plot(np.zeros(H), np.zeros(H), "o", color="tab:red", ms=7)
+        self.names = [ax2.annotate(str(j), (0, 0), textcoords="offset points", xytext=(5, 5),
+                                   fontsize=8, color="tab:red") for j in units]
+        # The step's label sits where every nonlinearity's curve leaves room: top left.
+        self.label = ax2.text(0.03, 0.9, "", transform=ax2.transAxes, fontsize=10)
+        self.act_lim = act_lim
+        fig.subplots_adjust(left=0.06, right=0.98, bottom=0.17, top=0.88, wspace=0.2)
+        self.dynamic = [r for bars in self.bars for r in bars] + [self.dots, self.label, *self.names]
+
+    def update(self, xw, hw, b, t=None):
+        """Show the terms of one step: xw, hw, b each (H,), already checked by the caller."""
+        a = xw + hw + b                               # (H,)
+        h = activation(a, self.nonlinearity)          # (H,)
+        for bars, values in zip(self.bars, (xw, hw, b, a)):
+            for rect, value in zip(bars, values):
+                rect.set_height(value)
+        shown = np.clip(a, -self.act_lim, self.act_lim)   # a dot off the curve's range sits at its edge
+        self.dots.set_data(shown, h)
+        for name, a_j, h_j in zip(self.names, shown, h):
+            name.xy = (a_j, h_j)
+            name.set_position((5, -11 if h_j > 0 else 5))
+        self.label.set_text("" if t is None else f"t = {t}")
+        return self
+
+
+def step_terms_figure(xw, hw, b, nonlinearity="tanh", *, t=None, term_lim=None, act_lim=None):
+    """Left: the terms of a_t = x_t @ Wx + h_{t-1} @ Wh + b per hidden unit, and their sum.
+    Right: h_t = act(a_t), each unit's a_t marked on the curve act(a).
+
+    xw, hw, b: (H,) each. term_lim: the bars' y-limits are [-term_lim, term_lim]; act_lim:
+    the right panel shows a in [-act_lim, act_lim]. Fix both across timesteps so pictures
+    of different steps compare; by default they fit this step.
+    """
+    where = "step_terms_figure"
+    xw = v.array(xw, [("hidden_size", None)], "xw", where)
+    H = xw.shape[0]
+    hw = v.array(hw, [("hidden_size", H)], "hw", where)
+    b = v.array(b, [("hidden_size", H)], "b", where)
+    v.nonlinearity(nonlinearity, where)
+    a = xw + hw + b
+    if term_lim is None:
+        term_lim = 1.1 * max(float(np.abs(np.stack([xw, hw, b, a])).max()), 1e-3)
+    if act_lim is None:
+        act_lim = max(3.0, 1.1 * float(np.abs(a).max()))
+    term_lim = v.number_in(term_lim, 1e-12, np.inf, "term_lim", where)
+    act_lim = v.number_in(act_lim, 1e-12, np.inf, "act_lim", where)
+    plot = StepTermsPlot(H, nonlinearity, term_lim=term_lim, act_lim=act_lim)
+    return plot.update(xw, hw, b, t).figure
+
+
+class TanhWeightPlot(LivePlot):
+    """tanh(w * x) for x in [-4, 4], with tanh(x) dashed for comparison."""
+
+    def __init__(self):
+        fig = self.figure = Figure(figsize=(5, 2.6), dpi=80)
+        FigureCanvasAgg(fig)
+        ax = fig.subplots()
+        self.x = np.linspace(-4, 4, 401)
+        ax.plot(self.x, np.tanh(self.x), color="0.7", lw=1, ls="--", label="tanh(x)")
+        (self.line,) = ax.plot(self.x, np.tanh(self.x), color="tab:blue", lw=2, label="tanh(w x)")
+        ax.axhline(0, color="0.85", lw=0.8, zorder=0)
+        ax.set_xlim(-4, 4)
+        ax.set_ylim(-1.15, 1.15)
+        ax.set_xlabel("x")
+        ax.legend(loc="upper left", fontsize=8, frameon=False)
+        self.label = ax.text(0.97, 0.08, "", transform=ax.transAxes, ha="right", fontsize=10)
+        fig.subplots_adjust(left=0.12, right=0.97, bottom=0.18, top=0.95)
+        self.dynamic = [self.line, self.label]
+
+    def update(self, w):
+        self.line.set_ydata(np.tanh(w * self.x))
+        self.label.set_text(f"w = {w:.1f}")
+        return self
+
+
+def tanh_weight_figure(w):
+    """tanh(w * x) for x in [-4, 4], and tanh(x): a larger |w| flattens out (saturates) sooner."""
+    w = v.number_in(w, -10.0, 10.0, "w", "tanh_weight_figure")
+    return TanhWeightPlot().update(w).figure
+
 
 # --- notebook 02: the hidden-state trajectory in [-1, 1]^2 ---------------------------------
 

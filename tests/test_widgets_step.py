@@ -1,0 +1,217 @@
+"""StepThrough and TanhExplorer (rnnlib.widgets, notebooks 00-01) in plain pytest.
+
+The widgets are driven as a learner would (set a slider's .value) and judged by what their
+Output then holds. Expected numbers come from np.tanh on hand-written sums, not from rnnlib.
+"""
+import re
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from rnnlib import plots
+from rnnlib.widgets import StepThrough, TanhExplorer
+
+# Seed 003's data: 3 samples, 2 timesteps, 2 features; weights as notebook 01 draws them.
+X0 = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
+X1 = np.array([[100.0, 101.0], [102.0, 103.0], [104.0, 105.0]])
+RNG = np.random.default_rng(11)
+WX = RNG.standard_normal((2, 3))
+WH = RNG.standard_normal((3, 3))
+B = np.array([0.1, -0.2, 0.3])
+X = np.stack([X0, X1], axis=1)                                    # (3, 2, 2)
+
+
+def hand_states(x, h0, Wx, Wh, b):
+    """h_t = tanh(x_t Wx + h_{t-1} Wh + b), every sum written out, one sample (T, F)."""
+    T, H = len(x), len(b)
+    h, prev = np.zeros((T, H)), np.array(h0, dtype=float)
+    for t in range(T):
+        for j in range(H):
+            a = sum(x[t, i] * Wx[i, j] for i in range(x.shape[1]))
+            a += sum(prev[k] * Wh[k, j] for k in range(H)) + b[j]
+            h[t, j] = np.tanh(a)
+        prev = h[t]
+    return h
+
+
+def row(text, name):
+    """The numbers printed on the line that starts with name."""
+    line = next(ln for ln in text.splitlines() if ln.startswith(name))
+    return np.array([float(s) for s in re.findall(r"-?\d+\.\d+", line[len(name):].split("]")[0])])
+
+
+def images(explorer):
+    return [o for o in explorer.out.outputs if "image/png" in o.get("data", {})]
+
+
+@pytest.fixture(scope="module")
+def batch():
+    """One StepThrough shared by the tests below (building one draws a figure: ~0.1 s)."""
+    return StepThrough(X, None, WX, WH, B)
+
+
+def test_first_view_shows_step_0_of_sample_0():
+    s = StepThrough(X, None, WX, WH, B)
+    text = s.shown_text()
+    assert text.startswith("t = 0 (of 0..1), sample 0")
+    h = hand_states(X[0], np.zeros(3), WX, WH, B)
+    np.testing.assert_allclose(row(text, "h_t = tanh(a_t)"), h[0], atol=1e-4)
+    np.testing.assert_allclose(row(text, "x_t @ Wx"), X0[0] @ WX, atol=1e-4)
+    np.testing.assert_allclose(row(text, "h_(t-1) @ Wh"), 0.0, atol=1e-12)   # h0 = 0
+    np.testing.assert_allclose(row(text, "b"), B, atol=1e-4)
+    assert len(images(s)) == 1
+
+
+@pytest.mark.parametrize("n", [2, 0, 1])
+def test_slider_moves_show_the_hand_computed_step(batch, n):
+    s = batch
+    h = hand_states(X[n], np.zeros(3), WX, WH, B)
+    s.slider.value = 0
+    s.sample.value = n
+    before = s.shown_text()
+    assert before.startswith(f"t = 0 (of 0..1), sample {n}")
+    np.testing.assert_allclose(row(before, "h_t = tanh(a_t)"), h[0], atol=1e-4)
+    s.slider.value = 1
+    text = s.shown_text()
+    assert text.startswith(f"t = 1 (of 0..1), sample {n}")
+    np.testing.assert_allclose(row(text, "x_t "), X[n, 1], atol=1e-4)
+    np.testing.assert_allclose(row(text, "h_(t-1) "), h[0], atol=1e-4)
+    np.testing.assert_allclose(row(text, "h_(t-1) @ Wh"), h[0] @ WH, atol=1e-4)
+    np.testing.assert_allclose(row(text, "h_t = tanh(a_t)"), h[1], atol=1e-4)
+    terms = s.terms()
+    np.testing.assert_allclose(terms["h_t"], h[1], rtol=1e-12)
+    np.testing.assert_allclose(terms["a_t"], X[n, 1] @ WX + h[0] @ WH + B, rtol=1e-12)
+    assert len(images(s)) == 1                                     # replaced, not appended
+
+
+def test_terms_at_any_step_without_moving_the_slider():
+    x = np.random.default_rng(1).standard_normal((5, 2))
+    h0 = np.array([0.5, -0.5, 0.0])
+    s = StepThrough(x, h0, WX, WH, B)
+    h = hand_states(x, h0, WX, WH, B)
+    for t in range(5):
+        np.testing.assert_allclose(s.terms(t)["h_t"], h[t], rtol=1e-12)
+        np.testing.assert_allclose(s.terms(t)["h_{t-1}"], h0 if t == 0 else h[t - 1], rtol=1e-12)
+    assert s.slider.value == 0
+
+
+def test_one_sequence_has_no_sample_control(batch):
+    s = StepThrough(X[0], np.zeros(3), WX, WH, B)
+    controls = s.widget.children[0].children
+    assert s.slider in controls and s.sample not in controls
+    assert "sample" not in s.shown_text()
+    assert repr(s) == "StepThrough(time=2, input_size=2, hidden_size=3, nonlinearity='tanh')"
+    assert batch.sample in batch.widget.children[0].children
+    assert repr(batch) == "StepThrough(batch=3, time=2, input_size=2, hidden_size=3, nonlinearity='tanh')"
+
+
+def test_saturated_step_shows_plus_minus_one_and_zero_slope():
+    s = StepThrough(X, None, WX, WH, np.zeros(3))
+    s.slider.value = 1                                             # inputs near 100
+    text = s.shown_text()
+    h = row(text, "h_t = tanh(a_t)")
+    np.testing.assert_array_equal(np.abs(h), 1.0)
+    np.testing.assert_array_equal(row(text, "slope tanh'(a_t)"), 0.0)
+    assert "saturated" in text
+
+
+def test_extreme_inputs_stay_finite():
+    s = StepThrough(np.concatenate([X * 1e6, -X * 1e6, X * 1e-9]), None, WX, WH, B)
+    for n in range(9):
+        s.sample.value = n
+        s.slider.value = 1 - s.slider.value
+        text = s.shown_text()
+        assert "nan" not in text and "inf" not in text
+        assert np.all(np.isfinite(s.terms()["h_t"]))
+    assert np.all(np.abs(s.terms(1, 0)["h_t"]) == 1.0)             # 1e6-sized input: saturated
+
+
+def test_relu_shows_no_saturation_only_off_units():
+    s = StepThrough(X, None, WX, WH, np.zeros(3), nonlinearity="relu")
+    s.slider.value = 1
+    terms = s.terms()
+    np.testing.assert_allclose(terms["h_t"], np.maximum(terms["a_t"], 0.0), rtol=1e-12)
+    assert terms["h_t"].max() > 50                                 # grows with the input
+    assert set(row(s.shown_text(), "slope relu'(a_t)")) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("args, kind, words", [
+    ((X, None, WX, WH, B.reshape(1, 3)), ValueError, ["StepThrough", "b", "b.ravel()"]),
+    ((X, None, WX, WH[:2], B), ValueError, ["StepThrough", "Wh", "(hidden_size=3, hidden_size=3)"]),
+    ((X[..., :1], None, WX, WH, B), ValueError, ["StepThrough", "x", "input_size=2"]),
+    ((X[0, 0], None, WX, WH, B), ValueError, ["StepThrough", "one sequence (time, input_size)"]),
+    ((X[None], None, WX, WH, B), ValueError, ["StepThrough", "(batch, time, input_size)"]),
+    ((X, np.zeros(3), WX, WH, B), ValueError, ["StepThrough", "h0", "(batch=3, hidden_size=3)"]),
+    ((X[0], np.zeros((1, 3)), WX, WH, B), ValueError, ["StepThrough", "h0", "(hidden_size=3,)"]),
+    ((X.astype(int), None, WX, WH, B), TypeError, ["StepThrough", "astype(np.float64)"]),
+    ((np.where(X > 100, np.nan, X), None, WX, WH, B), ValueError, ["StepThrough", "finite"]),
+])
+def test_bad_input_is_explained(args, kind, words):
+    with pytest.raises(kind) as e:
+        StepThrough(*args)
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_bad_nonlinearity_and_bad_step_are_explained(batch):
+    with pytest.raises(ValueError, match="StepThrough: nonlinearity should be one of"):
+        StepThrough(X, None, WX, WH, B, nonlinearity="sigmoid")
+    s = batch
+    with pytest.raises(ValueError, match=r"StepThrough.terms: t should be a whole number from 0 to 1"):
+        s.terms(2)
+    with pytest.raises(ValueError, match=r"sample should be a whole number from 0 to 2"):
+        s.terms(0, sample=-1)
+
+
+def test_slider_move_redraws_in_well_under_100_ms():
+    x = np.random.default_rng(2).standard_normal((4, 20, 2))
+    s = StepThrough(x, None, WX, WH, B)
+    times = []
+    for t in range(1, 11):
+        start = time.perf_counter()
+        s.slider.value = t
+        times.append(time.perf_counter() - start)
+    assert s.shown_text().startswith("t = 10 ")
+    assert np.median(times) < 0.1, f"median redraw {np.median(times) * 1e3:.0f} ms"
+
+
+def test_tanh_explorer_follows_its_slider():
+    e = TanhExplorer()
+    assert repr(e) == "TanhExplorer(w=1.0)"
+    assert f"tanh(w * 1) = {np.tanh(1.0):.4f}" in e.shown_text()
+    times = []
+    for w in (2.0, -0.5, 3.0, 0.0, 1.5, -4.0, 4.0, 0.3, -1.2, 2.5):
+        start = time.perf_counter()
+        e.slider.value = w
+        times.append(time.perf_counter() - start)
+        text = e.shown_text()
+        assert text.startswith(f"w = {w:.1f}:")
+        assert f"tanh(w * 3) = {np.tanh(3 * w):.4f}" in text
+        assert len(images(e)) == 1
+    assert np.median(times) < 0.1
+    with pytest.raises(ValueError, match="TanhExplorer: w should be a number from -4.0 to 4.0"):
+        TanhExplorer(w=5)
+
+
+def test_live_png_matches_a_full_redraw():
+    """The blitted picture (only bars and dots redrawn) equals savefig's full drawing."""
+    xw, hw, b = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.0, -0.1])
+    live = plots.StepTermsPlot(3, "tanh", term_lim=3.0, act_lim=4.0)
+    live.update(-xw, hw, b, t=0).png()                             # a first, different step
+    img_live = plots.PILImage.open(__import__("io").BytesIO(live.update(xw, hw, b, t=1).png()))
+    fig = plots.step_terms_figure(xw, hw, b, t=1, term_lim=3.0, act_lim=4.0)
+    fig.canvas.draw()
+    full = np.asarray(fig.canvas.buffer_rgba())
+    assert isinstance(fig, Figure)
+    np.testing.assert_array_equal(np.asarray(img_live.convert("RGBA")), full)
+
+
+def test_figure_functions_check_their_input():
+    assert isinstance(plots.activation_figure({"t=0": X0 @ WX, "t=1": X1 @ WX}), Figure)
+    assert isinstance(plots.tanh_weight_figure(2.0), Figure)
+    with pytest.raises(ValueError, match="step_terms_figure: hw should have shape"):
+        plots.step_terms_figure(np.ones(3), np.ones(2), np.ones(3))
+    with pytest.raises(ValueError, match="activation_figure: nonlinearity"):
+        plots.activation_figure(np.ones(3), "sigmoid")
