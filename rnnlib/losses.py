@@ -47,7 +47,7 @@ def mse_loss(pred, target, mask=None):
         w = m.reshape(m.shape + (1,) * (pred.ndim - m.ndim))   # (N, T, 1): broadcast over O
         M = m.sum() * (diff.size // m.size)                    # real steps * entries per step
     loss = float(np.sum(w * diff * diff) / M)
-    return loss, (2.0 / M) * w * diff
+    return loss, (2.0 / M) * w * diff + 0.0     # + 0.0 turns -0.0 on masked steps into 0.0
 
 
 # --- softmax cross-entropy ---------------------------------------------------------------
@@ -105,6 +105,7 @@ def softmax_cross_entropy(logits, targets, mask=None):
     dlogits = np.exp(logp)                                         # softmax, (N, T, V)
     np.put_along_axis(dlogits, y[..., None], np.take_along_axis(dlogits, y[..., None], -1) - 1.0, -1)
     dlogits *= (w / M)[..., None]
+    dlogits += 0.0          # masked steps: (p - 1) * 0 is -0.0; adding +0.0 makes it a plain 0
 
     accuracy = float(np.sum(w * (z.argmax(axis=-1) == y)) / M)
     return loss, dlogits, accuracy
