@@ -39,6 +39,15 @@ def _check_model(model, optimizer, where):
                          f"it from this model: rnnlib.Adam(model.params, lr=...).")
 
 
+def _epoch_mean(batches, i):
+    """The mean of field i over an epoch's minibatches, weighted by their real steps (one
+    batch: its value unchanged, not w * value / w, which can differ in the last bit)."""
+    if len(batches) == 1:
+        return float(batches[0][i])
+    w = np.array([b[0] for b in batches], dtype=float)
+    return float(np.dot(w, [b[i] for b in batches]) / w.sum())
+
+
 def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=None, clip=None,
         batch_size=None, seed=0, every=None, callback=None, quiet=False):
     """Train model on (x, targets) for `epochs` passes over the data; return the history.
@@ -61,7 +70,8 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
 
     Returns history, a dict of lists with one entry per epoch: "loss", "grad_norm" (the
     gradient norm before clipping) and, when the loss reports it, "accuracy". The loss of an
-    epoch is measured on the parameters before that epoch's update(s).
+    epoch is measured on the parameters before that epoch's update(s); with minibatches, each
+    entry is the mean over the epoch's minibatches, weighted by their number of real steps.
     """
     where = "fit"
     _check_model(model, optimizer, where)
@@ -104,7 +114,7 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
     history = {"loss": [], "grad_norm": []}
     for epoch in range(1, epochs + 1):
         order = np.arange(N) if batch_size == N else rng.permutation(N)
-        totals = np.zeros(4)                                      # weight, loss, accuracy, norm
+        batches = []                                             # (weight, loss, norm, accuracy)
         for start in range(0, N, batch_size):
             idx = order[start:start + batch_size]
             lens = None if lengths is None else lengths[idx]
@@ -116,13 +126,12 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
             # optimizer.step checks the gradients, so measuring the norm needs no second check
             norm = clip_grad_norm(grads, clip) if clip is not None else _norm(grads.values())
             optimizer.step(grads)
-            weight = len(idx) if m is None else m.sum()           # real steps behind this loss
-            acc = out[2] if len(out) > 2 else np.nan
-            totals += weight * np.array([1.0, out[0], acc, norm])
-        history["loss"].append(float(totals[1] / totals[0]))
-        history["grad_norm"].append(float(totals[3] / totals[0]))
-        if not np.isnan(totals[2]):
-            history.setdefault("accuracy", []).append(float(totals[2] / totals[0]))
+            weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
+            batches.append((weight, out[0], norm, out[2] if len(out) > 2 else None))
+        history["loss"].append(_epoch_mean(batches, 1))
+        history["grad_norm"].append(_epoch_mean(batches, 2))
+        if batches[0][3] is not None:
+            history.setdefault("accuracy", []).append(_epoch_mean(batches, 3))
         if monitor is not None:
             monitor.update(epoch, history)
         if callback is not None and (epoch % every == 0 or epoch == epochs):

@@ -1,6 +1,5 @@
 """Optimisers and clipping: two steps by hand, torch.optim's trajectories, and bad input."""
 import json
-import math
 from pathlib import Path
 
 import numpy as np
