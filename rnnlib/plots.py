@@ -450,6 +450,8 @@ def training_curves(history, title=None):
 
     history: dict of lists as rnnlib.fit returns ("loss", optionally "accuracy").
     """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
     has_acc = bool(history.get("accuracy"))
     # fixed margins, not layout="constrained": the monitor redraws this while training runs,
     # and the layout solver would double the cost of every redraw
@@ -459,6 +461,13 @@ def training_curves(history, title=None):
     epochs = np.arange(1, len(history["loss"]) + 1)
     axes[0].semilogy(epochs, history["loss"], color="C0")
     axes[0].set(xlabel="epoch", ylabel="loss (log scale)", title=title or "loss")
+    # plain tick labels ("0.05") at 10^k (and 2, 5 x 10^k over a short range), no minor ticks:
+    # the default log ticks (dozens of minor ticks, LaTeX-style labels) cost 40% of a redraw
+    loss = np.asarray(history["loss"], dtype=float)
+    decades = np.log10(loss.max() / loss.min()) if np.all(loss > 0) else 0.0
+    axes[0].yaxis.set_major_locator(LogLocator(subs=(1.0,) if decades > 2 else (1.0, 2.0, 5.0)))
+    axes[0].yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    axes[0].yaxis.set_minor_locator(NullLocator())
     if has_acc:
         axes[1].plot(epochs, history["accuracy"], color="C2")
         axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(-0.03, 1.03), title="accuracy")
