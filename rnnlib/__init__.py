@@ -4,11 +4,11 @@ Built one notebook at a time in the course under notebooks/. The map:
 
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    gradcheck    gradcheck(loss_fn, params, grads): gradients against centred finite differences
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient)
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     train        fit: the training loop, with a live monitor in notebooks
-    gradcheck    gradcheck(loss_fn, params, grads): gradients against centred finite differences
     interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
     _validation  every input check and the wording of every error
     plots        functions that return a matplotlib Figure
@@ -19,10 +19,10 @@ from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_f
 from .layers import RNN, Dense, RNNCell  # noqa: F401
 from .text import Vocab  # noqa: F401
 from .gradcheck import gradcheck  # noqa: F401
-from . import interop  # noqa: F401
 from .losses import log_softmax, mse_loss, softmax, softmax_cross_entropy  # noqa: F401
 from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm, global_norm  # noqa: F401
 from .models import SequenceModel, Stepper  # noqa: F401
 from .train import fit  # noqa: F401
+from . import interop  # noqa: F401
 
 __version__ = "0.1.0"

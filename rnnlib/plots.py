@@ -443,6 +443,7 @@ def sum_over_time_figure(parts, labels, total_label="sum", title=None):
         fig.suptitle(title, fontsize=11)
     return fig
 
+
 # --- notebook 05: training curves and extrapolation ----------------------------------------
 
 def training_curves(history, title=None):
