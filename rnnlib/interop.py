@@ -99,12 +99,13 @@ def keras_outputs(output, h_n, return_sequences=False, return_state=False):
 
     torch always returns both (output, h_n); Keras drops what was not asked for and gives
     the state without torch's leading (num_layers * num_directions) axis.
-    With go_backwards=True both frameworks' output is in reading order, so output[:, -1] is
-    still the state after the last step read.
+    With go_backwards=True, rnnlib's output is in reading order, as Keras' is, so
+    output[:, -1] is still the state after the last step read.
 
-    For a padded batch (lengths), output[:, -1] is zero for every sequence shorter than T
-    (torch's convention); each sequence's last real output is its final state, h_n[-1].
-    The arrays are returned as they are, not copied.
+    Padded batches (lengths) are where the two differ: rnnlib, like torch, writes zeros past
+    each length, so output[:, -1] is zero for every sequence shorter than T, while Keras,
+    given a mask, repeats the last real output over the padding. Each sequence's final
+    state is h_n[-1] in both. The arrays are returned as they are, not copied.
     """
     where = "keras_outputs"
     output = v.array(output, [("batch", None), ("time", None), ("hidden_size", None)], "output",
