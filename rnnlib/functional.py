@@ -193,9 +193,15 @@ def reverse_padded(x, lengths=None):
     at each sequence's last real step, as torch's packed sequences and Keras' go_backwards
     with a mask do. Applying it twice gives x back.
     """
+    where = "reverse_padded"
+    x = np.asarray(x)                                 # any dtype: ids reverse as well as floats
+    if x.ndim < 2 or 0 in x.shape[:2]:
+        raise ValueError(f"{where}: x should have shape (batch, time, ...), got {v.fmt_shape(x.shape)}. "
+                         f"{v.sequence_hint(x) or 'Give it at least a batch and a time axis.'}")
     if lengths is None:
         return x[:, ::-1]
     N, T = x.shape[:2]
+    lengths = v.lengths(lengths, N, T, where)
     t = np.arange(T)[None, :]
     L = np.asarray(lengths)[:, None]
     src = np.where(t < L, L - 1 - t, t)               # (N, T) which step each output step reads

@@ -168,3 +168,21 @@ def test_failed_backward_leaves_grads_and_cache_intact():
     assert all(np.all(g == 0) for g in layer.grads.values())
     dx = layer.backward(dout)               # the same forward can still be backpropagated
     assert dx.shape == x.shape
+
+
+@pytest.mark.parametrize("args, parts", [
+    ((np.zeros((2, 3, 1)), [4, 1]), ["reverse_padded", "lengths[0] is 4", "time=3"]),
+    ((np.zeros((2, 3, 1)), [1, 2, 3]), ["reverse_padded", "(batch=2,)", "got (3,)"]),
+    ((np.zeros(3), None), ["reverse_padded", "(batch, time, ...)", "got (3,)", "x[None, None]"]),
+])
+def test_reverse_padded_explains_bad_input(args, parts):
+    with pytest.raises(ValueError) as info:
+        rnnlib.reverse_padded(*args)
+    for part in parts:
+        assert part in str(info.value)
+
+
+def test_reverse_padded_by_hand():
+    ids = np.array([[1, 2, 3, 0], [4, 5, 0, 0]])        # lengths 3 and 2, 0 is padding
+    np.testing.assert_array_equal(rnnlib.reverse_padded(ids, [3, 2]), [[3, 2, 1, 0], [5, 4, 0, 0]])
+    np.testing.assert_array_equal(rnnlib.reverse_padded(ids), ids[:, ::-1])
