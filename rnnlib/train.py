@@ -48,6 +48,24 @@ def _epoch_mean(batches, i):
     return float(np.dot(w, [b[i] for b in batches]) / w.sum())
 
 
+def _diverged(epoch, history, optimizer, clip, passes):
+    """The error for a run whose numbers overflowed: what happened, and what to change."""
+    if passes == 0:
+        return FloatingPointError(
+            "fit: a number overflowed float64 in the first pass, before any update, so the "
+            "inputs or targets are too large for the model's weights. Scale them down, e.g. "
+            "divide x and the targets by their largest absolute value.")
+    before = (f" The loss was {history['loss'][-1]:.4g} after epoch {epoch - 1}." if history["loss"]
+              else "")
+    fix = ("clip the gradients, e.g. fit(..., clip=1.0)" if clip is None
+           else f"clip the gradients harder than clip={clip:g}")
+    return FloatingPointError(
+        f"fit: training diverged in epoch {epoch}: the weights grew until a number overflowed "
+        f"float64.{before} The learning rate is probably too large for this problem "
+        f"(optimizer.lr = {optimizer.lr:g}); try one 10 times smaller, or {fix}. The model "
+        f"keeps the huge weights it reached; build a new one to start again.")
+
+
 def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=None, clip=None,
         batch_size=None, seed=0, every=None, callback=None, quiet=False):
     """Train model on (x, targets) for `epochs` passes over the data; return the history.
@@ -72,6 +90,9 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
     gradient norm before clipping) and, when the loss reports it, "accuracy". The loss of an
     epoch is measured on the parameters before that epoch's update(s); with minibatches, each
     entry is the mean over the epoch's minibatches, weighted by their number of real steps.
+
+    Raises FloatingPointError, saying what to change, when a number overflows: training has
+    diverged (learning rate too large), or the first pass already overflowed (inputs too large).
     """
     where = "fit"
     _check_model(model, optimizer, where)
@@ -112,6 +133,7 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
         display(monitor)
 
     history = {"loss": [], "grad_norm": []}
+    passes = 0                                                   # forward-backward passes completed
     for epoch in range(1, epochs + 1):
         order = np.arange(N) if batch_size == N else rng.permutation(N)
         batches = []                                             # (weight, loss, norm, accuracy)
@@ -119,13 +141,20 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
             idx = order[start:start + batch_size]
             lens = None if lengths is None else lengths[idx]
             m = None if mask is None else mask[idx]
-            model.zero_grad()
-            y = model.forward(x[idx], lengths=lens)
-            out = loss_fn(y, targets[idx], m)
-            model.backward(out[1])
-            # optimizer.step checks the gradients, so measuring the norm needs no second check
-            norm = clip_grad_norm(grads, clip) if clip is not None else _norm(grads.values())
-            optimizer.step(grads)
+            # With finite data and weights, an overflow can only mean that training diverged:
+            # numpy raises at the first one, and _diverged says so in words (no warning wall).
+            with np.errstate(over="raise", invalid="raise"):
+                try:
+                    model.zero_grad()
+                    y = model.forward(x[idx], lengths=lens)
+                    out = loss_fn(y, targets[idx], m)
+                    model.backward(out[1])
+                    passes += 1
+                    # optimizer.step checks the gradients, so measuring the norm needs no second check
+                    norm = clip_grad_norm(grads, clip) if clip is not None else _norm(grads.values())
+                    optimizer.step(grads)
+                except FloatingPointError:
+                    raise _diverged(epoch, history, optimizer, clip, passes) from None
             weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
             batches.append((weight, out[0], norm, out[2] if len(out) > 2 else None))
         history["loss"].append(_epoch_mean(batches, 1))

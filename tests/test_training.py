@@ -265,6 +265,36 @@ def test_fit_errors():
     assert all(np.array_equal(m.params[k], before[k]) for k in before)
 
 
+def plus_one():
+    """Seed 000's +1 sequences, (5, 3, 1) inputs and targets."""
+    x = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 7, 8]], dtype=float)[..., None]
+    return x, x + 1
+
+
+def test_fit_reports_divergence_in_words_without_warnings():
+    import warnings
+    x, y = plus_one()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # no RuntimeWarning wall before the error
+        # lr = 1 makes plain SGD blow up on this task within a few epochs
+        m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
+        with pytest.raises(FloatingPointError, match=r"diverged in epoch \d+.*after epoch \d+.*"
+                                                     r"lr = 1\b.*10 times smaller.*clip=1\.0"):
+            fit(m, x, y, SGD(m.params, lr=1.0), loss="mse", epochs=300, quiet=True)
+        # the same with clipping already on: the advice changes
+        m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
+        with pytest.raises(FloatingPointError, match="harder than clip=1000"):
+            fit(m, x, y, SGD(m.params, lr=1e306), loss="mse", epochs=5, clip=1e3, quiet=True)
+        # an overflow in the very first optimiser step is the learning rate, not the data
+        m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
+        with pytest.raises(FloatingPointError, match="diverged in epoch 1"):
+            fit(m, x, y, SGD(m.params, lr=1e308), loss="mse", epochs=5, quiet=True)
+        # inputs so large that the first loss overflows: no update happened, the data is the cause
+        m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
+        with pytest.raises(FloatingPointError, match="before any update.*Scale them down"):
+            fit(m, 1e200 * x, 1e200 * y, SGD(m.params, lr=1e-3), loss="mse", epochs=5, quiet=True)
+
+
 # --- TrainingMonitor -----------------------------------------------------------------------
 
 def test_monitor_updates_and_redraws_quickly():
