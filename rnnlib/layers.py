@@ -265,10 +265,10 @@ class RNN:
 
 
 class Dense:
-    """A linear map at every timestep: y = x @ W + b, on any leading axes.
+    """A linear map at every timestep: y = x @ weight^T + bias, on any leading axes.
 
-    W (F, O), b (O,); the state_dict uses torch.nn.Linear's names and shapes:
-    weight (O, F) = W^T, bias (O,).
+    params["weight"] (O, F) and params["bias"] (O,) have torch.nn.Linear's names and shapes,
+    so in the course's right-multiply layout the matrix is W = weight^T, (F, O).
     """
 
     def __init__(self, in_features, out_features, bias=True, seed=None):
@@ -288,7 +288,7 @@ class Dense:
         return self.forward(x)
 
     def forward(self, x):
-        """y = x @ W + b.   x (..., F) -> y (..., O)"""
+        """y = x @ weight^T + bias.   x (..., F) -> y (..., O)"""
         x = v.as_float_array(x, "x", "Dense.forward")
         if x.ndim < 1 or x.shape[-1] != self.in_features or 0 in x.shape:
             raise ValueError(f"Dense.forward: x should have shape (..., in_features={self.in_features}), "
@@ -299,7 +299,7 @@ class Dense:
         return y + self.params["bias"] if self.bias else y
 
     def backward(self, dy):
-        """dx = dy @ W^T,  dW = sum over every leading axis of x^T dy,  db = sum of dy."""
+        """dx = dy @ weight,  dweight = sum over every leading axis of dy^T x,  dbias = sum of dy."""
         where = "Dense.backward"
         if self._x is None:
             raise RuntimeError(f"{where}: call forward before backward.")
