@@ -201,6 +201,41 @@ def tanh_weight_figure(w):
     return TanhWeightPlot().update(w).figure
 
 
+def two_timesteps_figure():
+    """Seed 003's network unrolled over its two timesteps: x0 -> y0, x1 -> y1, y0 -> y1.
+
+    Each input arrow is labelled Wx and the arrow between the steps Wy, the same matrices at
+    both steps; a faded arrow leaves y1 for the steps a longer sequence would have.
+    """
+    fig = Figure(figsize=(7.5, 3.3), dpi=80)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 0.9))
+    ax.set_axis_off()
+    ax.set(xlim=(0.0, 10.0), ylim=(-0.4, 3.6))
+    boxes = {"x": ("#dbe9f6", 0.4), "y": ("#fde6cc", 2.2)}      # colour, row height
+    arrow = dict(arrowstyle="-|>", lw=1.5, mutation_scale=14, shrinkA=14, shrinkB=14)
+    for t, (c, formula) in enumerate([(2.0, r"$y_0 = \tanh(x_0 W_x + b)$"),
+                                      (6.0, r"$y_1 = \tanh(y_0 W_y + x_1 W_x + b)$")]):
+        for row, (colour, y) in boxes.items():
+            ax.text(c, y, f"${row}_{t}$\n(3, {2 if row == 'x' else 3})", ha="center",
+                    va="center", fontsize=12, bbox=dict(boxstyle="round,pad=0.4", fc=colour,
+                                                        ec="#555555"))
+        ax.annotate("", xy=(c, boxes["y"][1]), xytext=(c, boxes["x"][1]),
+                    arrowprops=dict(arrow, color="tab:blue", shrinkA=20, shrinkB=20))
+        ax.text(c + 0.15, 1.3, "$W_x$", color="tab:blue", fontsize=12, va="center")
+        ax.text(c, 3.25, formula, ha="center", fontsize=11)
+        ax.text(c, -0.3, f"t = {t}", ha="center", fontsize=10, color="0.35")
+    ax.annotate("", xy=(6.0, 2.2), xytext=(2.0, 2.2),
+                arrowprops=dict(arrow, color="tab:orange", shrinkA=24, shrinkB=24))
+    ax.text(4.0, 2.35, "$W_y$ (memory)", color="tab:orange", fontsize=12, ha="center")
+    ax.annotate("", xy=(9.4, 2.2), xytext=(6.0, 2.2),
+                arrowprops=dict(arrow, color="tab:orange", alpha=0.35, ls="--", shrinkA=24))
+    ax.text(9.5, 2.2, "...", color="0.6", fontsize=14, va="center")
+    ax.text(8.1, 2.35, "$W_y$", color="tab:orange", alpha=0.45, fontsize=12, ha="center")
+    fig.suptitle("The network unrolled in time: the same $W_x$, $W_y$ and $b$ at every step",
+                 fontsize=11)
+    return fig
+
+
 # --- notebook 02: the hidden-state trajectory in [-1, 1]^2 ---------------------------------
 
 def trajectory_figure(states, labels, h0=None, word_length=None, title=None, fig=None):

@@ -30,13 +30,18 @@ class Explorer:
     widget: W.Widget
 
     def _show(self, *items):
-        """Replace what the Output shows with items: Figures (as PNG) and strings (as text)."""
+        """Replace what the Output shows with items, in order: Figures (drawn as PNG), ready
+        PNGs (bytes or an IPython Image, e.g. a plots.LivePlot's png()) and strings (as text)."""
         shown = []
         for item in items:
             if isinstance(item, Figure):
                 buf = io.BytesIO()
                 item.savefig(buf, format="png", dpi=item.dpi)
-                shown.append(Image(data=buf.getvalue(), format="png"))
+                item = buf.getvalue()
+            if isinstance(item, (bytes, bytearray)):
+                shown.append(Image(data=bytes(item), format="png"))
+            elif isinstance(item, Image):
+                shown.append(item)
             else:
                 shown.append(str(item))
         self.out.outputs = ()
@@ -84,17 +89,25 @@ class TanhExplorer(Explorer):
 
     def _redraw(self, change=None):
         w = self.slider.value
-        self._show(f"w = {w:.1f}:  tanh(w * 1) = {np.tanh(w):.4f},  tanh(w * 3) = {np.tanh(3 * w):.4f}")
-        self.out.append_display_data(Image(data=self._plot.update(w).png(), format="png"))
+        text = f"w = {w:.1f}:  tanh(w * 1) = {np.tanh(w):.4f},  tanh(w * 3) = {np.tanh(3 * w):.4f}"
+        self._show(text, self._plot.update(w).png())
 
     def __repr__(self):
         return f"TanhExplorer(w={self._w0:.1f})"
 
 
-# What a slope of act'(a_t) = 0 means, for the last line of StepThrough's text.
-_SLOPE_NOTE = {"tanh": "(near 0: saturated, h_t no longer follows a_t)",
-               "relu": "(0: a_t < 0, the unit is off and passes no gradient)",
-               "leaky_relu": "(0.01: a_t < 0, the unit passes a trickle)"}
+def _slope_note(slope, nonlinearity) -> str:
+    """The comment on StepThrough's slope line: which units have (almost) stopped responding."""
+    if nonlinearity == "tanh":
+        units = np.flatnonzero(slope < 0.1)
+        what, why = "saturated", "slope < 0.1: h_t barely follows a_t"
+    else:
+        units = np.flatnonzero(slope < 1.0)
+        what, why = (("off", "a_t < 0: output 0, no gradient") if nonlinearity == "relu"
+                     else ("leaking", "a_t < 0: slope 0.01, a trickle"))
+    if not len(units):
+        return ""
+    return f"{what}: unit{'s' if len(units) > 1 else ''} {', '.join(map(str, units))} ({why})"
 
 
 def _fmt(values) -> str:
@@ -111,7 +124,8 @@ class StepThrough(Explorer):
     rnnlib.rnn_step_forward; moving a slider only redraws.
 
     Controls: self.slider picks the timestep t; self.sample picks the sequence of a batch
-    (shown only when there is more than one). self.terms(t, sample) returns the numbers shown.
+    (shown only when there is more than one). self.terms(t, sample) returns the numbers shown;
+    self.message is the table of them now shown above the figure.
     """
 
     def __init__(self, x, h0, Wx, Wh, b, nonlinearity="tanh"):
@@ -182,12 +196,12 @@ class StepThrough(Explorer):
                 ("b", d["b"], ""),
                 ("a_t (sum)", d["a_t"], ""),
                 (f"h_t = {act}(a_t)", d["h_t"], ""),
-                (f"slope {act}'(a_t)", slope, _SLOPE_NOTE[act])]
+                (f"slope {act}'(a_t)", slope, _slope_note(slope, act))]
         width = max(len(name) for name, _, _ in rows) + 2
-        self._show("\n".join([head] + [f"{name:<{width}}{_fmt(values)}   {note}".rstrip()
-                                        for name, values, note in rows]))
+        self.message = "\n".join([head] + [f"{name:<{width}}{_fmt(values)}   {note}".rstrip()
+                                         for name, values, note in rows])
         png = self._plot.update(d["x_t @ Wx"], d["h_{t-1} @ Wh"], d["b"], t).png()
-        self.out.append_display_data(Image(data=png, format="png"))
+        self._show(self.message, png)
 
     def __repr__(self):
         N, T, F = self._x.shape

@@ -71,3 +71,25 @@ def test_raw_inputs_saturate_and_scaled_ones_do_not():
     _, ys1_nudged = two_steps_by_formula((X0 - mean) / std, (nudged - mean) / std, Wx, Wy, b)
     assert (1 - ys1**2).min() > 0.1
     assert np.abs(ys1_nudged - ys1).max() > 0.01
+
+
+def test_what_the_widget_section_tells_the_learner_to_notice():
+    """Section 10's prompts: t = 0 terms stay below 4 (invisible next to ~100 at t = 1), sample
+    2 (inputs 4 and 5) is saturated already at t = 0, and at t = 1 the pre-activations differ
+    between samples while the states are identical."""
+    Wx, Wy, b = seed_weights()
+    a0 = np.array([[sum(X0[n, i] * Wx[i, j] for i in range(2)) for j in range(3)] for n in range(3)])
+    assert 3 < np.abs(a0).max() < 4
+    assert np.all(1 - np.tanh(a0[2]) ** 2 < 0.1)
+    y0, y1 = two_steps_by_formula(X0, X1, Wx, Wy, b)
+    a1 = np.array([[sum(y0[n, k] * Wy[k, j] for k in range(3))
+                    + sum(X1[n, i] * Wx[i, j] for i in range(2)) for j in range(3)] for n in range(3)])
+    assert np.abs(a1).max() > 100 and len({tuple(r) for r in np.round(a1, 4)}) == 3
+    assert len({tuple(r) for r in y1}) == 1
+
+
+def test_scaled_features_coincide_because_the_second_is_the_first_plus_one():
+    x = np.stack([X0, X1], axis=1)
+    assert np.array_equal(x[..., 1], x[..., 0] + 1)
+    xs = (x - x.mean(axis=(0, 1))) / x.std(axis=(0, 1))
+    np.testing.assert_allclose(xs[..., 0], xs[..., 1], rtol=0, atol=1e-12)

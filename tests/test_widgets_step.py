@@ -11,7 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from rnnlib import plots
-from rnnlib.widgets import StepThrough, TanhExplorer
+from rnnlib.widgets import Explorer, StepThrough, TanhExplorer
 
 # Seed 003's data: 3 samples, 2 timesteps, 2 features; weights as notebook 01 draws them.
 X0 = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
@@ -114,7 +114,14 @@ def test_saturated_step_shows_plus_minus_one_and_zero_slope():
     h = row(text, "h_t = tanh(a_t)")
     np.testing.assert_array_equal(np.abs(h), 1.0)
     np.testing.assert_array_equal(row(text, "slope tanh'(a_t)"), 0.0)
-    assert "saturated" in text
+    assert "saturated: units 0, 1, 2" in text
+    s.slider.value = 0                                             # sample 0 at t = 0: |a| < 0.6
+    assert np.all(1 - np.tanh(X0[0] @ WX) ** 2 > 0.5)
+    assert "saturated" not in s.shown_text()
+    s.sample.value = 2                                  # x = [4, 5]: slopes 0.03, 0.002, 0.04
+    assert np.all(1 - np.tanh(X0[2] @ WX) ** 2 < 0.1)
+    assert "saturated: units 0, 1, 2" in s.shown_text()
+    assert s.shown_text().startswith(s.message + "\n")          # the table, then the picture
 
 
 def test_extreme_inputs_stay_finite():
@@ -135,6 +142,9 @@ def test_relu_shows_no_saturation_only_off_units():
     np.testing.assert_allclose(terms["h_t"], np.maximum(terms["a_t"], 0.0), rtol=1e-12)
     assert terms["h_t"].max() > 50                                 # grows with the input
     assert set(row(s.shown_text(), "slope relu'(a_t)")) <= {0.0, 1.0}
+    off = np.flatnonzero(X1[0] @ WX + np.maximum(X0[0] @ WX, 0) @ WH < 0)   # by hand
+    assert len(off) == 1
+    assert f"off: unit {off[0]} (a_t < 0" in s.message
 
 
 @pytest.mark.parametrize("args, kind, words", [
@@ -211,7 +221,35 @@ def test_live_png_matches_a_full_redraw():
 def test_figure_functions_check_their_input():
     assert isinstance(plots.activation_figure({"t=0": X0 @ WX, "t=1": X1 @ WX}), Figure)
     assert isinstance(plots.tanh_weight_figure(2.0), Figure)
+    unrolled = plots.two_timesteps_figure()
+    texts = [t.get_text() for t in unrolled.axes[0].texts]
+    assert isinstance(unrolled, Figure)
+    assert texts.count("$W_x$") == 2 and any("$W_y$" in t for t in texts)   # one Wx per step
     with pytest.raises(ValueError, match="step_terms_figure: hw should have shape"):
         plots.step_terms_figure(np.ones(3), np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="activation_figure: nonlinearity"):
         plots.activation_figure(np.ones(3), "sigmoid")
+
+
+def test_show_takes_figures_ready_pngs_and_text_in_order():
+    """Explorer._show: a Figure is drawn to PNG, bytes and an IPython Image are shown as they
+    are, anything else as a line of text; a second call replaces the first."""
+    import ipywidgets
+    from IPython.display import Image
+
+    class Plain(Explorer):
+        def __init__(self):
+            self.out = ipywidgets.Output()
+            self.widget = self.out
+
+    png = plots.TanhWeightPlot().update(2.0).png()
+    assert png.startswith(b"\x89PNG")
+    e = Plain()
+    e._show("first", png, Image(data=png, format="png"), plots.tanh_weight_figure(1.0), 3)
+    kinds = [o["output_type"] for o in e.out.outputs]
+    assert kinds == ["stream", "display_data", "display_data", "display_data", "stream"]
+    assert e.shown_text().splitlines()[0] == "first" and e.shown_text().endswith("3\n")
+    data = [o["data"]["image/png"] for o in e.out.outputs if o["output_type"] == "display_data"]
+    assert data[0] == data[1] != data[2]               # the same bytes either way; the figure differs
+    e._show("second")
+    assert e.shown_text() == "second\n" and len(e.out.outputs) == 1
