@@ -52,11 +52,13 @@ class Explorer:
                 self.out.append_display_data(item)
 
     def shown_text(self) -> str:
-        """Everything the Output holds as text: what a test asserts on."""
+        """Everything the Output holds as text, figures left out: what a test asserts on."""
         parts = []
         for o in self.out.outputs:
-            parts.append(o.get("text", "") if o.get("output_type") == "stream"
-                         else o.get("data", {}).get("text/plain", ""))
+            if o.get("output_type") == "stream":
+                parts.append(o.get("text", ""))
+            elif "image/png" not in o.get("data", {}):   # a figure's text/plain says nothing
+                parts.append(o.get("data", {}).get("text/plain", ""))
         return "".join(parts)
 
     def _repr_mimebundle_(self, **kwargs):
