@@ -84,7 +84,8 @@ def to_keras(state_dict):
     return kernel, recurrent_kernel, bias
 
 
-def keras_outputs(output, h_n, return_sequences=False, return_state=False):
+def keras_outputs(output, h_n, return_sequences=False, return_state=False, lengths=None,
+                  go_backwards=False):
     """What keras.layers.SimpleRNN(return_sequences=..., return_state=...) returns.
 
     output (N, T, H), h_n (1, N, H): the result of a one-layer, one-direction rnnlib.RNN.
@@ -102,10 +103,14 @@ def keras_outputs(output, h_n, return_sequences=False, return_state=False):
     With go_backwards=True, rnnlib's output is in reading order, as Keras' is, so
     output[:, -1] is still the state after the last step read.
 
-    Padded batches (lengths) are where the two differ: rnnlib, like torch, writes zeros past
-    each length, so output[:, -1] is zero for every sequence shorter than T, while Keras,
-    given a mask, repeats the last real output over the padding. Each sequence's final
-    state is h_n[-1] in both. The arrays are returned as they are, not copied.
+    Padded batches: pass the lengths (N,) the RNN was called with, to get what Keras returns
+    when its mask marks the first lengths[n] steps of each row (keras.layers.Masking or
+    mask=). rnnlib, like torch, puts each sequence's real outputs first and zeros after
+    them. Keras instead repeats the last real output over the padding; with go_backwards=True
+    it flips the whole padded row, so it writes zeros on the padding, which now comes first,
+    and ends with the real outputs. Either way the last output is each sequence's final state,
+    h_n[-1]. go_backwards only matters when lengths are given. Without lengths the arrays are
+    returned as they are, not copied.
     """
     where = "keras_outputs"
     output = v.array(output, [("batch", None), ("time", None), ("hidden_size", None)], "output",
@@ -117,6 +122,13 @@ def keras_outputs(output, h_n, return_sequences=False, return_state=False):
                   "layer, h_n is (1, batch, hidden_size).")
     return_sequences = v.flag(return_sequences, "return_sequences", where)
     return_state = v.flag(return_state, "return_state", where)
+    go_backwards = v.flag(go_backwards, "go_backwards", where)
 
+    if lengths is not None:
+        # src[n, t]: the step of rnnlib's output that Keras shows at step t (a zero if < 0)
+        L, t = v.lengths(lengths, N, T, where)[:, None], np.arange(T)    # (N, 1), (T,)
+        src = t - (T - L) if go_backwards else np.minimum(t, L - 1)      # (N, T)
+        output = np.where(src[..., None] >= 0,
+                          output[np.arange(N)[:, None], np.maximum(src, 0)], 0.0)   # (N, T, H)
     out = output if return_sequences else output[:, -1]        # (N, T, H) or (N, H)
     return [out, h_n[-1]] if return_state else out

@@ -157,6 +157,38 @@ def test_keras_outputs_go_backwards_last_output_is_the_state():
     np.testing.assert_array_equal(last, state)
 
 
+@pytest.mark.parametrize("go_backwards", [False, True])
+def test_keras_outputs_with_lengths_by_hand(go_backwards):
+    """Keras' masked layout, written out for lengths (4, 1, 3) in T = 4 steps."""
+    rnn = rnnlib.RNN(2, 3, go_backwards=go_backwards, seed=3)
+    lengths = np.array([4, 1, 3])
+    output, h_n = rnn(np.random.default_rng(4).normal(size=(3, 4, 2)), lengths=lengths)
+    before = output.copy()
+    seq, state = keras_outputs(output, h_n, return_sequences=True, return_state=True,
+                               lengths=lengths, go_backwards=go_backwards)
+    a, b, c = output                      # rnnlib: real steps first, zeros after
+    z = np.zeros(3)
+    if go_backwards:                      # Keras: zeros first, the real steps at the end
+        expected = [a, [z, z, z, b[0]], [z, c[0], c[1], c[2]]]
+    else:                                 # Keras: the last real output repeated
+        expected = [a, [b[0]] * 4, [c[0], c[1], c[2], c[2]]]
+    np.testing.assert_array_equal(seq, np.array(expected))
+    np.testing.assert_array_equal(state, h_n[0])
+    np.testing.assert_array_equal(state, [a[3], b[0], c[2]])
+    last = keras_outputs(output, h_n, lengths=lengths, go_backwards=go_backwards)
+    np.testing.assert_array_equal(last, h_n[0])          # not output[:, -1], which has zeros
+    assert np.all(output[1:, -1] == 0)
+    np.testing.assert_array_equal(output, before)        # the input is left alone
+
+
+def test_keras_outputs_full_lengths_change_nothing(run):
+    output, h_n = run
+    for go_backwards in (False, True):
+        seq = keras_outputs(output, h_n, return_sequences=True, lengths=[5, 5, 5, 5],
+                            go_backwards=go_backwards)
+        np.testing.assert_array_equal(seq, output)
+
+
 # --- errors -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, exc, words", [
@@ -234,6 +266,23 @@ def test_keras_outputs_errors(run):
         keras_outputs(output, h_n, return_sequences="yes")
     with pytest.raises(TypeError, match=r"return_state should be True or False, got 1"):
         keras_outputs(output, h_n, return_state=1)
+    with pytest.raises(TypeError, match=r"go_backwards should be True or False, got 'no'"):
+        keras_outputs(output, h_n, lengths=[5, 5, 5, 5], go_backwards="no")
+
+
+@pytest.mark.parametrize("lengths, exc, pattern", [
+    ([5, 2, 4], ValueError, r"keras_outputs: lengths should have shape \(batch=4,\), one length per sequence, got \(3,\)"),
+    ([[5, 2, 4, 1]], ValueError, r"lengths should have shape \(batch=4,\).*got \(1, 4\)"),
+    ([5, 2, 6, 1], ValueError, r"keras_outputs: lengths\[2\] is 6, but every length should be between 1 and the padded length time=5"),
+    ([5, 0, 4, 1], ValueError, r"lengths\[1\] is 0.*drop empty sequences"),
+    ([5, 2.5, 4, 1], TypeError, r"keras_outputs: lengths should hold whole numbers, got dtype float64"),
+    (["5", "2", "4", "1"], TypeError, r"lengths should hold whole numbers, got dtype <U1"),
+    ([True, True, False, True], TypeError, r"lengths should hold whole numbers, got dtype bool"),
+])
+def test_keras_outputs_bad_lengths(run, lengths, exc, pattern):
+    output, h_n = run
+    with pytest.raises(exc, match=pattern):
+        keras_outputs(output, h_n, return_sequences=True, lengths=lengths)
 
 
 def test_interop_needs_neither_torch_nor_keras():

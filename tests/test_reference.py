@@ -19,7 +19,7 @@ REQUIRED = [
     "torch_tanh", "torch_relu", "torch_no_bias", "torch_two_layers", "torch_bidirectional",
     "torch_two_layers_bidirectional", "torch_lengths", "torch_lengths_bidirectional",
     "torch_lengths_two_layers", "torch_lengths_two_layers_bidirectional", "torch_leaky_relu",
-    "keras_simple_rnn", "keras_go_backwards",
+    "keras_simple_rnn", "keras_go_backwards", "keras_masked", "keras_masked_go_backwards",
 ]
 
 
@@ -33,6 +33,8 @@ def _is_rnn_fixture(path):
 
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.npz") if _is_rnn_fixture(p))
 KERAS = [n for n in NAMES if n.startswith("keras_")]
+KERAS_MASKED = [n for n in KERAS if n.startswith("keras_masked")]
+KERAS_UNMASKED = [n for n in KERAS if n not in KERAS_MASKED]
 TORCH = [n for n in NAMES if n.startswith("torch_")]
 TOL = dict(rtol=1e-9, atol=1e-12)   # observed: ~1e-15; the contract asks for 1e-6
 
@@ -181,7 +183,7 @@ def test_step_functions_match_reference(name):
         np.testing.assert_allclose(a, e.reshape(a.shape), **TOL)
 
 
-@pytest.mark.parametrize("name", KERAS)
+@pytest.mark.parametrize("name", KERAS_UNMASKED)
 def test_functional_takes_keras_weights_as_they_are(name):
     """Keras' kernel IS rnnlib's Wx: no transpose between Keras and the functions."""
     d = load(name)
@@ -202,16 +204,49 @@ def test_functional_takes_keras_weights_as_they_are(name):
 
 @pytest.mark.parametrize("name", KERAS)
 def test_keras_outputs_reproduce_keras(name):
+    """With lengths (the masked fixtures), keras_outputs rebuilds Keras' masked layout."""
     d = load(name)
     rnn = make_rnn(d)
-    output, h_n = rnn(d["x"], d["h0"])
-    seq, state = interop.keras_outputs(output, h_n, return_sequences=True, return_state=True)
+    lengths, backwards = lengths_of(d), d["config"]["go_backwards"]
+    output, h_n = rnn(d["x"], d["h0"], lengths=lengths)
+    seq, state = interop.keras_outputs(output, h_n, return_sequences=True, return_state=True,
+                                       lengths=lengths, go_backwards=backwards)
     np.testing.assert_allclose(seq, d["keras.outputs"], **TOL)
     np.testing.assert_allclose(state, d["keras.state"], **TOL)
     # return_sequences=False gives Keras' last output, which is its final state
-    last = interop.keras_outputs(output, h_n)
+    last = interop.keras_outputs(output, h_n, lengths=lengths, go_backwards=backwards)
     np.testing.assert_allclose(last, d["keras.outputs"][:, -1], **TOL)
     np.testing.assert_allclose(last, d["keras.state"], **TOL)
+
+
+@pytest.mark.parametrize("name", KERAS_MASKED)
+def test_keras_masked_layout(name):
+    """What Keras does with a mask, read off its own outputs (no rnnlib involved), and why
+    keras_outputs needs the lengths: rnnlib's padded output differs from Keras' there."""
+    d = load(name)
+    seq, lengths = d["keras.outputs"], d["lengths"]
+    N, T, _ = seq.shape
+    assert (lengths < T).any() and (lengths == T).any()    # short rows and a full one
+    for n, L in enumerate(lengths):
+        if d["config"]["go_backwards"]:       # the flipped row starts with padding: zeros
+            assert np.all(seq[n, :T - L] == 0)
+            np.testing.assert_array_equal(seq[n, T - L:], d["output"][n, :L])
+        else:                                 # the last real output, repeated
+            np.testing.assert_array_equal(seq[n, L:], np.broadcast_to(seq[n, L - 1], seq[n, L:].shape))
+            np.testing.assert_array_equal(seq[n, :L], d["output"][n, :L])
+        np.testing.assert_array_equal(seq[n, -1], d["keras.state"][n])
+    short = lengths < T
+    assert np.all(d["output"][short, -1] == 0)    # so output[:, -1] is not Keras' last output
+    assert not np.any(np.all(seq[short, -1] == 0, axis=-1))
+
+
+def test_rnn_forward_carries_the_state_as_keras_masks():
+    """rnn_forward with lengths holds the state over the padding, which is Keras' masked
+    output for an RNN reading forwards."""
+    d = load("keras_masked")
+    h, _ = rnnlib.rnn_forward(d["x"], d["h0"][0], d["keras.kernel"], d["keras.recurrent_kernel"],
+                              d["keras.bias"], lengths=d["lengths"])
+    np.testing.assert_allclose(h, d["keras.outputs"], **TOL)
 
 
 @pytest.mark.parametrize("name", KERAS)
@@ -226,13 +261,16 @@ def test_from_keras_and_to_keras_round_trip(name):
     for a, e in zip(back, (kernel, rk, bias)):
         np.testing.assert_array_equal(a, e)
 
-    # a Keras layer loaded into rnnlib through from_keras computes Keras' outputs
+    # a Keras layer loaded into rnnlib through from_keras computes Keras' outputs (in
+    # torch's padded layout for the masked fixtures; without a mask output IS keras.outputs)
     c = d["config"]
     rnn = rnnlib.RNN(c["input_size"], c["hidden_size"], go_backwards=c["go_backwards"])
     rnn.load_state_dict(interop.from_keras(kernel, rk, bias))
-    output, h_n = rnn(d["x"], d["h0"])
-    np.testing.assert_allclose(output, d["keras.outputs"], **TOL)
+    output, h_n = rnn(d["x"], d["h0"], lengths=lengths_of(d))
+    np.testing.assert_allclose(output, d["output"], **TOL)
     np.testing.assert_allclose(h_n[0], d["keras.state"], **TOL)
+    if not c["has_lengths"]:
+        np.testing.assert_array_equal(d["output"], d["keras.outputs"])
 
 
 @pytest.mark.parametrize("name", ["torch_tanh", "torch_relu", "torch_no_bias"])

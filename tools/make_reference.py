@@ -38,6 +38,12 @@ keras.outputs (N, T, H), keras.state (N, H)
                 are keras.outputs and keras.state[None], and grad.* comes from autograd
                 through the Keras layer (grad.bias_ih and grad.bias_hh both equal
                 d loss / d bias, since the two torch biases enter only through their sum).
+                The keras_masked* fixtures call the layer with mask = the first lengths[n]
+                steps of each row. keras.outputs is then Keras' masked layout (the last real
+                output repeated over the padding; with go_backwards zeros first, real steps
+                last), while output keeps rnnlib's and torch's: the real steps in reading
+                order, then zeros. output is taken from keras.outputs inside the autograd
+                graph, so grad.* is still Keras' autograd, of the loss on that output.
 
 The fixtures
 ------------
@@ -58,6 +64,10 @@ torch_leaky_relu            a hand-written loop in torch, h_t = leaky_relu(x_t W
 keras_simple_rnn            SimpleRNN(return_sequences=True, return_state=True), F != H
                                                                    N=2 T=5 F=3 H=4
 keras_go_backwards          the same with go_backwards=True        N=3 T=4 F=2 H=3
+keras_masked                keras_simple_rnn's layer called with a mask, lengths [5, 2, 4]
+                                                                   N=3 T=5 F=3 H=2
+keras_masked_go_backwards   the same with go_backwards=True, lengths [3, 5, 1, 4]
+                                                                   N=4 T=5 F=2 H=3
 
 Keras and float64: Keras 3 (3.15 checked) computes ops.matmul of two float64 tensors in
 float32 on every backend except TensorFlow, even with floatx "float64": its dtype promotion
@@ -140,6 +150,12 @@ SPECS = [
          112, 2, 5, 3, 4, framework="keras"),
     Spec("keras_go_backwards", "keras.layers.SimpleRNN(go_backwards=True, return_sequences=True, "
          "return_state=True)", 113, 3, 4, 2, 3, framework="keras", go_backwards=True),
+    Spec("keras_masked", "keras.layers.SimpleRNN(return_sequences=True, return_state=True) "
+         "called with mask= the first lengths[n] steps", 114, 3, 5, 3, 2, framework="keras",
+         lengths=(5, 2, 4)),
+    Spec("keras_masked_go_backwards", "keras.layers.SimpleRNN(go_backwards=True, "
+         "return_sequences=True, return_state=True) called with mask= the first lengths[n] "
+         "steps", 115, 4, 5, 2, 3, framework="keras", go_backwards=True, lengths=(3, 5, 1, 4)),
 ]
 
 KINK = 1e-4  # relu-type fixtures keep every pre-activation at least this far from 0
@@ -295,29 +311,34 @@ def make_keras(spec: Spec) -> dict:
     x, h0, dout, dh_n = random_inputs(spec, rng)
 
     layer = keras_layer(spec, kernel, recurrent_kernel, bias)
+    mask = keras_mask(spec, x)
     tx = torch.tensor(x, requires_grad=True)
     th0 = torch.tensor(h0[0], requires_grad=True)            # Keras' state is (N, H)
     with _keras_float64():
-        seq, state = layer(tx, initial_state=[th0])
+        seq, state = layer(tx, initial_state=[th0], mask=mask)
     assert seq.dtype == torch.float64 and tuple(seq.shape) == (spec.N, spec.T, spec.H)
-    loss = (seq * torch.from_numpy(dout)).sum() + (state * torch.from_numpy(dh_n[0])).sum()
+    output = torch_layout(spec, seq)                         # == seq without lengths
+    loss = (output * torch.from_numpy(dout)).sum() + (state * torch.from_numpy(dh_n[0])).sum()
     g = autograd(loss, {"x": tx, "h0": th0, "kernel": layer.cell.kernel.value,
                         "recurrent_kernel": layer.cell.recurrent_kernel.value,
                         "bias": layer.cell.bias.value})
     seq, state = seq.detach().numpy().copy(), state.detach().numpy().copy()
+    output = output.detach().numpy().copy()
 
     # the same layer without the float64 patch: float32 round-off only
-    plain_seq, plain_state = (t.detach().numpy() for t in layer(torch.tensor(x), initial_state=[torch.tensor(h0[0])]))
+    plain_seq, plain_state = (t.detach().numpy() for t in layer(torch.tensor(x), initial_state=[torch.tensor(h0[0])], mask=mask))
     np.testing.assert_allclose(plain_seq, seq, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(plain_state, state, rtol=1e-5, atol=1e-6)
 
     params = {"weight_ih_l0": kernel.T.copy(), "weight_hh_l0": recurrent_kernel.T.copy(),
               "bias_ih_l0": bias.copy(), "bias_hh_l0": np.zeros(spec.H)}
-    check_keras_against_torch(spec, x, h0, params, seq, state)
+    check_keras_against_torch(spec, x, h0, params, output, state)
 
     out = {"config": np.array(config_json(spec)), "x": x, "h0": h0}
+    if spec.lengths is not None:
+        out["lengths"] = np.array(spec.lengths, dtype=np.int64)
     out.update({f"param.{n}": p for n, p in params.items()})
-    out.update(output=seq, h_n=state[None], dout=dout, dh_n=dh_n)
+    out.update(output=output, h_n=state[None], dout=dout, dh_n=dh_n)
     out.update({"grad.x": g["grad.x"], "grad.h0": g["grad.h0"][None],
                 "grad.weight_ih_l0": g["grad.kernel"].T.copy(),
                 "grad.weight_hh_l0": g["grad.recurrent_kernel"].T.copy(),
@@ -327,15 +348,50 @@ def make_keras(spec: Spec) -> dict:
     return out
 
 
-def check_keras_against_torch(spec, x, h0, params, seq, state):
-    """Keras with converted weights == torch.nn.RNN (on the time-reversed x for go_backwards)."""
+def keras_mask(spec: Spec, x):
+    """None, or the (N, T) bool mask of the real steps; keras.layers.Masking agrees with it."""
+    if spec.lengths is None:
+        return None
+    mask = torch.arange(spec.T)[None, :] < torch.tensor(spec.lengths)[:, None]   # (N, T)
+    masking = keras.layers.Masking(mask_value=7.0)           # random_inputs pads with 7.0
+    assert torch.equal(masking.compute_mask(torch.tensor(x)), mask)
+    return mask
+
+
+def torch_layout(spec: Spec, seq):
+    """Keras' masked (N, T, H) outputs -> torch's padded layout: real steps in reading order
+    first, zeros after. Keras repeats the last real output over the padding; with
+    go_backwards it flips the padded row, so its real steps are the last lengths[n]."""
+    if spec.lengths is None:
+        return seq
+    lengths = torch.tensor(spec.lengths)[:, None]            # (N, 1)
+    t = torch.arange(spec.T)[None, :]                        # (1, T)
+    real = t < lengths                                       # (N, T)
+    src = t + (spec.T - lengths) if spec.go_backwards else t
+    src = torch.where(real, src, 0)[..., None].expand(-1, -1, spec.H)
+    return torch.where(real[..., None], torch.gather(seq, 1, src), 0.0)
+
+
+def check_keras_against_torch(spec, x, h0, params, output, state):
+    """Keras with converted weights == torch.nn.RNN, in torch's padded layout: on x reversed
+    within each length for go_backwards, as packed sequences for lengths."""
     rnn = torch.nn.RNN(spec.F, spec.H, batch_first=True)
+    lengths = None if spec.lengths is None else np.array(spec.lengths)
+    if spec.go_backwards:
+        x = np.stack([np.concatenate([xn[:n][::-1], xn[n:]]) for xn, n in
+                      zip(x, [spec.T] * spec.N if lengths is None else lengths)])
     with torch.no_grad():
         for n, p in rnn.named_parameters():
             p.copy_(torch.from_numpy(params[n]))
-        xt = torch.from_numpy(x[:, ::-1].copy() if spec.go_backwards else x)
-        output, h_n = rnn(xt, torch.from_numpy(h0))
-    np.testing.assert_allclose(seq, output.numpy(), rtol=1e-12, atol=1e-14)
+        xt = torch.from_numpy(x)
+        if lengths is None:
+            expected, h_n = rnn(xt, torch.from_numpy(h0))
+        else:
+            packed = pack_padded_sequence(xt, torch.from_numpy(lengths), batch_first=True,
+                                          enforce_sorted=False)
+            expected, h_n = rnn(packed, torch.from_numpy(h0))
+            expected, _ = pad_packed_sequence(expected, batch_first=True, total_length=spec.T)
+    np.testing.assert_allclose(output, expected.numpy(), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(state, h_n[0].numpy(), rtol=1e-12, atol=1e-14)
 
 
