@@ -220,10 +220,11 @@ def notebook_running(lab, name, *sources):
     """
     page, root = lab
     _write_notebook(root / name, *sources)
-    page.evaluate("(path) => window.jupyterapp.commands.execute('docmanager:open', {path})", name)
+    # (the command resolves to the widget, far too deep to send back: return nothing)
+    page.evaluate("async (path) => { await window.jupyterapp.commands.execute('docmanager:open', {path}); }", name)
     page.wait_for_function(KERNEL_IDLE_JS, arg=name, timeout=KERNEL_READY_MS)
     panel_id = page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
     try:
         yield page.locator(f"[id='{panel_id}']")
     finally:
@@ -300,4 +301,46 @@ def test_step_through_moves_to_the_right_step_in_jupyterlab(lab):
                 np.testing.assert_allclose(vector_on_line(text, label), expected, atol=5e-5,
                                            err_msg=f"{label} at t = {t}:\n{text}")
             # Its figure is drawn too, replacing the previous step's.
+            expect(out.locator("img")).to_have_count(1, timeout=REDRAW_MS)
+
+
+TRAJECTORY_SOURCE = """\
+import rnnlib
+from rnnlib.widgets import HiddenTrajectory
+
+HiddenTrajectory(rnnlib.Vocab("helo"), word="hello", seed=0)"""
+
+
+def _final_state(word):
+    """h after reading word, by the plain recurrence on the widget's own weights (default sliders)."""
+    import rnnlib
+    from rnnlib.widgets import HiddenTrajectory
+
+    vocab = rnnlib.Vocab("helo")
+    Wx, Wh, b = HiddenTrajectory(vocab, word="hello", seed=0).weights()
+    h = np.zeros(2)
+    for i in vocab.encode(word):
+        h = np.tanh(Wx[i] + h @ Wh + b)          # a one-hot row picks row i of Wx
+    return h
+
+
+def test_hidden_trajectory_follows_a_typed_word_in_jupyterlab(lab):
+    from playwright.sync_api import expect
+
+    with notebook_running(lab, "trajectory.ipynb", TRAJECTORY_SOURCE) as panel:
+        out = panel.locator(".widget-output")
+        expect(out).to_contain_text("reading 'hello'", timeout=WIDGET_MS)
+        for word in ["hole", "hex"]:
+            box = panel.locator(".widget-text input").first
+            box.fill(word)                        # an input event, as typing would send
+            box.press("Enter")
+            if word == "hex":                     # x is not in the vocabulary: a message, no error
+                expect(out).to_contain_text("'x' is not among them", timeout=REDRAW_MS)
+                expect(out.locator("img")).to_have_count(0, timeout=REDRAW_MS)
+                continue
+            expect(out).to_contain_text(f"reading '{word}'", timeout=REDRAW_MS)
+            shown = re.search(r"h = \(([-+.\d]+), ([-+.\d]+)\)", out.inner_text())
+            assert shown, out.inner_text()
+            np.testing.assert_allclose([float(shown.group(1)), float(shown.group(2))],
+                                       _final_state(word), atol=5e-5)
             expect(out.locator("img")).to_have_count(1, timeout=REDRAW_MS)
