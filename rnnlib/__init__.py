@@ -4,6 +4,8 @@ Built one notebook at a time in the course under notebooks/. The map:
 
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    text         Vocab: characters to ids and one-hot vectors, padded batches of texts
+    data         pad_sequences, sequence_mask: batches of sequences of different lengths
     gradcheck    gradcheck(loss_fn, params, grads): gradients against centred finite differences
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient)
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm

@@ -77,7 +77,7 @@ def check_shape(arr: np.ndarray, dims, name: str, where: str, hint: str = "") ->
     if not ok:
         msg = f"{where}: {name} should have shape {expected}, got {fmt_shape(arr.shape)}."
         if arr.ndim == len(dims) and 0 in arr.shape:
-            msg += f" An axis of length 0 means there is nothing to compute; give every axis at least one entry."
+            msg += " An axis of length 0 means there is nothing to compute; give every axis at least one entry."
         raise ValueError(msg + (" " + hint if hint else ""))
 
 
@@ -135,7 +135,11 @@ def flag(value, name: str, where: str) -> bool:
 
 def lengths(value, batch: int, time: int, where: str) -> np.ndarray:
     """Sequence lengths: N whole numbers in 1..T."""
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # a ragged nested list
+        raise TypeError(f"{where}: lengths should be one whole number per sequence, got a ragged "
+                        f"{type(value).__name__}. Pass e.g. np.array([5, 3, 2]).") from None
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         if np.issubdtype(arr.dtype, np.floating) and np.all(arr == np.round(arr)):
             arr = arr.astype(np.int64)
@@ -151,6 +155,19 @@ def lengths(value, batch: int, time: int, where: str) -> np.ndarray:
                          f"between 1 and the padded length time={time}. Pad x to the longest "
                          f"sequence and drop empty sequences from the batch.")
     return arr
+
+
+def seed(value, where: str):
+    """A seed for np.random.default_rng: None, a whole number >= 0, a SeedSequence or a Generator."""
+    if value is None or isinstance(value, (np.random.SeedSequence, np.random.Generator)):
+        return value
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{where}: seed should be None or a whole number, got {value!r}. "
+                        f"Use e.g. seed=0: the same seed gives the same numbers on every run.")
+    if value < 0:
+        raise ValueError(f"{where}: seed should be a whole number >= 0, got {value!r}. "
+                         f"Use e.g. seed=0.")
+    return int(value)
 
 
 def state_dict(d, expected: dict, where: str) -> dict:
@@ -367,6 +384,14 @@ def positive_float(value, name: str, where: str, hint: str = "") -> float:
     return float(value)
 
 
+def axis(value, ndim: int, where: str) -> int:
+    """An axis of an ndim-D array, counted from 0 or from the end (-1 is the last), as numpy does."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not -ndim <= value < ndim:
+        raise ValueError(f"{where}: axis should be a whole number from {-ndim} to {ndim - 1} for "
+                         f"a {ndim}-D array, got {value!r}. The default -1 is the last axis.")
+    return int(value)
+
+
 def unit_interval(value, name: str, where: str, hint: str = "") -> float:
     """A number in [0, 1), such as a momentum or an Adam beta."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
@@ -394,7 +419,7 @@ def step_mask(value, shape, where: str) -> np.ndarray | None:
     if arr.ndim == 0 or arr.ndim > len(shape) or arr.shape != lead:
         raise ValueError(f"{where}: mask should cover the leading axes of the prediction "
                          f"{fmt_shape(shape)}, e.g. shape {fmt_shape(shape[:2])} for (batch, time), "
-                         f"got {fmt_shape(arr.shape)}. rnnlib.sequence_mask(lengths, T) builds one.")
+                         f"got {fmt_shape(arr.shape)}. rnnlib.data.sequence_mask(lengths, T) builds one.")
     if arr.dtype != bool and not np.all((arr == 0) | (arr == 1)):
         raise ValueError(f"{where}: mask should hold only 0 and 1 (or False and True), got other "
                          f"values. It marks steps as real or padding; it is not a weighting.")
@@ -456,6 +481,14 @@ def number_in(value, low: float, high: float, name: str, where: str, hint: str =
         raise ValueError(f"{where}: {name} should be a number from {low} to {high}, got {value!r}."
                          + (" " + hint if hint else ""))
     return float(value)
+
+
+def int_in(value, low: int, high: int, name: str, where: str, hint: str = "") -> int:
+    """A whole number in [low, high], such as the starting value of an integer slider."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not low <= value <= high:
+        raise ValueError(f"{where}: {name} should be a whole number from {low} to {high}, "
+                         f"got {value!r}." + (" " + hint if hint else ""))
+    return int(value)
 
 
 def index(value, size: int, name: str, where: str) -> int:

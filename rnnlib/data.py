@@ -18,7 +18,7 @@ def pad_sequences(sequences):
     """
     where = "pad_sequences"
     if not isinstance(sequences, (list, tuple)):
-        raise TypeError(f"pad_sequences: sequences should be a list of (time, features) arrays, "
+        raise TypeError(f"{where}: sequences should be a list of (time, features) arrays, "
                         f"got {type(sequences).__name__}. An array that is already (N, T, F) "
                         f"needs no padding.")
     if len(sequences) == 0:

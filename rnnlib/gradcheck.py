@@ -37,6 +37,7 @@ SHOW_BELOW = 1e-8  # errors below this print as "< 1e-08": their digits are roun
 def relative_error(analytic, numeric, floor=FLOOR):
     """||a - n|| / max(||a|| + ||n||, floor): one number for two arrays of the same shape."""
     a, n = np.asarray(analytic, dtype=np.float64), np.asarray(numeric, dtype=np.float64)
+    v.same_shape(n, a.shape, "numeric", "analytic", "relative_error")
     return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), floor))
 
 

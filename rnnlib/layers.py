@@ -30,7 +30,7 @@ class RNNCell:
         self.hidden_size = v.positive_int(hidden_size, "hidden_size", where)
         self.nonlinearity = v.nonlinearity(nonlinearity, where)
         self.bias = v.flag(bias, "bias", where)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(v.seed(seed, where))
         F, H = self.input_size, self.hidden_size
         self.Wx = _uniform_init(rng, (F, H), H)                      # (F, H)
         self.Wh = _uniform_init(rng, (H, H), H)                      # (H, H)
@@ -91,7 +91,7 @@ class RNN:
             raise ValueError("RNN: go_backwards=True with bidirectional=True: a bidirectional RNN "
                              "already reads the sequence both ways. Use one or the other.")
         self.training = True
-        self._rng = np.random.default_rng(seed)
+        self._rng = np.random.default_rng(v.seed(seed, where))
         self._last = None  # what backward needs from the most recent forward
 
         self.params = {name: _uniform_init(self._rng, shape, self.hidden_size)
@@ -217,6 +217,7 @@ class RNN:
             raise RuntimeError(f"{where}: there is no forward pass to go back through. "
                                f"Call output, h_n = rnn(x) first, then rnn.backward(doutput).")
         last = self._last
+        return_dh0 = v.flag(return_dh0, "return_dh0", where)
         L, D, H = self.num_layers, self.num_directions, self.hidden_size
         N, T, DH = last["out_shape"]
         out_axes = [("batch", N), ("time", T)] if self.batch_first else [("time", T), ("batch", N)]
@@ -276,7 +277,7 @@ class Dense:
         self.in_features = v.positive_int(in_features, "in_features", where)
         self.out_features = v.positive_int(out_features, "out_features", where)
         self.bias = v.flag(bias, "bias", where)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(v.seed(seed, where))
         k = 1.0 / np.sqrt(self.in_features)                 # torch.nn.Linear's init range
         self.params = {"weight": rng.uniform(-k, k, (self.out_features, self.in_features))}
         if self.bias:

@@ -52,17 +52,37 @@ def mse_loss(pred, target, mask=None):
 
 # --- softmax cross-entropy ---------------------------------------------------------------
 
-def log_softmax(logits, axis=-1):
-    """log softmax(z)_k = z_k - log sum_j exp(z_j), computed as (z_k - c) - log sum_j exp(z_j - c)
-    with c = max_j z_j, so the largest exponent is exp(0) = 1 and nothing overflows."""
-    z = v.as_float_array(logits, "logits", "log_softmax")
-    shifted = z - z.max(axis=axis, keepdims=True)
+def _scores(logits, axis, where):
+    """Checked logits (any shape with at least one axis, no empty axis, finite) and axis."""
+    z = v.as_float_array(logits, "logits", where)
+    if z.ndim == 0 or 0 in z.shape:
+        raise ValueError(f"{where}: logits should have shape (..., classes) with at least one "
+                         f"score on every axis, got {v.fmt_shape(z.shape)}. For a single score "
+                         f"use np.array([score]).")
+    v.check_finite(z, "logits", where)
+    return z, v.axis(axis, z.ndim, where)
+
+
+def _log_softmax(z, axis):
+    shifted = z - z.max(axis=axis, keepdims=True)   # the largest exponent becomes exp(0) = 1
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
+def log_softmax(logits, axis=-1):
+    """log softmax(z)_k = z_k - log sum_j exp(z_j), computed as (z_k - c) - log sum_j exp(z_j - c)
+    with c = max_j z_j, so the largest exponent is exp(0) = 1 and nothing overflows.
+
+    logits (..., V) -> (..., V), normalised over `axis` (default the last).
+    """
+    return _log_softmax(*_scores(logits, axis, "log_softmax"))
+
+
 def softmax(logits, axis=-1):
-    """softmax(z)_k = exp(z_k) / sum_j exp(z_j): probabilities over the last axis (..., V)."""
-    return np.exp(log_softmax(logits, axis))
+    """softmax(z)_k = exp(z_k) / sum_j exp(z_j): probabilities over `axis` (default the last).
+
+    logits (..., V) -> (..., V).
+    """
+    return np.exp(_log_softmax(*_scores(logits, axis, "softmax")))
 
 
 def softmax_cross_entropy(logits, targets, mask=None):

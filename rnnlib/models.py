@@ -38,7 +38,10 @@ class SequenceModel:
                  go_backwards=False, seed=None):
         where = "SequenceModel"
         output_size = v.positive_int(output_size, "output_size", where)
-        rnn_seed, head_seed = np.random.SeedSequence(seed).spawn(2)
+        seed = v.seed(seed, where)
+        if not isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
+            seed = np.random.SeedSequence(seed)
+        rnn_seed, head_seed = seed.spawn(2)                  # independent streams for the two layers
         self.rnn = RNN(input_size, hidden_size, num_layers=num_layers, nonlinearity=nonlinearity,
                        go_backwards=go_backwards, seed=rnn_seed)
         self.head = Dense(self.rnn.hidden_size, output_size, seed=head_seed)
@@ -151,8 +154,8 @@ class Stepper:
         """
         where = "Stepper.step"
         m = self.model
-        hint = (f"x_t is one timestep of every sequence; for one value of one sequence use "
-                f"np.array([[value]])." if np.ndim(x_t) < 2 else
+        hint = ("x_t is one timestep of every sequence; for one value of one sequence use "
+                "np.array([[value]])." if np.ndim(x_t) < 2 else
                 "x_t is a single timestep; to run a whole sequence use model.forward(x).")
         x_t = v.array(x_t, [("batch", self.batch_size), ("input_size", m.input_size)], "x_t", where, hint)
         new_state = np.empty_like(self._state)

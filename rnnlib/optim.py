@@ -162,8 +162,9 @@ def _grad_arrays(grads, where, in_place=False):
     arrays = []
     for name, g in items:
         if in_place and not (isinstance(g, np.ndarray) and g.flags.writeable):
+            got = "a read-only array" if isinstance(g, np.ndarray) else type(g).__name__
             raise TypeError(f"{where}: {name} should be a writeable numpy array, because the "
-                            f"gradients are scaled in place; got {type(g).__name__}. Pass model.grads.")
+                            f"gradients are scaled in place; got {got}. Pass model.grads.")
         g = v.as_float_array(g, name, where)
         v.check_finite(g, name, where)
         arrays.append(g)

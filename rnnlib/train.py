@@ -121,7 +121,8 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
         lengths = v.lengths(lengths, N, T, where)
         mask = sequence_mask(lengths, T)                          # (N, T) bool
     batch_size = N if batch_size is None else min(v.positive_int(batch_size, "batch_size", where), N)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(v.seed(seed, where))
+    quiet = v.flag(quiet, "quiet", where)
     grads = {k: model.grads[k] for k in optimizer.params}        # what the optimiser steps on
 
     monitor = None

@@ -252,6 +252,12 @@ class HiddenTrajectory(Explorer):
                             f"{type(vocab).__name__}. Build one with rnnlib.Vocab('helo').")
         if not isinstance(word, str):
             raise TypeError(f"{where}: word should be a str, got {type(word).__name__}.")
+        # Each start value must lie on its slider: ipywidgets would silently clamp it.
+        hint = "That is the range of its slider."
+        input_gain = v.number_in(input_gain, 0.0, 3.0, "input_gain", where, hint)
+        recurrent_gain = v.number_in(recurrent_gain, 0.0, 3.0, "recurrent_gain", where, hint)
+        theta = v.number_in(theta, -180.0, 180.0, "theta", where, hint)
+        repeat = v.int_in(repeat, 1, 8, "repeat", where, hint)
         self.vocab, self.seed = vocab, seed
         self.rnn = RNN(len(vocab), 2, seed=seed)
         self._initial = self.rnn.state_dict()          # Wx_0 and the bias, as drawn
@@ -352,7 +358,6 @@ class TrainingMonitor(Explorer):
     """
 
     def __init__(self, epochs, plot_every=None):
-        from . import _validation as v
         self.epochs = v.positive_int(epochs, "epochs", "TrainingMonitor")
         self.plot_every = (max(1, self.epochs // 10) if plot_every is None
                            else v.positive_int(plot_every, "plot_every", "TrainingMonitor"))
@@ -363,7 +368,6 @@ class TrainingMonitor(Explorer):
 
     def update(self, epoch, history, redraw=None):
         """Show progress after `epoch` (1-based) of training; history as rnnlib.fit builds it."""
-        from .plots import training_curves
         self.bar.value = epoch
         text = f"{epoch} / {self.epochs}   loss {history['loss'][-1]:.4f}"
         if history.get("accuracy"):
@@ -372,7 +376,7 @@ class TrainingMonitor(Explorer):
         if redraw is None:
             redraw = epoch % self.plot_every == 0 or epoch in (1, self.epochs)
         if redraw:
-            self._show(training_curves(history, title=f"loss, epoch {epoch}"))
+            self._show(plots.training_curves(history, title=f"loss, epoch {epoch}"))
 
     def __repr__(self):
         return f"TrainingMonitor(epochs={self.epochs})"

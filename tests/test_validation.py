@@ -186,3 +186,92 @@ def test_reverse_padded_by_hand():
     ids = np.array([[1, 2, 3, 0], [4, 5, 0, 0]])        # lengths 3 and 2, 0 is padding
     np.testing.assert_array_equal(rnnlib.reverse_padded(ids, [3, 2]), [[3, 2, 1, 0], [5, 4, 0, 0]])
     np.testing.assert_array_equal(rnnlib.reverse_padded(ids), ids[:, ::-1])
+
+
+# --- review "lib": bad inputs that used to reach the learner as numpy's own messages -------
+
+def _readonly(arr):
+    arr.flags.writeable = False
+    return arr
+
+
+def _relative_error(a, n):
+    from rnnlib.gradcheck import relative_error   # rnnlib.gradcheck is the function, not the module
+    return relative_error(a, n)
+
+
+MORE_CASES = [
+    ("lengths_ragged", lambda: rnn()(x_ok(), lengths=[[1, 2], [3]]), TypeError,
+     ["RNN.forward", "lengths", "np.array([5, 3, 2])"]),
+    ("log_softmax_empty", lambda: rnnlib.log_softmax(np.zeros((2, 0))), ValueError,
+     ["log_softmax", "logits", "got (2, 0)"]),
+    ("log_softmax_0d", lambda: rnnlib.log_softmax(np.array(1.0)), ValueError, ["log_softmax", "got ()"]),
+    ("log_softmax_axis", lambda: rnnlib.log_softmax(np.zeros((2, 3)), axis=5), ValueError,
+     ["log_softmax", "axis", "got 5"]),
+    ("log_softmax_nan", lambda: rnnlib.softmax(np.array([np.nan, 1.0])), ValueError, ["nan", "finite"]),
+    ("relative_error_shapes", lambda: _relative_error(np.ones(3), np.ones(2)), ValueError,
+     ["relative_error", "(3,)", "got (2,)"]),
+    ("clip_read_only", lambda: rnnlib.clip_grad_norm([_readonly(np.ones(2))], 1.0), TypeError,
+     ["clip_grad_norm", "grads[0]", "read-only"]),
+    ("seed_str_rnn", lambda: rnnlib.RNN(F, H, seed="a"), TypeError, ["RNN", "seed", "'a'", "seed=0"]),
+    ("seed_negative_dense", lambda: rnnlib.Dense(F, H, seed=-1), ValueError, ["Dense", "seed", "-1"]),
+    ("seed_float_cell", lambda: rnnlib.RNNCell(F, H, seed=0.5), TypeError, ["RNNCell", "seed", "0.5"]),
+    ("seed_str_model", lambda: rnnlib.SequenceModel(F, H, 2, seed="a"), TypeError, ["SequenceModel", "seed"]),
+    ("return_dh0_str", lambda: _forwarded().backward(np.zeros((N, T, H)), return_dh0="yes"), TypeError,
+     ["RNN.backward", "return_dh0", "True or False"]),
+]
+
+
+def _forwarded():
+    layer = rnn()
+    layer(x_ok())
+    return layer
+
+
+@pytest.mark.parametrize("call, error, parts", [c[1:] for c in MORE_CASES], ids=[c[0] for c in MORE_CASES])
+def test_more_bad_input_is_explained(call, error, parts):
+    with pytest.raises(error) as info:
+        call()
+    message = str(info.value)
+    for part in parts:
+        assert part in message, f"{part!r} missing from: {message}"
+    assert "operands could not be broadcast" not in message and "inhomogeneous" not in message
+
+
+def test_fit_checks_seed_and_quiet_before_training():
+    model = rnnlib.SequenceModel(F, H, 2, seed=0)
+    before = model.state_dict()
+    args = (model, x_ok(), np.zeros((N, T), dtype=int), rnnlib.SGD(model.params, lr=0.1))
+    for kw, parts in [(dict(seed="a", batch_size=1), ["fit", "seed"]),
+                      (dict(quiet="no"), ["fit", "quiet", "True or False"])]:
+        with pytest.raises(TypeError) as info:
+            rnnlib.fit(*args, epochs=1, **kw)
+        for part in parts:
+            assert part in str(info.value)
+    for k, p in model.state_dict().items():
+        np.testing.assert_array_equal(p, before[k])
+
+
+def test_seed_accepts_what_default_rng_accepts():
+    for seed in (None, 0, np.int64(3), np.random.SeedSequence(1)):
+        rnnlib.RNN(F, H, seed=seed)
+        rnnlib.Dense(F, H, seed=seed)
+    a, b = rnnlib.RNN(F, H, seed=7).state_dict(), rnnlib.RNN(F, H, seed=np.int32(7)).state_dict()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k])
+
+
+def test_mask_hint_names_a_function_that_exists():
+    with pytest.raises(ValueError) as info:
+        rnnlib.mse_loss(np.zeros((2, 3, 1)), np.zeros((2, 3, 1)), mask=np.ones((3, 2)))
+    message = str(info.value)
+    assert "rnnlib.data.sequence_mask(lengths, T)" in message
+    assert rnnlib.data.sequence_mask([2, 1], 3).shape == (2, 3)
+
+
+def test_sequence_model_seed_kinds():
+    same = [rnnlib.SequenceModel(F, H, 2, seed=s).state_dict() for s in (5, np.int64(5))]
+    for k in same[0]:
+        np.testing.assert_array_equal(same[0][k], same[1][k])
+    for s in (None, np.random.SeedSequence(1), np.random.default_rng(1)):
+        assert rnnlib.SequenceModel(F, H, 2, seed=s).params["head.weight"].shape == (2, H)
