@@ -38,8 +38,14 @@ class RNNCell:
 
     def __call__(self, x, h_prev=None):
         """x (N, F), h_prev (N, H) or None for zeros  ->  h_next (N, H)."""
+        where = "RNNCell"
+        x = v.array(x, [("batch", None), ("input_size", self.input_size)], "x", where,
+                    "x holds one timestep of every sequence, (batch, input_size); "
+                    "for a batch of one use x[None].")
         if h_prev is None:
-            h_prev = np.zeros((np.shape(x)[0] if np.ndim(x) == 2 else 1, self.hidden_size))
+            h_prev = np.zeros((x.shape[0], self.hidden_size))
+        h_prev = v.array(h_prev, [("batch", x.shape[0]), ("hidden_size", self.hidden_size)],
+                         "h_prev", where)
         h_next, _ = rnn_step_forward(x, h_prev, self.Wx, self.Wh, self.b, self.nonlinearity)
         return h_next
 

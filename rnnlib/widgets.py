@@ -344,8 +344,6 @@ class HiddenTrajectory(Explorer):
                 f"repeat={self.repeat.value})")
 
 
-# --- notebooks 04-06: gradients and training ----------------------------------------------
-
 # --- notebook 05: training monitor ----------------------------------------------------------
 
 class TrainingMonitor(Explorer):

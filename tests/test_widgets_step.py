@@ -180,9 +180,11 @@ def test_slider_move_redraws_in_well_under_100_ms():
     s = StepThrough(x, None, WX, WH, B)
     times = []
     for t in range(1, 11):
-        start = time.perf_counter()
+        # CPU time of this process: what the redraw costs, which another busy process on
+        # the machine cannot inflate (wall time equals it on an idle core)
+        start = time.process_time()
         s.slider.value = t
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     assert s.shown_text().startswith("t = 10 ")
     assert np.median(times) < 0.1, f"median redraw {np.median(times) * 1e3:.0f} ms"
 
