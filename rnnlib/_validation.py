@@ -38,10 +38,11 @@ def as_float_array(value, name: str, where: str) -> np.ndarray:
     else:
         try:
             arr = np.asarray(value)
-        except (ValueError, TypeError) as e:  # ragged nested lists end here
+        except (ValueError, TypeError):  # ragged nested lists end here
             raise TypeError(
-                f"{where}: {name} could not be turned into an array ({e}). "
-                f"Pass a numpy array of floats whose rows all have the same length."
+                f"{where}: {name} could not be turned into an array: its nested lists have "
+                f"different lengths, or hold something that is not a number. Pass a numpy "
+                f"array of floats whose rows all have the same length (pad shorter sequences)."
             ) from None
     if arr.dtype == object or not np.issubdtype(arr.dtype, np.number) or arr.dtype == bool:
         raise TypeError(
@@ -292,8 +293,9 @@ def ids(value, size: int, name: str, where: str, ndim: int | None = None) -> np.
     """
     try:
         arr = np.asarray(value)
-    except (ValueError, TypeError) as e:
-        raise TypeError(f"{where}: {name} could not be turned into an array ({e}). "
+    except (ValueError, TypeError):  # ragged nested lists end here
+        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
+                        f"have different lengths, or hold something that is not a number. "
                         f"Pass a list or array of whole numbers, e.g. [0, 1, 2, 2, 3].") from None
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.integer)
                                  or np.issubdtype(arr.dtype, np.floating)):
