@@ -2,29 +2,45 @@
 
 Built one notebook at a time in the course under notebooks/. The map:
 
-    functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward
+    functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward, and the
+                 padded pair rnn_forward_padded / rnn_backward_padded: the maths
+    module       Module, the small base of every layer and model; no_grad
     layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
+    losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
+    optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
+    train        fit: the training loop
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
-    gradcheck    gradcheck(loss_fn, params, grads): gradients against centred finite differences
-    losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient)
-    optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm
-    models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
-    train        fit: the training loop, with a live monitor in notebooks
+    finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
     interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
-    _validation  every input check and the wording of every error
-    plots        functions that return a matplotlib Figure
-    widgets      ipywidgets explorers (imported on demand: rnnlib.widgets)
-"""
-from .functional import activation, activation_grad, reverse_padded  # noqa: F401
-from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward  # noqa: F401
-from .layers import RNN, Dense, RNNCell  # noqa: F401
-from .text import Vocab  # noqa: F401
-from .gradcheck import gradcheck  # noqa: F401
-from .losses import log_softmax, mse_loss, softmax, softmax_cross_entropy  # noqa: F401
-from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm, global_norm  # noqa: F401
-from .models import SequenceModel, Stepper  # noqa: F401
-from .train import fit  # noqa: F401
-from . import interop  # noqa: F401
+    _validation  the shared input checks and the rule for the wording of every error
+    plots        functions that return a matplotlib Figure     (import rnnlib.plots)
+    widgets      ipywidgets explorers                          (import rnnlib.widgets)
 
-__version__ = "0.1.0"
+The core (everything above but plots and widgets) needs only numpy.
+"""
+from . import interop
+from .data import pad_sequences, sequence_mask
+from .finite_diff import gradcheck
+from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
+                         rnn_backward_padded, rnn_forward, rnn_forward_padded, rnn_step_backward,
+                         rnn_step_forward)
+from .layers import RNN, Dense, RNNCell
+from .losses import accuracy, log_softmax, mse_loss, softmax, softmax_cross_entropy
+from .models import SequenceModel, Stepper
+from .module import Module, no_grad
+from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
+from .text import Vocab
+from .train import fit
+
+__all__ = [
+    "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
+    "rnn_forward_padded", "rnn_backward_padded", "reverse_padded", "activation", "activation_grad",
+    "Module", "no_grad", "RNNCell", "RNN", "Dense", "SequenceModel", "Stepper",
+    "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
+    "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
+    "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop",
+]
+
+__version__ = "0.2.0"

@@ -77,7 +77,7 @@ def to_keras(state_dict):
 
     The arrays are new copies. Usage: keras_layer.set_weights(list(to_keras(rnn.state_dict()))).
     """
-    d = v.one_layer_state_dict(state_dict, "to_keras")
+    d = _one_layer_state_dict(state_dict, "to_keras")
     kernel = d["weight_ih_l0"].T.copy()                        # (F, H)
     recurrent_kernel = d["weight_hh_l0"].T.copy()              # (H, H)
     bias = d["bias_ih_l0"] + d["bias_hh_l0"] if "bias_ih_l0" in d else None   # (H,)
@@ -132,3 +132,27 @@ def keras_outputs(output, h_n, return_sequences=False, return_state=False, lengt
                           output[np.arange(N)[:, None], np.maximum(src, 0)], 0.0)   # (N, T, H)
     out = output if return_sequences else output[:, -1]        # (N, T, H) or (N, H)
     return [out, h_n[-1]] if return_state else out
+
+
+def _one_layer_state_dict(d, where: str) -> dict:
+    """A torch.nn.RNN state_dict of one layer and one direction, with or without biases."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{where}: expected a dict of arrays such as rnn.state_dict(), "
+                        f"got {type(d).__name__}.")
+    others = [k for k in d if not str(k).endswith("_l0")]
+    if others:
+        raise ValueError(f"{where}: Keras' SimpleRNN has one layer and one direction, but the "
+                         f"state_dict also has {others}. A stacked or bidirectional RNN becomes "
+                         f"several Keras layers: convert each layer and direction on its own, "
+                         f"renamed to the keys weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0.")
+    if "weight_ih_l0" not in d:
+        raise ValueError(f"{where}: the state_dict has no 'weight_ih_l0', got keys {list(d)}. "
+                         f"Pass a state_dict like rnnlib.RNN(...).state_dict().")
+    w = v.as_float_array(d["weight_ih_l0"], "state_dict['weight_ih_l0']", where)
+    v.check_shape(w, [("hidden_size", None), ("input_size", None)], "state_dict['weight_ih_l0']", where,
+                "torch's weight_ih_l0 is (hidden_size, input_size).")
+    H, F = w.shape
+    expected = {"weight_ih_l0": (H, F), "weight_hh_l0": (H, H)}
+    if "bias_ih_l0" in d or "bias_hh_l0" in d:
+        expected.update(bias_ih_l0=(H,), bias_hh_l0=(H,))
+    return v.state_dict(d, expected, where)

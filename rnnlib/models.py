@@ -2,7 +2,7 @@
 one timestep at a time with a state you can read, set and reset.
 
     model = SequenceModel(input_size=1, hidden_size=8, output_size=1, seed=0)
-    y = model.forward(x)            # x (N, T, F) -> y (N, T, O)
+    y = model(x)                    # x (N, T, F) -> y (N, T, O)
     model.backward(dy)              # fills model.grads
     stepper = model.stepper()       # then stepper.step(x_t) -> y_t, one step at a time
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from .functional import reverse_padded, rnn_step_forward
+from .functional import reverse_padded
 from .layers import RNN, Dense
+from .module import Module, no_grad
 
 
-class SequenceModel:
+class SequenceModel(Module):
     """y_t = h_t @ W_out^T + b_out, with h_t the top layer's state of an RNN:  (N, T, F) -> (N, T, O).
 
     W_out = head.weight (O, H) in torch.nn.Linear's layout, b_out = head.bias (O,).
@@ -28,28 +29,27 @@ class SequenceModel:
                    reading x[:, t], which has seen x[:, T-1], ..., x[:, t+1], x[:, t]
                    (the future and the present, never the past).
     seed           seeds both layers' initialisation (None: different every time)
+    dtype          np.float64 (default) or np.float32, for every array of both layers
 
-    params / grads merge the two layers' dicts with prefixes, "rnn.weight_ih_l0" ...,
-    "head.weight", "head.bias"; they hold the SAME arrays as model.rnn.params and
-    model.head.params, so an optimiser built on model.params trains both layers.
+    params / grads hold both layers' arrays under "rnn.weight_ih_l0", ..., "head.weight",
+    "head.bias"; they are the SAME arrays as model.rnn.params and model.head.params, so an
+    optimiser built on model.params trains both layers.
     """
 
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", num_layers=1,
-                 go_backwards=False, seed=None):
+                 *, go_backwards=False, seed=None, dtype=np.float64):
         where = "SequenceModel"
+        super().__init__(dtype)
         output_size = v.positive_int(output_size, "output_size", where)
         seed = v.seed(seed, where)
         if not isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
             seed = np.random.SeedSequence(seed)
         rnn_seed, head_seed = seed.spawn(2)                  # independent streams for the two layers
-        self.rnn = RNN(input_size, hidden_size, num_layers=num_layers, nonlinearity=nonlinearity,
-                       go_backwards=go_backwards, seed=rnn_seed)
-        self.head = Dense(self.rnn.hidden_size, output_size, seed=head_seed)
-        self.params = {**{f"rnn.{k}": p for k, p in self.rnn.params.items()},
-                       **{f"head.{k}": p for k, p in self.head.params.items()}}
-        self.grads = {**{f"rnn.{k}": g for k, g in self.rnn.grads.items()},
-                      **{f"head.{k}": g for k, g in self.head.grads.items()}}
-        self._lengths = None
+        self.add_module("rnn", RNN(input_size, hidden_size, num_layers=num_layers,
+                                   nonlinearity=nonlinearity, go_backwards=go_backwards,
+                                   seed=rnn_seed, dtype=self.dtype))
+        self.add_module("head", Dense(self.rnn.hidden_size, output_size, seed=head_seed,
+                                      dtype=self.dtype))
 
     input_size = property(lambda self: self.rnn.input_size)
     hidden_size = property(lambda self: self.rnn.hidden_size)
@@ -58,43 +58,27 @@ class SequenceModel:
     nonlinearity = property(lambda self: self.rnn.nonlinearity)
     go_backwards = property(lambda self: self.rnn.go_backwards)
 
-    def __call__(self, x, h0=None, lengths=None, return_state=False):
-        return self.forward(x, h0, lengths, return_state)
-
-    def forward(self, x, h0=None, lengths=None, return_state=False):
+    def forward(self, x, h0=None, lengths=None, *, return_state=False):
         """x (N, T, F), h0 (num_layers, N, H) or None, lengths (N,) or None  ->  y (N, T, O)
 
         With return_state=True, returns (y, h_n), h_n (num_layers, N, H) the state after the
         last step read (for go_backwards, after x[:, 0]).
         """
-        out, h_n = self.rnn.forward(x, h0, lengths)         # (N, T, H), in reading order
-        if self.rnn.go_backwards:
+        return_state = v.flag(return_state, "return_state", "SequenceModel.forward")
+        out, h_n = self.rnn(x, h0, lengths)                 # (N, T, H), in reading order
+        if self.go_backwards:
             out = reverse_padded(out, lengths)              # back to the order of x
-        self._lengths = lengths
-        y = self.head.forward(out)                          # (N, T, O)
+        y = self.head(out)                                  # (N, T, O)
+        self._keep((lengths,))
         return (y, h_n) if return_state else y
 
     def backward(self, dy):
         """dy (N, T, O) = dL/dy  ->  dx (N, T, F); adds to model.grads (call zero_grad first)."""
+        (lengths,) = self._last_cache("SequenceModel.backward", "Call y = model(x) first.")
         dout = self.head.backward(dy)                       # (N, T, H), checks dy's shape
-        if self.rnn.go_backwards:
-            dout = reverse_padded(dout, self._lengths)
+        if self.go_backwards:
+            dout = reverse_padded(dout, lengths)
         return self.rnn.backward(dout)
-
-    def zero_grad(self):
-        self.rnn.zero_grad()
-        self.head.zero_grad()
-
-    def state_dict(self):
-        """Copies of every parameter, keyed as model.params."""
-        return {k: p.copy() for k, p in self.params.items()}
-
-    def load_state_dict(self, state_dict):
-        """Replace every parameter in place; all keys and shapes are checked first."""
-        where = "SequenceModel.load_state_dict"
-        new = v.state_dict(state_dict, {k: p.shape for k, p in self.params.items()}, where)
-        for k, p in new.items():
-            self.params[k][...] = p
 
     def stepper(self, batch_size=1):
         """A Stepper that runs this model one timestep at a time (see Stepper)."""
@@ -104,6 +88,7 @@ class SequenceModel:
         extra = "".join(f", {k}={getattr(self, k)!r}" for k, d in
                         [("nonlinearity", "tanh"), ("num_layers", 1), ("go_backwards", False)]
                         if getattr(self, k) != d)
+        extra += "" if self.dtype == np.float64 else f", dtype=np.{self.dtype}"
         return f"SequenceModel({self.input_size}, {self.hidden_size}, {self.output_size}{extra})"
 
 
@@ -116,9 +101,10 @@ class Stepper:
         stepper.reset()                 # back to zeros
 
     Feeding x[:, 0], x[:, 1], ... from a reset state gives y[:, 0], y[:, 1], ... of
-    model.forward(x). A go_backwards model reads sequences from the end, so there the same
-    outputs come from feeding x[:, T-1], ..., x[:, 0], and arrive in that (reversed) order.
-    The stepper reads the model's parameters at every step, so training between steps is seen.
+    model(x). A go_backwards model reads sequences from the end, so there the same outputs
+    come from feeding x[:, T-1], ..., x[:, 0], and arrive in that (reversed) order.
+    Each step is the model's own layers run on a sequence of length 1 inside no_grad(), so
+    it uses the current parameters and never disturbs a forward waiting for its backward.
     """
 
     def __init__(self, model, batch_size=1):
@@ -127,11 +113,11 @@ class Stepper:
             raise TypeError(f"{where}: model should be a SequenceModel, got {type(model).__name__}.")
         self.model = model
         self.batch_size = v.positive_int(batch_size, "batch_size", where)
-        self._state = np.zeros((model.num_layers, self.batch_size, model.hidden_size))
+        self._state = np.zeros((model.num_layers, self.batch_size, model.hidden_size), model.dtype)
 
     @property
     def state(self):
-        """The hidden state of every layer, (num_layers, N, H): h_{t} after the last step."""
+        """The hidden state of every layer, (num_layers, N, H): h_t after the last step."""
         return self._state.copy()
 
     @state.setter
@@ -141,7 +127,7 @@ class Stepper:
                               "state", "Stepper.state",
                               "The state holds one row per layer and sequence; for one layer "
                               "and one sequence use np.array([[h]]) with h of length hidden_size."
-                              ).astype(np.float64, copy=True)
+                              ).astype(self.model.dtype, copy=True)
 
     def reset(self):
         """Forget everything read so far: the state becomes zeros, as before a new sequence."""
@@ -152,23 +138,16 @@ class Stepper:
 
         x_t (N, F)  ->  y_t (N, O). The state is only updated when the whole step succeeded.
         """
-        where = "Stepper.step"
         m = self.model
         hint = ("x_t is one timestep of every sequence; for one value of one sequence use "
                 "np.array([[value]])." if np.ndim(x_t) < 2 else
-                "x_t is a single timestep; to run a whole sequence use model.forward(x).")
-        x_t = v.array(x_t, [("batch", self.batch_size), ("input_size", m.input_size)], "x_t", where, hint)
-        new_state = np.empty_like(self._state)
-        inp = x_t
-        for layer in range(m.num_layers):
-            Wx, Wh, b, _ = m.rnn._weights(layer, 0)
-            inp, _ = rnn_step_forward(inp, self._state[layer], Wx, Wh, b, m.nonlinearity)  # (N, H)
-            new_state[layer] = inp
-        # the head by hand, not m.head.forward, which would overwrite what m.backward needs
-        y_t = inp @ m.head.params["weight"].T                # (N, O)
-        if m.head.bias:
-            y_t = y_t + m.head.params["bias"]
-        self._state = new_state
+                "x_t is a single timestep; to run a whole sequence use model(x).")
+        x_t = v.array(x_t, [("batch", self.batch_size), ("input_size", m.input_size)], "x_t",
+                      "Stepper.step", hint)
+        with no_grad():
+            out, h_n = m.rnn(x_t[:, None], self._state)     # one step: (N, 1, H), (L, N, H)
+            y_t = m.head(out[:, 0])                          # (N, O)
+        self._state = h_n
         return y_t
 
     def __repr__(self):

@@ -5,7 +5,7 @@
     model.zero_grad()
     loss, dy = softmax_cross_entropy(model.forward(x), targets)
     model.backward(dy)
-    clip_grad_norm(model.grads, max_norm=5.0)     # optional
+    clip_grad_norm_(model.grads, max_norm=5.0)    # optional
     opt.step(model.grads)                          # every model.params[k] changes in place
 
 Every update rule is written out for one array in `_update`; they match torch.optim's
@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
+from .functional import checked_by
 
 
 class Optimizer:
@@ -25,7 +26,7 @@ class Optimizer:
 
     def __init__(self, params, lr):
         where = type(self).__name__
-        self.params = v.param_dict(params, where)      # name -> the model's array
+        self.params = _param_dict(params, where)       # name -> the model's array
         self.lr = lr                                    # validated by the property below
         self.steps = 0                                  # how many times step() has run
         self.state = {k: {} for k in self.params}       # name -> buffers of _update
@@ -42,7 +43,7 @@ class Optimizer:
 
     def step(self, grads):
         """Apply one update to every parameter, using grads (dict with the same keys and shapes)."""
-        grads = v.grad_dict(grads, self.params, f"{type(self).__name__}.step")
+        grads = _grad_dict(grads, self.params, f"{type(self).__name__}.step")
         self.steps += 1
         for k, p in self.params.items():
             self._update(p, grads[k], self.state[k])
@@ -68,7 +69,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0):
-        self.momentum = v.unit_interval(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
+        self.momentum = v.fraction(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
         super().__init__(params, lr)
 
     def _update(self, p, g, state):
@@ -120,11 +121,14 @@ class Adam(Optimizer):
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         where = "Adam"
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"{where}: betas should be a pair (beta1, beta2) such as (0.9, 0.999), "
+                            f"got {betas!r}.")
+        if len(betas) != 2:
             raise ValueError(f"{where}: betas should be a pair (beta1, beta2) such as (0.9, 0.999), "
                              f"got {betas!r}.")
-        self.betas = (v.unit_interval(betas[0], "betas[0]", where, "0.9 is usual."),
-                      v.unit_interval(betas[1], "betas[1]", where, "0.999 is usual."))
+        self.betas = (v.fraction(betas[0], "betas[0]", where, "0.9 is usual."),
+                      v.fraction(betas[1], "betas[1]", where, "0.999 is usual."))
         self.eps = v.positive_float(eps, "eps", where, "It only keeps the division finite; 1e-8 is usual.")
         super().__init__(params, lr)
 
@@ -147,7 +151,7 @@ class Adam(Optimizer):
 
 # --- gradient norms and clipping ---------------------------------------------------------
 
-def _grad_arrays(grads, where, in_place=False):
+def _check_grads(grads, where, in_place):
     """The arrays of grads (a dict or a list), each checked: float, finite, and writeable numpy
     arrays when they are to be changed in place."""
     if isinstance(grads, dict):
@@ -171,34 +175,102 @@ def _grad_arrays(grads, where, in_place=False):
     return arrays
 
 
+def _check_global_norm(grads):
+    return (_check_grads(grads, "global_norm", in_place=False),)
+
+
+@checked_by(_check_global_norm)
 def global_norm(grads):
     """||g|| = sqrt(sum over every array and entry of g^2): all gradients as one long vector.
 
     grads: dict name -> array (or a list of arrays). Returns a float.
     """
-    return _norm(_grad_arrays(grads, "global_norm"))
+    return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
 
 
-def _norm(arrays):
-    return float(np.sqrt(sum(np.sum(g * g) for g in arrays)))
+def _check_clip_norm(grads, max_norm):
+    where = "clip_grad_norm_"
+    grads = _check_grads(grads, where, in_place=True)
+    return grads, v.positive_float(max_norm, "max_norm", where,
+                                   "It is the largest gradient norm allowed; try 1.0 or 5.0.")
 
 
-def clip_grad_norm(grads, max_norm):
-    """If ||g|| > max_norm, scale every gradient by c = max_norm / (||g|| + 1e-6), in place.
+@checked_by(_check_clip_norm)
+def clip_grad_norm_(grads, max_norm):
+    """g <- g * min(1, max_norm / (||g|| + 1e-6)) for every gradient array, in place.
 
     grads: dict name -> array (e.g. model.grads), or a list of arrays. Returns ||g|| measured
-    BEFORE clipping, as torch.nn.utils.clip_grad_norm_ does, so it can be logged.
+    BEFORE clipping, so it can be logged. This is torch.nn.utils.clip_grad_norm_: its name
+    (the trailing _ says "in place"), its coefficient, its 1e-6 and its return value.
 
-    Every array is scaled by the same c, so the gradient keeps its direction and only its
-    length shrinks to (just under) max_norm. The 1e-6 is torch's, kept so the numbers match.
+    Every array is scaled by the same coefficient, so the gradient keeps its direction and
+    only its length shrinks, to just under max_norm. Below max_norm the coefficient is 1.
     """
-    where = "clip_grad_norm"
-    arrays = _grad_arrays(grads, where, in_place=True)
-    max_norm = v.positive_float(max_norm, "max_norm", where,
-                                "It is the largest gradient norm allowed; try 1.0 or 5.0.")
-    norm = _norm(arrays)
-    if norm > max_norm:
-        c = max_norm / (norm + 1e-6)
-        for g in arrays:
-            g *= c
-    return norm
+    total_norm = np.sqrt(sum(np.sum(g * g) for g in grads))    # ||g|| over every array
+    coef = min(max_norm / (total_norm + 1e-6), 1.0)
+    for g in grads:
+        g *= coef
+    return float(total_norm)
+
+
+def _check_clip_value(grads, clip_value):
+    where = "clip_grad_value_"
+    grads = _check_grads(grads, where, in_place=True)
+    return grads, v.positive_float(clip_value, "clip_value", where,
+                                   "Every gradient entry is kept within [-clip_value, clip_value].")
+
+
+@checked_by(_check_clip_value)
+def clip_grad_value_(grads, clip_value):
+    """g <- clip(g, -clip_value, clip_value) entry by entry, in place (torch.nn.utils.clip_grad_value_).
+
+    Unlike clip_grad_norm_, this changes the gradient's direction: each entry is cut on its own.
+    grads: dict name -> array, or a list of arrays. Returns None, as torch does.
+    """
+    for g in grads:
+        np.clip(g, -clip_value, clip_value, out=g)
+
+
+# --- checks of the optimisers' arguments -------------------------------------------------
+
+def _param_dict(params, where):
+    """The parameters an optimiser updates in place: a non-empty dict of writeable float arrays."""
+    if not isinstance(params, dict):
+        raise TypeError(f"{where}: params should be a dict of name -> numpy array (e.g. "
+                        f"model.params), got {type(params).__name__}.")
+    if not params:
+        raise ValueError(f"{where}: params is empty, so there is nothing to optimise. "
+                         f"Pass model.params.")
+    for k, p in params.items():
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{k!r}] should be a float numpy array, got {got}. "
+                            f"The optimiser changes the arrays in place, so it needs the model's "
+                            f"own arrays, not lists or copies.")
+        if not p.flags.writeable:
+            raise ValueError(f"{where}: params[{k!r}] is read-only, but the optimiser updates it "
+                             f"in place. Pass the model's own (writeable) arrays.")
+    return dict(params)
+
+
+def _grad_dict(grads, params, where):
+    """Gradients for params: the same keys, the same shapes, finite floats."""
+    if not isinstance(grads, dict):
+        raise TypeError(f"{where}: grads should be a dict of name -> array with the keys of the "
+                        f"parameters (e.g. model.grads), got {type(grads).__name__}.")
+    missing = [k for k in params if k not in grads]
+    extra = [k for k in grads if k not in params]
+    if missing or extra:
+        parts = ([f"missing keys {missing}"] if missing else []) + ([f"unexpected keys {extra}"] if extra else [])
+        raise ValueError(f"{where}: grads has {' and '.join(parts)}; it should have exactly the "
+                         f"keys of the parameters the optimiser was built with, {list(params)}. "
+                         f"Nothing was updated.")
+    out = {}
+    for k, p in params.items():
+        g = v.as_float_array(grads[k], f"grads[{k!r}]", where)
+        if g.shape != p.shape:
+            raise ValueError(f"{where}: grads[{k!r}] should have the shape of its parameter, "
+                             f"{v.fmt_shape(p.shape)}, got {v.fmt_shape(g.shape)}. Nothing was updated.")
+        v.check_finite(g, f"grads[{k!r}]", where)
+        out[k] = g
+    return out

@@ -38,7 +38,7 @@ class Vocab:
 
     def __init__(self, text, order="first", unk=None):
         where = "Vocab"
-        text = v.text(text, "text", where, empty="A vocabulary is built from the characters "
+        text = _check_text(text, "text", where, empty="A vocabulary is built from the characters "
                       "of a text, so it needs at least one; e.g. Vocab('hello').")
         order = v.choice(order, ("first", "sorted"), "order", where)
         if unk is not None and not (isinstance(unk, str) and len(unk) == 1):
@@ -80,12 +80,12 @@ class Vocab:
         ids = np.fromiter((get(c, unk_id) for c in text), dtype=np.int64, count=len(text))
         if unk_id < 0 and (ids < 0).any():
             i = int(np.argmax(ids < 0))
-            raise v.unknown_symbol(text[i], i, name, self.symbols, where)
+            raise _unknown_symbol(text[i], i, name, self.symbols, where)
         return ids
 
     def encode(self, text):
         """ids[t] = index of text[t].   str of length T -> ids (T,) int64"""
-        text = v.text(text, "text", "Vocab.encode")
+        text = _check_text(text, "text", "Vocab.encode")
         return self._encode(text, "text", "Vocab.encode")
 
     def decode(self, ids):
@@ -117,7 +117,7 @@ class Vocab:
         return self._encode_batch(texts, pad_id, "Vocab.encode_batch")
 
     def _encode_batch(self, texts, pad_id, where):
-        texts = v.text_list(texts, "texts", where)
+        texts = _check_text_list(texts, "texts", where)
         if isinstance(pad_id, bool) or not isinstance(pad_id, (int, np.integer)):
             raise TypeError(f"{where}: pad_id should be a whole number, got {pad_id!r}. "
                             f"It only fills the steps past each text's end; 0 is the usual choice.")
@@ -137,3 +137,53 @@ class Vocab:
         ids, lengths = self._encode_batch(texts, 0, "Vocab.one_hot_batch")   # checks texts
         real = np.arange(ids.shape[1])[None, :] < lengths[:, None]       # (N, T_max)
         return self.one_hot(ids) * real[..., None], lengths
+
+
+# --- checks ------------------------------------------------------------------------------
+
+def _short(value, limit: int = 30) -> str:
+    """repr of a string, cut short when long, so a message stays one readable line."""
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 4] + "..." + r[-1]     # keep the closing quote
+
+
+def _check_text(value, name: str, where: str, empty: str | None = None) -> str:
+    """A str. empty=None allows "", otherwise empty is the advice given when value is ""."""
+    if not isinstance(value, str):
+        hint = "Pass a Python str such as 'hello'."
+        if isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value):
+            hint = (f"For several strings, join them ({name}=''.join(...)), or use the *_batch "
+                    f"methods, which take a list of strings.")
+        elif isinstance(value, np.ndarray):
+            hint = ("Arrays of ids are decoded with vocab.decode(ids); to encode, pass a str.")
+        raise TypeError(f"{where}: {name} should be a str, got {type(value).__name__}. {hint}")
+    if empty is not None and value == "":
+        raise ValueError(f"{where}: {name} is the empty string. {empty}")
+    return value
+
+
+def _check_text_list(value, name: str, where: str) -> list:
+    """A non-empty list (or tuple) of non-empty strings: one text per sequence of a batch."""
+    if isinstance(value, str):
+        raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got a "
+                        f"single str {_short(value)}. For a batch of one, pass [{_short(value)}].")
+    if not isinstance(value, (list, tuple)):
+        raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got "
+                        f"{type(value).__name__}. Pass e.g. ['hello', 'eolll', 'lleel'].")
+    if len(value) == 0:
+        raise ValueError(f"{where}: {name} is an empty list, so there is no batch to build. "
+                         f"Pass at least one string, e.g. ['hello'].")
+    for i, s in enumerate(value):
+        _check_text(s, f"{name}[{i}]", where, empty="Every sequence in a batch needs at least one "
+             "step, because an RNN has nothing to read otherwise; drop empty strings first.")
+    return list(value)
+
+
+def _unknown_symbol(symbol: str, position: int, name: str, symbols, where: str) -> ValueError:
+    """The error for a character that is not in a vocabulary (returned, for the caller to raise)."""
+    known = "".join(symbols)
+    return ValueError(
+        f"{where}: {name}[{position}] is {symbol!r}, which is not in the vocabulary "
+        f"{_short(known, 40)} ({len(symbols)} symbols). Build the Vocab from a text that holds "
+        f"every symbol you will encode, or pass unk='?' (any one character) to map unknown "
+        f"symbols to one extra symbol.")

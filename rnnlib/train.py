@@ -5,12 +5,15 @@ optimiser step for a number of epochs, and returns the history of the loss.
 
 One epoch is exactly the loop a notebook would write by hand:
 
-    model.zero_grad()                               # gradients add up, so start from zero
-    y = model.forward(x, lengths=lengths)           # (N, T, O)
-    loss, dy, accuracy = softmax_cross_entropy(y, targets, mask)
-    model.backward(dy)                              # fills model.grads
-    grad_norm = clip_grad_norm(model.grads, clip)   # or only measured, when clip is None
-    optimizer.step(model.grads)                     # updates model.params in place
+    model.zero_grad()                                # gradients add up, so start from zero
+    y = model(x, lengths=lengths)                    # (N, T, O)
+    loss, dy = softmax_cross_entropy(y, targets, mask)
+    model.backward(dy)                               # fills model.grads
+    grad_norm = clip_grad_norm_(model.grads, clip)   # or only measured, when clip is None
+    optimizer.step(model.grads)                      # updates model.params in place
+
+fit shows nothing itself: pass callback=rnnlib.widgets.TrainingMonitor(epochs) in a notebook
+for a progress bar and a live loss plot, or any function callback(epoch, history).
 """
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ import numpy as np
 
 from . import _validation as v
 from .data import sequence_mask
-from .losses import mse_loss, softmax_cross_entropy
-from .optim import Optimizer, _norm, clip_grad_norm
+from .losses import accuracy, mse_loss, softmax_cross_entropy
+from .optim import Optimizer, clip_grad_norm_, global_norm
 
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
 
@@ -37,6 +40,14 @@ def _check_model(model, optimizer, where):
         raise ValueError(f"{where}: the optimizer holds arrays that are not this model's parameters "
                          f"(first: {foreign[0]!r}), so its steps would not change the model. Build "
                          f"it from this model: rnnlib.Adam(model.params, lr=...).")
+
+
+def _loss_and_grad(loss_fn, y, targets, mask, where):
+    out = loss_fn(y, targets, mask)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise TypeError(f"{where}: the loss function should return a pair (loss, dy), got "
+                        f"{type(out).__name__}{f' of {len(out)} items' if isinstance(out, tuple) else ''}.")
+    return out
 
 
 def _epoch_mean(batches, i):
@@ -66,8 +77,8 @@ def _diverged(epoch, history, optimizer, clip, passes):
         f"keeps the huge weights it reached; build a new one to start again.")
 
 
-def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=None, clip=None,
-        batch_size=None, seed=0, every=None, callback=None, quiet=False):
+def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengths=None, clip=None,
+        batch_size=None, seed=0, callback=None, every=1):
     """Train model on (x, targets) for `epochs` passes over the data; return the history.
 
     model      has forward(x, lengths=...) -> y, backward(dy), zero_grad(), params, grads
@@ -75,19 +86,17 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
     x          (N, T, F) inputs;  targets: what the loss compares y with, (N, T) class ids for
                "cross_entropy", (N, T, O) values for "mse"
     optimizer  built on model.params, e.g. rnnlib.Adam(model.params, lr=1e-2)
-    loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy) or
-               (loss, dy, accuracy)
+    loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy)
     lengths    (N,) real length of each padded sequence: padded steps are masked out of the loss
-    clip       None, or the max_norm for clip_grad_norm before each step
+    clip       None, or the max_norm for clip_grad_norm_ before each step
     batch_size None for one step per epoch on the whole batch; otherwise minibatches of this
                many sequences, in an order shuffled each epoch by np.random.default_rng(seed)
-    every, callback   callback(epoch, history) runs after epoch `every`, 2*every, ... and the
-               last one (epochs count from 1); `every` defaults to epochs // 10
-    quiet      False: show a TrainingMonitor (progress bar and live loss plot) in the notebook;
-               True: show nothing (tests, scripts)
+    callback   None, or a function callback(epoch, history) run after epoch `every`,
+               2*every, ... and the last one (epochs count from 1), e.g.
+               rnnlib.widgets.TrainingMonitor(epochs) for a live plot in a notebook
 
     Returns history, a dict of lists with one entry per epoch: "loss", "grad_norm" (the
-    gradient norm before clipping) and, when the loss reports it, "accuracy". The loss of an
+    gradient norm before clipping) and, for "cross_entropy", "accuracy". The loss of an
     epoch is measured on the parameters before that epoch's update(s); with minibatches, each
     entry is the mean over the epoch's minibatches, weighted by their number of real steps.
 
@@ -97,7 +106,7 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
     where = "fit"
     _check_model(model, optimizer, where)
     epochs = v.positive_int(epochs, "epochs", where)
-    every = max(1, epochs // 10) if every is None else v.positive_int(every, "every", where)
+    every = v.positive_int(every, "every", where)
     if isinstance(loss, str):
         loss_fn = LOSSES[v.choice(loss, tuple(LOSSES), "loss", where)]
     elif callable(loss):
@@ -106,7 +115,7 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
         raise TypeError(f"{where}: loss should be 'cross_entropy', 'mse' or a function "
                         f"(y, targets, mask) -> (loss, dy), got {type(loss).__name__}.")
     if clip is not None:
-        clip = v.positive_float(clip, "clip", where, "It is the max_norm for clip_grad_norm; try 5.0.")
+        clip = v.positive_float(clip, "clip", where, "It is the max_norm for clip_grad_norm_; try 5.0.")
     if callback is not None and not callable(callback):
         raise TypeError(f"{where}: callback should be a function (epoch, history), got "
                         f"{type(callback).__name__}.")
@@ -122,16 +131,7 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
         mask = sequence_mask(lengths, T)                          # (N, T) bool
     batch_size = N if batch_size is None else min(v.positive_int(batch_size, "batch_size", where), N)
     rng = np.random.default_rng(v.seed(seed, where))
-    quiet = v.flag(quiet, "quiet", where)
     grads = {k: model.grads[k] for k in optimizer.params}        # what the optimiser steps on
-
-    monitor = None
-    if not quiet:
-        from IPython.display import display
-
-        from .widgets import TrainingMonitor   # ipywidgets only when a notebook shows it
-        monitor = TrainingMonitor(epochs)
-        display(monitor)
 
     history = {"loss": [], "grad_norm": []}
     passes = 0                                                   # forward-backward passes completed
@@ -147,23 +147,21 @@ def fit(model, x, targets, optimizer, loss="cross_entropy", epochs=100, lengths=
             with np.errstate(over="raise", invalid="raise"):
                 try:
                     model.zero_grad()
-                    y = model.forward(x[idx], lengths=lens)
-                    out = loss_fn(y, targets[idx], m)
-                    model.backward(out[1])
+                    y = model(x[idx], lengths=lens)
+                    loss_value, dy = _loss_and_grad(loss_fn, y, targets[idx], m, where)
+                    acc = accuracy(y, targets[idx], m) if loss_fn is softmax_cross_entropy else None
+                    model.backward(dy)
                     passes += 1
-                    # optimizer.step checks the gradients, so measuring the norm needs no second check
-                    norm = clip_grad_norm(grads, clip) if clip is not None else _norm(grads.values())
+                    norm = clip_grad_norm_(grads, clip) if clip is not None else global_norm(grads)
                     optimizer.step(grads)
                 except FloatingPointError:
                     raise _diverged(epoch, history, optimizer, clip, passes) from None
             weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
-            batches.append((weight, out[0], norm, out[2] if len(out) > 2 else None))
+            batches.append((weight, loss_value, norm, acc))
         history["loss"].append(_epoch_mean(batches, 1))
         history["grad_norm"].append(_epoch_mean(batches, 2))
         if batches[0][3] is not None:
             history.setdefault("accuracy", []).append(_epoch_mean(batches, 3))
-        if monitor is not None:
-            monitor.update(epoch, history)
         if callback is not None and (epoch % every == 0 or epoch == epochs):
             callback(epoch, history)
     return history

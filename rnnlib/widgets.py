@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from . import _validation as v
 from . import plots
-from .functional import _check_weights, activation_grad, rnn_step_forward
+from .functional import activation_grad, rnn_step_forward
 from .layers import RNN
 
 
@@ -132,7 +132,7 @@ class StepThrough(Explorer):
 
     def __init__(self, x, h0, Wx, Wh, b, nonlinearity="tanh"):
         where = "StepThrough"
-        Wx, Wh, b = _check_weights(Wx, Wh, b, where)
+        Wx, Wh, b = v.rnn_weights(Wx, Wh, b, where)
         F, H = Wx.shape
         one = np.ndim(x) == 2                         # a single sequence (T, F)
         x = v.array(x, [("time", None), ("input_size", F)] if one else

@@ -39,9 +39,9 @@ def test_two_backward_calls_after_one_forward_give_twice_the_gradients(kwargs):
 
 def test_backward_does_not_change_the_cache():
     rnn, x, dout, dh_n = setup(num_layers=2, bidirectional=True)
-    before = copy.deepcopy(rnn._last)
+    before = copy.deepcopy(rnn.cache)
     rnn.backward(dout, dh_n)
-    after = rnn._last
+    after = rnn.cache
     for c_before, c_after in zip(before["caches"], after["caches"]):
         for a, b in zip(c_before, c_after):
             assert a == b if isinstance(a, str) or a is None else np.array_equal(a, b)
@@ -75,7 +75,7 @@ def test_backward_before_forward_is_a_clear_runtime_error():
     with pytest.raises(RuntimeError, match=r"RNN.backward: there is no forward pass.*rnn\(x\) first"):
         rnn.backward(np.zeros((N, T, H)))
     dense = rnnlib.Dense(F, 2)
-    with pytest.raises(RuntimeError, match="Dense.backward: call forward before backward"):
+    with pytest.raises(RuntimeError, match=r"Dense.backward: there is no forward pass.*dense\(x\) first"):
         dense.backward(np.zeros((N, 2)))
 
 

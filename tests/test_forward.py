@@ -168,13 +168,23 @@ def test_float32_input_is_accepted_and_not_modified():
 
 def test_rnncell_is_one_step_of_rnn_forward():
     cell = rnnlib.RNNCell(3, 2, seed=0)
+    p = cell.params                                         # torch.nn.RNNCell's names and shapes
+    assert {k: a.shape for k, a in p.items()} == {"weight_ih": (2, 3), "weight_hh": (2, 2),
+                                                   "bias_ih": (2,), "bias_hh": (2,)}
     x = np.random.default_rng(13).normal(size=(4, 3))
-    expected = np.tanh(x @ cell.Wx + cell.b)                 # h_prev = 0
+    b = p["bias_ih"] + p["bias_hh"]
+    expected = np.tanh(x @ p["weight_ih"].T + b)             # h_prev = 0
     np.testing.assert_allclose(cell(x), expected, rtol=1e-15)
     h = np.full((4, 2), 0.5)
-    np.testing.assert_allclose(cell(x, h), np.tanh(x @ cell.Wx + h @ cell.Wh + cell.b), rtol=1e-15)
+    np.testing.assert_allclose(cell(x, h), np.tanh(x @ p["weight_ih"].T + h @ p["weight_hh"].T + b),
+                               rtol=1e-15)
+    np.testing.assert_allclose(cell(x[0], h[0]), cell(x, h)[0], rtol=1e-15)   # unbatched, as torch
 
 
 def test_repr_shows_the_non_default_arguments():
-    assert repr(rnnlib.RNN(4, 2)) == "RNN(4, 2)"
-    assert repr(rnnlib.RNN(4, 2, num_layers=2, bidirectional=True)) == "RNN(4, 2, num_layers=2, bidirectional=True)"
+    # batch_first is always shown: a torch user reads RNN(4, 2) as time-first
+    assert repr(rnnlib.RNN(4, 2)) == "RNN(4, 2, batch_first=True)"
+    assert repr(rnnlib.RNN(4, 2, batch_first=False)) == "RNN(4, 2, batch_first=False)"
+    assert (repr(rnnlib.RNN(4, 2, num_layers=2, bidirectional=True))
+            == "RNN(4, 2, num_layers=2, batch_first=True, bidirectional=True)")
+    assert repr(rnnlib.RNN(4, 2, dtype=np.float32)) == "RNN(4, 2, batch_first=True, dtype=np.float32)"

@@ -9,7 +9,7 @@ relu and leaky_relu have a kink at 0: a finite difference across it is meaningle
 them every test first asserts that no pre-activation lies within 1e-4 of 0 (a perturbation of
 eps=1e-6 moves a pre-activation by ~1e-5 at most here), and the seeds were chosen so it holds.
 
-Dropout: RNN.forward draws a fresh dropout mask from rnn._rng on every call. For a finite
+Dropout: RNN.forward draws a fresh dropout mask from rnn.rng on every call. For a finite
 difference every forward must use the same mask, so the tests save the generator's state and
 restore it before each forward (the analytic one and every perturbed one).
 """
@@ -18,7 +18,7 @@ import pytest
 
 import rnnlib
 from rnnlib.functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnnlib.gradcheck import gradcheck, relative_error
+from rnnlib.finite_diff import gradcheck, relative_error
 
 N, T, F, H = 2, 4, 3, 3
 TOL = 1e-7
@@ -28,9 +28,9 @@ KINK_MARGIN = 1e-4
 def pre_activations(rnn):
     """Every pre-activation a = x_t Wx + h_{t-1} Wh + b of the last forward, from its caches."""
     out = []
-    for i, (x, h0, Wx, Wh, h, _, _) in enumerate(rnn._last["caches"]):
+    for i, (x, h0, Wx, Wh, h, *_) in enumerate(rnn.cache["caches"]):
         layer, d = divmod(i, rnn.num_directions)
-        b = rnn._weights(layer, d)[2]
+        b = rnn.weights(layer, d)[2]
         h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
         out.append(x @ Wx + h_prev @ Wh + b)
     return np.concatenate([a.ravel() for a in out])
@@ -42,10 +42,10 @@ def check_rnn(rnn, seed=0, lengths=None, h0=True, dh_n=True, eps=1e-6):
     L, D = rnn.num_layers, rnn.num_directions
     x = rng.normal(size=(N, T, F) if rnn.batch_first else (T, N, F))
     h0 = rng.normal(size=(L * D, N, H)) if h0 else np.zeros((L * D, N, H))
-    rng_state = rnn._rng.bit_generator.state     # the same dropout mask on every forward
+    rng_state = rnn.rng.bit_generator.state     # the same dropout mask on every forward
 
     def forward():
-        rnn._rng.bit_generator.state = rng_state
+        rnn.rng.bit_generator.state = rng_state
         return rnn(x, h0, lengths)
 
     output, h_n = forward()
@@ -109,7 +109,7 @@ def test_rnn_dropout_training_mode_fixed_mask():
     rnn = rnnlib.RNN(F, H, num_layers=2, dropout=0.5, seed=13)
     check_rnn(rnn, seed=14)
     # the check above is only meaningful if the mask really dropped something
-    assert any(m is not None and (m == 0).any() for m in rnn._last["dropmasks"])
+    assert any(m is not None and (m == 0).any() for m in rnn.cache["dropmasks"])
 
 
 def test_rnn_dropout_eval_mode_is_off():
@@ -157,12 +157,17 @@ def test_rnn_backward(nonlinearity, lengths):
     rng = np.random.default_rng(24)
     x, h0 = rng.normal(size=(N, T, F)), rng.normal(size=(N, H))
     Wx, Wh, b = weights(rng)
-    h, cache = rnn_forward(x, h0, Wx, Wh, b, nonlinearity, lengths=lengths)
+    if lengths is None:
+        forward, backward = (lambda: rnn_forward(x, h0, Wx, Wh, b, nonlinearity)), rnn_backward
+    else:
+        forward = lambda: rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity)  # noqa: E731
+        backward = rnnlib.rnn_backward_padded
+    h, cache = forward()
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
     assert np.abs(x @ Wx + h_prev @ Wh + b).min() > KINK_MARGIN
     G = rng.normal(size=h.shape)
-    dx, dh0, dWx, dWh, db = rnn_backward(G, cache)
-    loss = lambda: np.sum(rnn_forward(x, h0, Wx, Wh, b, nonlinearity, lengths=lengths)[0] * G)  # noqa: E731
+    dx, dh0, dWx, dWh, db = backward(G, cache)
+    loss = lambda: np.sum(forward()[0] * G)  # noqa: E731
     result = gradcheck(loss, dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b), dict(x=dx, h0=dh0, Wx=dWx, Wh=dWh, b=db))
     assert result.ok(TOL), repr(result)
 

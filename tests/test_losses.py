@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnnlib import gradcheck, log_softmax, mse_loss, softmax, softmax_cross_entropy
+from rnnlib import accuracy, gradcheck, log_softmax, mse_loss, softmax, softmax_cross_entropy
 
 REF = np.load(Path(__file__).parent / "fixtures" / "losses_torch.npz")
 
@@ -56,7 +56,8 @@ def test_cross_entropy_hand_example():
     # one step, logits (1, 2, 3), target 2: loss = -log(e^3 / (e^1 + e^2 + e^3))
     logits = np.array([[[1.0, 2.0, 3.0], [0.0, 0.0, math.log(2.0)]]])   # (1, 2, 3)
     targets = np.array([[2, 0]])
-    loss, dlogits, acc = softmax_cross_entropy(logits, targets)
+    loss, dlogits = softmax_cross_entropy(logits, targets)
+    acc = accuracy(logits, targets)
     z = sum(math.exp(k) for k in (1, 2, 3))
     step0 = -math.log(math.exp(3) / z)
     step1 = -math.log(1 / (1 + 1 + 2))                 # probabilities 1/4, 1/4, 2/4
@@ -69,10 +70,10 @@ def test_cross_entropy_hand_example():
 
 def test_cross_entropy_matches_torch_with_and_without_mask():
     z, y, mask = REF["ce.logits"], REF["ce.targets"], REF["ce.mask"]
-    loss, dz, _ = softmax_cross_entropy(z, y)
+    loss, dz = softmax_cross_entropy(z, y)
     assert loss == pytest.approx(float(REF["ce.loss"]), rel=1e-12)
     np.testing.assert_allclose(dz, REF["ce.dlogits"], rtol=1e-10, atol=1e-15)
-    loss, dz, _ = softmax_cross_entropy(z, y, mask)
+    loss, dz = softmax_cross_entropy(z, y, mask)
     assert loss == pytest.approx(float(REF["ce_masked.loss"]), rel=1e-12)
     np.testing.assert_allclose(dz, REF["ce_masked.dlogits"], rtol=1e-10, atol=1e-15)
 
@@ -83,7 +84,7 @@ def test_cross_entropy_gradcheck():
     y = rng.integers(0, 4, size=(2, 3))
     mask = np.array([[True, True, True], [True, False, False]])
     for m in (None, mask):
-        _, dz, _ = softmax_cross_entropy(z, y, m)
+        _, dz = softmax_cross_entropy(z, y, m)
         res = gradcheck(lambda: softmax_cross_entropy(z, y, m)[0], {"logits": z}, {"logits": dz})
         assert res.ok(1e-7), res
 
@@ -91,7 +92,8 @@ def test_cross_entropy_gradcheck():
 def test_cross_entropy_is_stable_for_huge_logits():
     z = np.array([[[1e4, 0.0, -1e4], [1e4, 1e4 - 1.0, 0.0]]])
     with np.errstate(over="raise", invalid="raise", divide="raise"):   # underflow to 0 is fine
-        loss, dz, acc = softmax_cross_entropy(z, np.array([[1, 0]]))
+        loss, dz = softmax_cross_entropy(z, np.array([[1, 0]]))
+        acc = accuracy(z, np.array([[1, 0]]))
     # step 0: -log softmax = 1e4 - 0 (exp(-1e4) vanishes); step 1: log(1 + e^-1)
     assert loss == pytest.approx((1e4 + math.log(1 + math.exp(-1))) / 2, rel=1e-14)
     assert np.all(np.isfinite(dz)) and acc == 0.5
@@ -107,23 +109,25 @@ def test_cross_entropy_mask_excludes_steps():
     z = rng.normal(size=(2, 4, 3))
     y = rng.integers(0, 3, size=(2, 4))
     mask = np.array([[1, 1, 1, 1], [1, 1, 0, 0]], dtype=bool)
-    loss, dz, acc = softmax_cross_entropy(z, y, mask)
+    loss, dz = softmax_cross_entropy(z, y, mask)
+    acc = accuracy(z, y, mask)
     y2, z2 = y.copy(), z.copy()
     y2[1, 2:] = (y[1, 2:] + 1) % 3                     # a different target on padded steps
     z2[1, 2:] = 100.0                                  # and different logits there
-    loss2, dz2, acc2 = softmax_cross_entropy(z2, y2, mask)
+    loss2, dz2 = softmax_cross_entropy(z2, y2, mask)
+    acc2 = accuracy(z2, y2, mask)
     assert (loss2, acc2) == (loss, acc)
     np.testing.assert_array_equal(dz2, dz)
     assert np.all(dz[1, 2:] == 0) and not np.signbit(dz[1, 2:]).any()   # +0.0, never -0.0
     # the mean is over the 6 real steps: the same as the loss of the real steps on their own
     real = softmax_cross_entropy(z[mask][None], y[mask][None])
-    assert real[0] == pytest.approx(loss, rel=1e-14) and real[2] == acc
+    assert real[0] == pytest.approx(loss, rel=1e-14) and accuracy(z[mask][None], y[mask][None]) == acc
 
 
 def test_accuracy_counts_argmax_hits():
     z = np.eye(3)[[0, 1, 2, 2]][None] * 5.0            # predicts 0, 1, 2, 2
-    assert softmax_cross_entropy(z, np.array([[0, 1, 2, 0]]))[2] == 0.75
-    assert softmax_cross_entropy(z, np.array([[0, 1, 2, 0]]), np.array([[1, 1, 1, 0]]))[2] == 1.0
+    assert accuracy(z, np.array([[0, 1, 2, 0]])) == 0.75
+    assert accuracy(z, np.array([[0, 1, 2, 0]]), np.array([[1, 1, 1, 0]])) == 1.0
 
 
 @settings(max_examples=30, deadline=None)
@@ -132,7 +136,8 @@ def test_cross_entropy_properties(seed, scale):
     rng = np.random.default_rng(seed)
     z = rng.normal(scale=scale, size=(2, 3, 5))
     y = rng.integers(0, 5, size=(2, 3))
-    loss, dz, acc = softmax_cross_entropy(z, y)
+    loss, dz = softmax_cross_entropy(z, y)
+    acc = accuracy(z, y)
     assert loss >= 0 and 0 <= acc <= 1
     np.testing.assert_allclose(dz.sum(axis=-1), 0, atol=1e-15)   # softmax - onehot sums to 0
     np.testing.assert_allclose(softmax(z).sum(axis=-1), 1, rtol=1e-14)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rnnlib import SGD, Adagrad, Adam, clip_grad_norm, global_norm
+from rnnlib import SGD, Adagrad, Adam, clip_grad_norm_, global_norm
 
 REF = np.load(Path(__file__).parent / "fixtures" / "optim_torch.npz")
 G1, G2 = np.array([0.5, 1.0]), np.array([-1.0, 2.0])
@@ -82,7 +82,7 @@ def test_matches_torch_trajectory(name):
 
 def test_clip_grad_norm_matches_torch():
     grads = {k: REF[f"grad.{k}"][0].copy() for k in ("w", "b")}
-    norm = clip_grad_norm(grads, CONFIG["clip_max_norm"])
+    norm = clip_grad_norm_(grads, CONFIG["clip_max_norm"])
     assert norm == pytest.approx(float(REF["clip.norm"]), rel=1e-14)
     for k, g in grads.items():
         np.testing.assert_allclose(g, REF[f"clip.{k}"], rtol=1e-14)
@@ -93,7 +93,7 @@ def test_clip_grad_norm_matches_torch():
 def test_clip_grad_norm_returns_pre_clip_norm_and_scales_uniformly():
     grads = {"a": np.array([3.0, 0.0]), "b": np.array([[4.0]])}      # global norm 5
     before = {k: g.copy() for k, g in grads.items()}
-    norm = clip_grad_norm(grads, max_norm=1.0)
+    norm = clip_grad_norm_(grads, max_norm=1.0)
     assert norm == 5.0
     factors = np.concatenate([(grads[k] / np.where(before[k] == 0, 1, before[k])).ravel()[before[k].ravel() != 0]
                               for k in grads])
@@ -104,7 +104,7 @@ def test_clip_grad_norm_returns_pre_clip_norm_and_scales_uniformly():
 
 def test_clip_grad_norm_leaves_small_gradients_alone():
     grads = [np.array([0.3, 0.4])]
-    assert clip_grad_norm(grads, max_norm=1.0) == pytest.approx(0.5)
+    assert clip_grad_norm_(grads, max_norm=1.0) == pytest.approx(0.5)
     np.testing.assert_array_equal(grads[0], [0.3, 0.4])
 
 
@@ -165,11 +165,11 @@ def test_clip_errors_change_nothing():
     g = {"a": np.array([3.0, 4.0])}
     for bad in (0.0, -1.0, float("inf")):
         with pytest.raises(ValueError, match="max_norm"):
-            clip_grad_norm(g, bad)
+            clip_grad_norm_(g, bad)
     with pytest.raises(TypeError, match="writeable numpy array"):
-        clip_grad_norm({"a": [3.0, 4.0]}, 1.0)
+        clip_grad_norm_({"a": [3.0, 4.0]}, 1.0)
     with pytest.raises(ValueError, match="finite"):
-        clip_grad_norm({"a": np.array([3.0, 4.0]), "b": np.array([np.inf])}, 1.0)
+        clip_grad_norm_({"a": np.array([3.0, 4.0]), "b": np.array([np.inf])}, 1.0)
     np.testing.assert_array_equal(g["a"], [3.0, 4.0])
 
 

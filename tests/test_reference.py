@@ -147,14 +147,19 @@ def test_functional_matches_reference(name):
     N, T, _ = d["x"].shape
     real = np.ones((N, T, 1)) if lengths is None else (np.arange(T)[None, :] < lengths[:, None])[..., None]
 
-    h, cache = rnnlib.rnn_forward(d["x"], d["h0"][0], Wx, Wh, b, act, lengths=lengths)
+    if lengths is None:
+        h, cache = rnnlib.rnn_forward(d["x"], d["h0"][0], Wx, Wh, b, act)
+        backward = rnnlib.rnn_backward
+    else:
+        h, cache = rnnlib.rnn_forward_padded(d["x"], d["h0"][0], Wx, Wh, b, lengths, act)
+        backward = rnnlib.rnn_backward_padded
     # torch zeroes the output on padding; rnn_forward carries the state there instead
     np.testing.assert_allclose(h * real, d["output"], **TOL)
     np.testing.assert_allclose(h[:, -1], d["h_n"][0], **TOL)
 
     dh = d["dout"] * real               # the gradient torch's zeroed padding lets through
     dh[:, -1] += d["dh_n"][0]           # h_n is the last hidden state
-    dx, dh0, dWx, dWh, db = rnnlib.rnn_backward(dh, cache)
+    dx, dh0, dWx, dWh, db = backward(dh, cache)
     np.testing.assert_allclose(dx, d["grad.x"], **TOL)
     np.testing.assert_allclose(dh0, d["grad.h0"][0], **TOL)
     np.testing.assert_allclose(dWx.T, d["grad.weight_ih_l0"], **TOL)
@@ -241,11 +246,11 @@ def test_keras_masked_layout(name):
 
 
 def test_rnn_forward_carries_the_state_as_keras_masks():
-    """rnn_forward with lengths holds the state over the padding, which is Keras' masked
+    """rnn_forward_padded holds the state over the padding, which is Keras' masked
     output for an RNN reading forwards."""
     d = load("keras_masked")
-    h, _ = rnnlib.rnn_forward(d["x"], d["h0"][0], d["keras.kernel"], d["keras.recurrent_kernel"],
-                              d["keras.bias"], lengths=d["lengths"])
+    h, _ = rnnlib.rnn_forward_padded(d["x"], d["h0"][0], d["keras.kernel"], d["keras.recurrent_kernel"],
+                                     d["keras.bias"], d["lengths"])
     np.testing.assert_allclose(h, d["keras.outputs"], **TOL)
 
 

@@ -4,7 +4,7 @@ import time
 import numpy as np
 import pytest
 
-from rnnlib import SGD, Adam, SequenceModel, fit, gradcheck, mse_loss, softmax_cross_entropy
+from rnnlib import SGD, Adam, SequenceModel, accuracy, fit, gradcheck, mse_loss, softmax_cross_entropy
 
 
 def hihell():
@@ -177,21 +177,23 @@ def test_hihell_reaches_full_accuracy():
     x, y = hihell()
     m = SequenceModel(5, 8, 5, seed=0)
     t0 = time.perf_counter()
-    history = fit(m, x, y, Adam(m.params, lr=0.05), epochs=100, quiet=True)
+    history = fit(m, x, y, Adam(m.params, lr=0.05), epochs=100)
     assert time.perf_counter() - t0 < 5
     assert set(history) == {"loss", "accuracy", "grad_norm"}
     assert all(len(h) == 100 for h in history.values())
     assert history["accuracy"][-1] == 1.0
-    loss, _, acc = softmax_cross_entropy(m.forward(x), y)
+    loss, _ = softmax_cross_entropy(m(x), y)
+    acc = accuracy(m(x), y)
     assert acc == 1.0 and loss < history["loss"][0] / 10
 
 
 def test_one_epoch_is_the_hand_written_step():
     x, y = hihell()
     a, b = SequenceModel(5, 4, 5, seed=3), SequenceModel(5, 4, 5, seed=3)
-    history = fit(a, x, y, SGD(a.params, lr=0.5), epochs=1, quiet=True)
+    history = fit(a, x, y, SGD(a.params, lr=0.5), epochs=1)
     b.zero_grad()
-    loss, dy, acc = softmax_cross_entropy(b.forward(x), y)
+    loss, dy = softmax_cross_entropy(b(x), y)
+    acc = accuracy(b(x), y)
     b.backward(dy)
     norm = np.sqrt(sum(np.sum(g ** 2) for g in b.grads.values()))
     for k in b.params:
@@ -204,7 +206,7 @@ def test_mse_history_and_clipping():
     x = np.array([[1, 2, 3], [2, 3, 4], [3, 4, 5], [4, 5, 6], [5, 7, 8]], float)[..., None]
     m = SequenceModel(1, 4, 1, nonlinearity="leaky_relu", seed=0)
     snapshot = m.state_dict()
-    h = fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=3, clip=0.5, quiet=True)
+    h = fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=3, clip=0.5)
     assert set(h) == {"loss", "grad_norm"}
     # epoch 1 measured the gradient before clipping, and the step was lr * (clipped gradient)
     m2 = SequenceModel(1, 4, 1, nonlinearity="leaky_relu", seed=0)
@@ -214,7 +216,7 @@ def test_mse_history_and_clipping():
     norm = np.sqrt(sum(np.sum(g ** 2) for g in m2.grads.values()))
     assert h["loss"][0] == loss and h["grad_norm"][0] == pytest.approx(norm, rel=1e-14) and norm > 0.5
     m.load_state_dict(snapshot)
-    fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=1, clip=0.5, quiet=True)
+    fit(m, x, x + 1, SGD(m.params, lr=1e-3), loss="mse", epochs=1, clip=0.5)
     step = np.sqrt(sum(np.sum((m.params[k] - snapshot[k]) ** 2) for k in snapshot))
     assert step == pytest.approx(1e-3 * 0.5, rel=1e-5)
 
@@ -230,11 +232,11 @@ def test_padding_and_minibatches():
     for targets in (y, y2):
         m = SequenceModel(2, 3, 3, seed=1)
         runs.append(fit(m, x, targets, Adam(m.params, lr=0.05), epochs=5, lengths=lengths,
-                        batch_size=2, seed=4, quiet=True))
+                        batch_size=2, seed=4))
     assert runs[0] == runs[1]
     m = SequenceModel(2, 3, 3, seed=1)
     # epoch 1's loss is the mean over the 14 real steps of two minibatches of different sizes
-    h = fit(m, x, y, SGD(m.params, lr=1e-12), epochs=1, lengths=lengths, batch_size=2, seed=4, quiet=True)
+    h = fit(m, x, y, SGD(m.params, lr=1e-12), epochs=1, lengths=lengths, batch_size=2, seed=4)
     full = softmax_cross_entropy(m.forward(x, lengths=lengths), y, np.arange(5) < lengths[:, None])[0]
     assert h["loss"][0] == pytest.approx(full, rel=1e-9)
 
@@ -243,8 +245,7 @@ def test_callback_runs_at_checkpoints():
     x, y = hihell()
     m = SequenceModel(5, 4, 5, seed=0)
     seen = []
-    fit(m, x, y, Adam(m.params, lr=0.01), epochs=25, every=10, callback=lambda e, h: seen.append((e, len(h["loss"]))),
-        quiet=True)
+    fit(m, x, y, Adam(m.params, lr=0.01), epochs=25, every=10, callback=lambda e, h: seen.append((e, len(h["loss"]))))
     assert seen == [(10, 10), (20, 20), (25, 25)]
 
 
@@ -253,15 +254,15 @@ def test_fit_errors():
     m, other = SequenceModel(5, 4, 5, seed=0), SequenceModel(5, 4, 5, seed=1)
     before = m.state_dict()
     with pytest.raises(ValueError, match="not this model's parameters"):
-        fit(m, x, y, Adam(other.params), quiet=True)
+        fit(m, x, y, Adam(other.params))
     with pytest.raises(ValueError, match="loss should be one of 'mse', 'cross_entropy'"):
-        fit(m, x, y, Adam(m.params), loss="crossentropy", quiet=True)
+        fit(m, x, y, Adam(m.params), loss="crossentropy")
     with pytest.raises(TypeError, match="rnnlib optimiser"):
-        fit(m, x, y, "adam", quiet=True)
+        fit(m, x, y, "adam")
     with pytest.raises(ValueError, match="targets should start with the \\(batch, time\\) axes"):
-        fit(m, x, y[:, :3], Adam(m.params), quiet=True)
+        fit(m, x, y[:, :3], Adam(m.params))
     with pytest.raises(ValueError, match="0 to 4"):
-        fit(m, x, y + 1, Adam(m.params), quiet=True)
+        fit(m, x, y + 1, Adam(m.params))
     assert all(np.array_equal(m.params[k], before[k]) for k in before)
 
 
@@ -280,19 +281,19 @@ def test_fit_reports_divergence_in_words_without_warnings():
         m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
         with pytest.raises(FloatingPointError, match=r"diverged in epoch \d+.*after epoch \d+.*"
                                                      r"lr = 1\b.*10 times smaller.*clip=1\.0"):
-            fit(m, x, y, SGD(m.params, lr=1.0), loss="mse", epochs=300, quiet=True)
+            fit(m, x, y, SGD(m.params, lr=1.0), loss="mse", epochs=300)
         # the same with clipping already on: the advice changes
         m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
         with pytest.raises(FloatingPointError, match="harder than clip=1000"):
-            fit(m, x, y, SGD(m.params, lr=1e306), loss="mse", epochs=5, clip=1e3, quiet=True)
+            fit(m, x, y, SGD(m.params, lr=1e306), loss="mse", epochs=5, clip=1e3)
         # an overflow in the very first optimiser step is the learning rate, not the data
         m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
         with pytest.raises(FloatingPointError, match="diverged in epoch 1"):
-            fit(m, x, y, SGD(m.params, lr=1e308), loss="mse", epochs=5, quiet=True)
+            fit(m, x, y, SGD(m.params, lr=1e308), loss="mse", epochs=5)
         # inputs so large that the first loss overflows: no update happened, the data is the cause
         m = SequenceModel(1, 8, 1, nonlinearity="leaky_relu", seed=0)
         with pytest.raises(FloatingPointError, match="before any update.*Scale them down"):
-            fit(m, 1e200 * x, 1e200 * y, SGD(m.params, lr=1e-3), loss="mse", epochs=5, quiet=True)
+            fit(m, 1e200 * x, 1e200 * y, SGD(m.params, lr=1e-3), loss="mse", epochs=5)
 
 
 # --- TrainingMonitor -----------------------------------------------------------------------
@@ -316,10 +317,10 @@ def test_monitor_updates_and_redraws_quickly():
     assert "image/png" in mon.out.outputs[0]["data"]
 
 
-def test_fit_shows_the_monitor_unless_quiet(capsys):
+def test_fit_prints_nothing_and_hands_every_epoch_to_its_callback(capsys):
     x, y = hihell()
     m = SequenceModel(5, 4, 5, seed=0)
-    fit(m, x, y, Adam(m.params), epochs=2, quiet=True)
-    assert capsys.readouterr().out == ""
-    fit(m, x, y, Adam(m.params), epochs=2)                    # outside a notebook: its repr
-    assert capsys.readouterr().out.strip() == "TrainingMonitor(epochs=2)"
+    seen = []
+    history = fit(m, x, y, Adam(m.params), epochs=3, callback=lambda e, h: seen.append((e, list(h["loss"]))))
+    assert capsys.readouterr() == ("", "")
+    assert seen == [(1, history["loss"][:1]), (2, history["loss"][:2]), (3, history["loss"])]

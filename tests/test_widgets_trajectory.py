@@ -187,16 +187,16 @@ def test_trajectory_figure_explains_bad_input():
         trajectory_figure(np.zeros((1, 2)), ["h"], fig=Figure())
 
 
-@pytest.mark.parametrize("kw, parts", [
-    (dict(input_gain=9.0), ["input_gain", "0.0 to 3.0", "got 9.0"]),
-    (dict(recurrent_gain=-1), ["recurrent_gain", "got -1"]),
-    (dict(theta=270), ["theta", "-180.0 to 180.0", "got 270"]),
-    (dict(repeat=0), ["repeat", "got 0"]),
-    (dict(repeat=2.5), ["repeat", "got 2.5"]),
+@pytest.mark.parametrize("kw, error, parts", [
+    (dict(input_gain=9.0), ValueError, ["input_gain", "0.0 to 3.0", "got 9.0"]),
+    (dict(recurrent_gain=-1), ValueError, ["recurrent_gain", "got -1"]),
+    (dict(theta=270), ValueError, ["theta", "-180.0 to 180.0", "got 270"]),
+    (dict(repeat=0), ValueError, ["repeat", "got 0"]),
+    (dict(repeat=2.5), TypeError, ["repeat", "got 2.5"]),
 ])
-def test_a_start_value_outside_its_slider_is_refused_not_clamped(kw, parts):
+def test_a_start_value_outside_its_slider_is_refused_not_clamped(kw, error, parts):
     # ipywidgets would silently clamp it, and the repr would then not show what was asked for
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(error) as info:
         HiddenTrajectory(rnnlib.Vocab(SYMBOLS), **kw)
     for part in parts:
         assert part in str(info.value)

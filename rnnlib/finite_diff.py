@@ -25,6 +25,7 @@ problem small (each entry costs two loss evaluations).
 from __future__ import annotations
 
 import html
+import numbers
 
 import numpy as np
 
@@ -51,9 +52,9 @@ def numerical_gradient(loss_fn, p, eps=1e-6):
         old = p[i]
         try:
             p[i] = old + eps
-            plus = v.loss_value(loss_fn(), "gradcheck")
+            plus = _loss_value(loss_fn(), "gradcheck")
             p[i] = old - eps
-            minus = v.loss_value(loss_fn(), "gradcheck")
+            minus = _loss_value(loss_fn(), "gradcheck")
         finally:
             p[i] = old                    # exact: the stored value, not old + eps - eps
         grad[i] = (plus - minus) / (2 * eps)
@@ -73,8 +74,8 @@ def gradcheck(loss_fn, params, grads, eps=1e-6, names=None):
     module docstring) is below 1e-7. Afterwards every array holds exactly its old contents.
     """
     where = "gradcheck"
-    names = v.gradcheck_inputs(loss_fn, params, grads, eps, names, where)
-    v.loss_value(loss_fn(), where)        # fail early, before anything is perturbed
+    names = _check_inputs(loss_fn, params, grads, eps, names, where)
+    _loss_value(loss_fn(), where)        # fail early, before anything is perturbed
 
     rows, numeric = [], {}
     for k in names:
@@ -130,3 +131,50 @@ class GradcheckResult:
             return "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
         rows = "".join(row(r, "td") for r in body)
         return f"<table><thead>{row(head, 'th')}</thead><tbody>{rows}</tbody></table>"
+
+
+# --- checks, run before anything is perturbed ----------------------------------------
+
+def _check_inputs(loss_fn, params, grads, eps, names, where: str) -> list:
+    """Check gradcheck's arguments before anything is perturbed; return the names to check."""
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn should be a function of no arguments that returns the "
+                        f"loss, got {type(loss_fn).__name__}. Wrap it: lambda: loss(x).")
+    for label, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{where}: {label} should be a dict of name -> array, got "
+                            f"{type(d).__name__}. For one array use {{'x': x}}.")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 1:
+        raise ValueError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
+    names = list(params) if names is None else list(names)
+    for k in names:
+        if k not in params or k not in grads:
+            raise ValueError(f"{where}: {k!r} is not a key of {'params' if k not in params else 'grads'}. "
+                             f"params has {list(params)}, grads has {list(grads)}.")
+        p = params[k]
+        if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{k!r}] should be a float64 numpy array (it is changed "
+                            f"in place, and eps={eps} needs float64 precision), got {got}. "
+                            f"Convert it before building loss_fn: x = x.astype(np.float64).")
+        if not p.flags.writeable:
+            raise ValueError(f"{where}: params[{k!r}] is read-only, but gradcheck changes it in place. "
+                             f"Pass a writeable copy and let loss_fn read that copy.")
+        g = v.as_float_array(grads[k], f"grads[{k!r}]", where)
+        v.check_shape(g, [(f"axis{i}", n) for i, n in enumerate(p.shape)], f"grads[{k!r}]", where,
+                    f"A gradient has the shape of its array, params[{k!r}] {v.fmt_shape(p.shape)}.")
+    return names
+
+
+def _loss_value(value, where: str) -> float:
+    """The loss a loss_fn returned, as one finite float."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: loss_fn() should return one number, got {type(value).__name__} "
+                        f"of shape {v.fmt_shape(np.shape(value))}. Reduce the loss to a scalar, "
+                        f"e.g. return float(np.sum(output * G)).") from None
+    if not np.isfinite(out):
+        raise ValueError(f"{where}: loss_fn() returned {out}; the loss should be a finite number. "
+                         f"Use smaller weights or inputs, or a smaller eps.")
+    return out
