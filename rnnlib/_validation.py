@@ -16,12 +16,28 @@ Checks that only one module needs live in that module; what is here is shared.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
 
 NONLINEARITIES = ("tanh", "relu", "leaky_relu")
 FLOAT_DTYPES = (np.float32, np.float64)
+
+
+# --- the boundary ------------------------------------------------------------------------
+
+def checked_by(check):
+    """Decorator for a lesson function: check(*args, **kwargs) validates the call and returns
+    the positional arguments to run the bare maths with. fn.unchecked is the bare function,
+    for callers (the layers) that have checked their inputs already."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def public(*args, **kwargs):
+            return fn(*check(*args, **kwargs))
+        public.unchecked = fn
+        return public
+    return wrap
 
 
 # --- wording -----------------------------------------------------------------------------
@@ -255,7 +271,7 @@ def nonlinearity(value, where: str) -> str:
 def float_dtype(value, where: str) -> np.dtype:
     """np.float32 or np.float64 (also given as 'float32' or np.dtype('float32'))."""
     try:
-        dt = np.dtype(value)
+        dt = None if value is None else np.dtype(value)     # np.dtype(None) would be float64
     except TypeError:
         dt = None
     if dt is None or dt.type not in FLOAT_DTYPES:

@@ -20,25 +20,13 @@ Layers that have checked their inputs already call ``fn.unchecked`` directly.
 """
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
 from .data import sequence_mask
 
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
-
-
-def checked_by(check):
-    """Decorator: call check(*args, **kwargs) -> the checked positional arguments, then fn."""
-    def wrap(fn):
-        @functools.wraps(fn)
-        def public(*args, **kwargs):
-            return fn(*check(*args, **kwargs))
-        public.unchecked = fn
-        return public
-    return wrap
 
 
 # --- nonlinearities ----------------------------------------------------------------------

@@ -31,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
 
 _TORCH_LAYOUT_HINT = ("Keras stores kernel as (input_size, units) and recurrent_kernel as "
                       "(units, units); a torch weight_ih_l0 is (units, input_size), the transpose. "
@@ -84,6 +85,25 @@ def to_keras(state_dict):
     return kernel, recurrent_kernel, bias
 
 
+def _check_keras_outputs(output, h_n, return_sequences=False, return_state=False, lengths=None,
+                         go_backwards=False):
+    where = "keras_outputs"
+    output = v.array(output, [("batch", None), ("time", None), ("hidden_size", None)], "output",
+                     where, v.sequence_hint(output, "output"))
+    N, T, H = output.shape
+    h_n = v.array(h_n, [("num_layers", None), ("batch", N), ("hidden_size", H)], "h_n", where,
+                  "keras_outputs takes the (output, h_n) of an RNN with one direction, as Keras' "
+                  "SimpleRNN has; a bidirectional output has 2 * hidden_size features. For one "
+                  "layer, h_n is (1, batch, hidden_size).")
+    return_sequences = v.flag(return_sequences, "return_sequences", where)
+    return_state = v.flag(return_state, "return_state", where)
+    go_backwards = v.flag(go_backwards, "go_backwards", where)
+    if lengths is not None:
+        lengths = v.lengths(lengths, N, T, where)
+    return output, h_n, return_sequences, return_state, lengths, go_backwards
+
+
+@checked_by(_check_keras_outputs)
 def keras_outputs(output, h_n, return_sequences=False, return_state=False, lengths=None,
                   go_backwards=False):
     """What keras.layers.SimpleRNN(return_sequences=..., return_state=...) returns.
@@ -112,21 +132,10 @@ def keras_outputs(output, h_n, return_sequences=False, return_state=False, lengt
     h_n[-1]. go_backwards only matters when lengths are given. Without lengths the arrays are
     returned as they are, not copied.
     """
-    where = "keras_outputs"
-    output = v.array(output, [("batch", None), ("time", None), ("hidden_size", None)], "output",
-                     where, v.sequence_hint(output, "output"))
-    N, T, H = output.shape
-    h_n = v.array(h_n, [("num_layers", None), ("batch", N), ("hidden_size", H)], "h_n", where,
-                  "keras_outputs takes the (output, h_n) of an RNN with one direction, as Keras' "
-                  "SimpleRNN has; a bidirectional output has 2 * hidden_size features. For one "
-                  "layer, h_n is (1, batch, hidden_size).")
-    return_sequences = v.flag(return_sequences, "return_sequences", where)
-    return_state = v.flag(return_state, "return_state", where)
-    go_backwards = v.flag(go_backwards, "go_backwards", where)
-
     if lengths is not None:
         # src[n, t]: the step of rnnlib's output that Keras shows at step t (a zero if < 0)
-        L, t = v.lengths(lengths, N, T, where)[:, None], np.arange(T)    # (N, 1), (T,)
+        N, T, _ = output.shape
+        L, t = lengths[:, None], np.arange(T)                            # (N, 1), (T,)
         src = t - (T - L) if go_backwards else np.minimum(t, L - 1)      # (N, T)
         output = np.where(src[..., None] >= 0,
                           output[np.arange(N)[:, None], np.maximum(src, 0)], 0.0)   # (N, T, H)

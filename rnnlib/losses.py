@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from .functional import checked_by
+from ._validation import checked_by
 
 
 # --- mean squared error ------------------------------------------------------------------

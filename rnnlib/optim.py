@@ -8,7 +8,7 @@
     clip_grad_norm_(model.grads, max_norm=5.0)    # optional
     opt.step(model.grads)                          # every model.params[k] changes in place
 
-Every update rule is written out for one array in `_update`; they match torch.optim's
+Every update rule is written out for one array in `update`; they match torch.optim's
 (default options) to float round-off. `step` checks all gradients before it changes any
 parameter, so a bad call leaves the model as it was.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from .functional import checked_by
+from ._validation import checked_by
 
 
 class Optimizer:
@@ -29,7 +29,7 @@ class Optimizer:
         self.params = _param_dict(params, where)       # name -> the model's array
         self.lr = lr                                    # validated by the property below
         self.steps = 0                                  # how many times step() has run
-        self.state = {k: {} for k in self.params}       # name -> buffers of _update
+        self.state = {k: {} for k in self.params}       # name -> buffers of update
 
     @property
     def lr(self):
@@ -46,9 +46,11 @@ class Optimizer:
         grads = _grad_dict(grads, self.params, f"{type(self).__name__}.step")
         self.steps += 1
         for k, p in self.params.items():
-            self._update(p, grads[k], self.state[k])
+            self.update(p, grads[k], self.state[k])
 
-    def _update(self, p, g, state):
+    def update(self, p, g, state):
+        """The update rule for one parameter array p with gradient g, in place; state holds
+        p's own buffers (momentum, running averages), empty before the first step."""
         raise NotImplementedError
 
     def __repr__(self):
@@ -72,7 +74,7 @@ class SGD(Optimizer):
         self.momentum = v.fraction(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
         super().__init__(params, lr)
 
-    def _update(self, p, g, state):
+    def update(self, p, g, state):
         if self.momentum:
             b = state.setdefault("momentum_buffer", np.zeros_like(p))
             b *= self.momentum
@@ -97,7 +99,7 @@ class Adagrad(Optimizer):
         self.eps = v.positive_float(eps, "eps", "Adagrad", "It only keeps the division finite; 1e-10 is usual.")
         super().__init__(params, lr)
 
-    def _update(self, p, g, state):
+    def update(self, p, g, state):
         s = state.setdefault("sum", np.zeros_like(p))
         s += g * g
         p -= self.lr * g / (np.sqrt(s) + self.eps)
@@ -132,7 +134,7 @@ class Adam(Optimizer):
         self.eps = v.positive_float(eps, "eps", where, "It only keeps the division finite; 1e-8 is usual.")
         super().__init__(params, lr)
 
-    def _update(self, p, g, state):
+    def update(self, p, g, state):
         beta1, beta2 = self.betas
         t = self.steps
         m = state.setdefault("exp_avg", np.zeros_like(p))
