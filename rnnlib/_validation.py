@@ -148,18 +148,24 @@ def rnn_weights(Wx, Wh, b, where: str):
     return Wx, Wh, b
 
 
-def state_dict(d, expected: dict, where: str, dtype=None) -> dict:
-    """Check a state dict against {name: shape}; return copies (cast to dtype when given)."""
-    if not isinstance(d, dict):
-        raise TypeError(f"{where}: expected a dict of arrays such as model.state_dict(), "
-                        f"got {type(d).__name__}.")
+def same_keys(d: dict, expected, name: str, where: str, hint: str) -> None:
+    """d has exactly the keys of expected, or a ValueError names the missing and the extra ones."""
     missing = [k for k in expected if k not in d]
     extra = [k for k in d if k not in expected]
     if missing or extra:
         parts = ([f"missing keys {missing}"] if missing else []) + (
             [f"unexpected keys {extra}"] if extra else [])
-        raise ValueError(f"{where}: {' and '.join(parts)}. Expected exactly {list(expected)}; "
-                         f"check num_layers, bias and bidirectional match the saved model.")
+        raise ValueError(f"{where}: {name} has {' and '.join(parts)}; it should have exactly the "
+                         f"keys {list(expected)}. {hint}")
+
+
+def state_dict(d, expected: dict, where: str, dtype=None) -> dict:
+    """Check a state dict against {name: shape}; return copies (cast to dtype when given)."""
+    if not isinstance(d, dict):
+        raise TypeError(f"{where}: expected a dict of arrays such as model.state_dict(), "
+                        f"got {type(d).__name__}.")
+    same_keys(d, expected, "state_dict", where,
+              "check num_layers, bias and bidirectional match the saved model.")
     out = {}
     for k, shape in expected.items():
         arr = as_float_array(d[k], f"state_dict[{k!r}]", where)
@@ -174,33 +180,25 @@ def state_dict(d, expected: dict, where: str, dtype=None) -> dict:
 
 # --- settings ----------------------------------------------------------------------------
 
-def _is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _is_whole(value) -> bool:
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def _number(value, name, where, whole, within, expected, hint=""):
+    """The one rule for numeric settings: TypeError when value is not a (whole) number at all,
+    ValueError when it is one but outside its range. bool is not a number here."""
+    is_number = isinstance(value, numbers.Integral if whole else numbers.Real)
+    if not is_number or isinstance(value, bool) or not within(value):
+        error = ValueError if is_number and not isinstance(value, bool) else TypeError
+        raise error(f"{where}: {name} should be {expected}, got {value!r}." + (" " + hint if hint else ""))
+    return int(value) if whole else float(value)
 
 
 def positive_int(value, name: str, where: str) -> int:
-    if not _is_whole(value):
-        raise TypeError(f"{where}: {name} should be a positive whole number, got {value!r}. "
-                        f"Use an int such as {name}=4.")
-    if value < 1:
-        raise ValueError(f"{where}: {name} should be a positive whole number, got {value!r}. "
-                         f"Use an int such as {name}=4.")
-    return int(value)
+    return _number(value, name, where, True, lambda n: n >= 1, "a positive whole number",
+                   f"Use an int such as {name}=4.")
 
 
 def int_in(value, low: int, high: int, name: str, where: str, hint: str = "") -> int:
     """A whole number in [low, high], such as a timestep or the start of an integer slider."""
-    if not _is_whole(value):
-        raise TypeError(f"{where}: {name} should be a whole number from {low} to {high}, "
-                        f"got {value!r}." + (" " + hint if hint else ""))
-    if not low <= value <= high:
-        raise ValueError(f"{where}: {name} should be a whole number from {low} to {high}, "
-                         f"got {value!r}." + (" " + hint if hint else ""))
-    return int(value)
+    return _number(value, name, where, True, lambda n: low <= n <= high,
+                   f"a whole number from {low} to {high}", hint)
 
 
 def index(value, size: int, name: str, where: str) -> int:
@@ -211,34 +209,18 @@ def index(value, size: int, name: str, where: str) -> int:
 
 def number_in(value, low: float, high: float, name: str, where: str, hint: str = "") -> float:
     """A real number in [low, high], such as the starting value of a slider."""
-    if not _is_number(value):
-        raise TypeError(f"{where}: {name} should be a number from {low} to {high}, got {value!r}."
-                        + (" " + hint if hint else ""))
-    if not low <= value <= high:
-        raise ValueError(f"{where}: {name} should be a number from {low} to {high}, got {value!r}."
-                         + (" " + hint if hint else ""))
-    return float(value)
+    return _number(value, name, where, False, lambda x: low <= x <= high,
+                   f"a number from {low} to {high}", hint)
 
 
 def fraction(value, name: str, where: str, hint: str = "") -> float:
     """A number in [0, 1), such as a dropout probability, a momentum or an Adam beta."""
-    if not _is_number(value):
-        raise TypeError(f"{where}: {name} should be a number in [0, 1), got {value!r}."
-                        + (" " + hint if hint else ""))
-    if not 0 <= value < 1:
-        raise ValueError(f"{where}: {name} should be a number in [0, 1), got {value!r}."
-                         + (" " + hint if hint else ""))
-    return float(value)
+    return _number(value, name, where, False, lambda x: 0 <= x < 1, "a number in [0, 1)", hint)
 
 
 def positive_float(value, name: str, where: str, hint: str = "") -> float:
-    if not _is_number(value):
-        raise TypeError(f"{where}: {name} should be a positive number, got {value!r}."
-                        + (" " + hint if hint else ""))
-    if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{where}: {name} should be a positive number, got {value!r}."
-                         + (" " + hint if hint else ""))
-    return float(value)
+    return _number(value, name, where, False, lambda x: np.isfinite(x) and x > 0,
+                   "a positive number", hint)
 
 
 def flag(value, name: str, where: str) -> bool:
@@ -285,7 +267,7 @@ def seed(value, where: str):
     """A seed for np.random.default_rng: None, a whole number >= 0, a SeedSequence or a Generator."""
     if value is None or isinstance(value, (np.random.SeedSequence, np.random.Generator)):
         return value
-    if not _is_whole(value):
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
         raise TypeError(f"{where}: seed should be None or a whole number, got {value!r}. "
                         f"Use e.g. seed=0: the same seed gives the same numbers on every run.")
     if value < 0:

@@ -190,11 +190,13 @@ def global_norm(grads):
     return float(np.sqrt(sum(np.sum(g * g) for g in grads)))
 
 
+def _clip_args(where, grads, limit, value, hint):
+    return _check_grads(grads, where, in_place=True), v.positive_float(value, limit, where, hint)
+
+
 def _check_clip_norm(grads, max_norm):
-    where = "clip_grad_norm_"
-    grads = _check_grads(grads, where, in_place=True)
-    return grads, v.positive_float(max_norm, "max_norm", where,
-                                   "It is the largest gradient norm allowed; try 1.0 or 5.0.")
+    return _clip_args("clip_grad_norm_", grads, "max_norm", max_norm,
+                      "It is the largest gradient norm allowed; try 1.0 or 5.0.")
 
 
 @checked_by(_check_clip_norm)
@@ -216,10 +218,8 @@ def clip_grad_norm_(grads, max_norm):
 
 
 def _check_clip_value(grads, clip_value):
-    where = "clip_grad_value_"
-    grads = _check_grads(grads, where, in_place=True)
-    return grads, v.positive_float(clip_value, "clip_value", where,
-                                   "Every gradient entry is kept within [-clip_value, clip_value].")
+    return _clip_args("clip_grad_value_", grads, "clip_value", clip_value,
+                      "Every gradient entry is kept within [-clip_value, clip_value].")
 
 
 @checked_by(_check_clip_value)
@@ -260,13 +260,8 @@ def _grad_dict(grads, params, where):
     if not isinstance(grads, dict):
         raise TypeError(f"{where}: grads should be a dict of name -> array with the keys of the "
                         f"parameters (e.g. model.grads), got {type(grads).__name__}.")
-    missing = [k for k in params if k not in grads]
-    extra = [k for k in grads if k not in params]
-    if missing or extra:
-        parts = ([f"missing keys {missing}"] if missing else []) + ([f"unexpected keys {extra}"] if extra else [])
-        raise ValueError(f"{where}: grads has {' and '.join(parts)}; it should have exactly the "
-                         f"keys of the parameters the optimiser was built with, {list(params)}. "
-                         f"Nothing was updated.")
+    v.same_keys(grads, params, "grads", where, "They are the keys of the parameters the "
+                "optimiser was built with. Nothing was updated.")
     out = {}
     for k, p in params.items():
         g = v.as_float_array(grads[k], f"grads[{k!r}]", where)

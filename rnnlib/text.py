@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
+from .data import sequence_mask
 
 
 class Vocab:
@@ -135,7 +136,7 @@ class Vocab:
         The zero rows are what rnnlib.RNN(…)(x, lengths=lengths) expects: it never reads them.
         """
         ids, lengths = self._encode_batch(texts, 0, "Vocab.one_hot_batch")   # checks texts
-        real = np.arange(ids.shape[1])[None, :] < lengths[:, None]       # (N, T_max)
+        real = sequence_mask(lengths, ids.shape[1])                      # (N, T_max)
         return self.one_hot(ids) * real[..., None], lengths
 
 
