@@ -66,7 +66,7 @@ class Probe(Explorer):
 
     def _redraw(self, change=None):
         n = self.slider.value
-        self._show(f"value: {n}, square: {n * n}")
+        self.show(f"value: {n}, square: {n * n}")
 
     def __repr__(self):
         return "Probe()"
@@ -271,7 +271,7 @@ def test_explorer_renders_and_responds_in_jupyterlab(lab):
         expect(out).to_have_text("value: 3, square: 9", timeout=REDRAW_MS)
         type_into_readout(panel, 7)
         expect(out).to_have_text("value: 7, square: 49", timeout=REDRAW_MS)
-        # _show replaced the old text rather than appending to it.
+        # show replaced the old text rather than appending to it.
         expect(out.locator(".jp-OutputArea-output")).to_have_count(1, timeout=REDRAW_MS)
 
 

@@ -126,21 +126,3 @@ def test_padded_batch_equals_each_word_alone(config):
         np.testing.assert_allclose(dh0[:, n], dh0_n[:, 0], rtol=0, atol=1e-13)
     for k, g in batch_grads.items():     # grads accumulated over the single runs = batch grads
         np.testing.assert_allclose(g, rnn.grads[k], rtol=0, atol=1e-12, err_msg=k)
-
-
-# --- the notebook 03 timing figure -----------------------------------------------------------
-
-def test_batching_times_figure():
-    from matplotlib.figure import Figure
-
-    from rnnlib.plots import batching_times
-    n = 2 ** np.arange(4)
-    fig = batching_times(n, n * 3e-6, 2e-6 + n * 1e-7)
-    assert isinstance(fig, Figure) and len(fig.axes) == 2
-    left, right = fig.axes
-    np.testing.assert_allclose(left.lines[0].get_ydata(), n * 3.0)           # microseconds
-    np.testing.assert_allclose(right.lines[0].get_ydata(), 3.0)              # per sequence
-    with pytest.raises(ValueError, match="loop_seconds should have shape"):
-        batching_times(n, [1e-6], n * 1e-6)
-    with pytest.raises(ValueError, match="positive"):
-        batching_times(n, n * 0.0, n * 1e-6)

@@ -1,4 +1,4 @@
-"""SequenceModel, Stepper, fit and TrainingMonitor."""
+"""SequenceModel, Stepper and fit (the TrainingMonitor widget: test_widgets_monitor.py)."""
 import time
 
 import numpy as np
@@ -296,26 +296,7 @@ def test_fit_reports_divergence_in_words_without_warnings():
             fit(m, 1e200 * x, 1e200 * y, SGD(m.params, lr=1e-3), loss="mse", epochs=5)
 
 
-# --- TrainingMonitor -----------------------------------------------------------------------
-
-def test_monitor_updates_and_redraws_quickly():
-    from rnnlib.widgets import TrainingMonitor
-    mon = TrainingMonitor(epochs=40)
-    assert repr(mon) == "TrainingMonitor(epochs=40)"
-    assert mon._repr_mimebundle_()["text/plain"] == "TrainingMonitor(epochs=40)"
-    history = {"loss": [1.0, 0.5, 0.25], "accuracy": [0.0, 0.5, 1.0]}
-    mon.update(3, history)                                    # 3 is not a redraw epoch
-    assert mon.bar.value == 3 and "loss 0.2500" in mon.status.value and mon.out.outputs == ()
-    mon.update(3, history, redraw=True)                       # the first figure sets matplotlib up
-    times = []
-    for _ in range(3):                                        # the best of 3: a busy machine is noisy
-        t0 = time.perf_counter()
-        mon.update(3, history, redraw=True)
-        times.append(time.perf_counter() - t0)
-    assert min(times) < 0.5                                   # about 0.1 s on an idle core
-    assert [o["output_type"] for o in mon.out.outputs] == ["display_data"]
-    assert "image/png" in mon.out.outputs[0]["data"]
-
+# --- fit and its callback -----------------------------------------------------------------
 
 def test_fit_prints_nothing_and_hands_every_epoch_to_its_callback(capsys):
     x, y = hihell()

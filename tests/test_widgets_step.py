@@ -3,9 +3,11 @@
 The widgets are driven as a learner would (set a slider's .value) and judged by what their
 Output then holds. Expected numbers come from np.tanh on hand-written sums, not from rnnlib.
 """
+import io
 import re
 import time
 
+import matplotlib.image
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -13,7 +15,7 @@ from matplotlib.figure import Figure
 from rnnlib import plots
 from rnnlib.widgets import Explorer, StepThrough, TanhExplorer
 
-# Seed 003's data: 3 samples, 2 timesteps, 2 features; weights as notebook 01 draws them.
+# The data of "Manually Create a RNN w/ TF": 3 samples, 2 timesteps, 2 features; weights as notebook 01 draws them.
 X0 = np.array([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]])
 X1 = np.array([[100.0, 101.0], [102.0, 103.0], [104.0, 105.0]])
 RNG = np.random.default_rng(11)
@@ -212,12 +214,12 @@ def test_live_png_matches_a_full_redraw():
     xw, hw, b = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.0, -0.1])
     live = plots.StepTermsPlot(3, "tanh", term_lim=3.0, act_lim=4.0)
     live.update(-xw, hw, b, t=0).png()                             # a first, different step
-    img_live = plots.PILImage.open(__import__("io").BytesIO(live.update(xw, hw, b, t=1).png()))
+    img_live = matplotlib.image.imread(io.BytesIO(live.update(xw, hw, b, t=1).png()))   # floats k/255
     fig = plots.step_terms_figure(xw, hw, b, t=1, term_lim=3.0, act_lim=4.0)
     fig.canvas.draw()
     full = np.asarray(fig.canvas.buffer_rgba())
     assert isinstance(fig, Figure)
-    np.testing.assert_array_equal(np.asarray(img_live.convert("RGBA")), full)
+    np.testing.assert_array_equal(np.round(img_live * 255).astype(np.uint8), full)
 
 
 def test_figure_functions_check_their_input():
@@ -234,7 +236,7 @@ def test_figure_functions_check_their_input():
 
 
 def test_show_takes_figures_ready_pngs_and_text_in_order():
-    """Explorer._show: a Figure is drawn to PNG, bytes and an IPython Image are shown as they
+    """Explorer.show: a Figure is drawn to PNG, bytes and an IPython Image are shown as they
     are, anything else as a line of text; a second call replaces the first."""
     import ipywidgets
     from IPython.display import Image
@@ -247,11 +249,11 @@ def test_show_takes_figures_ready_pngs_and_text_in_order():
     png = plots.TanhWeightPlot().update(2.0).png()
     assert png.startswith(b"\x89PNG")
     e = Plain()
-    e._show("first", png, Image(data=png, format="png"), plots.tanh_weight_figure(1.0), 3)
+    e.show("first", png, Image(data=png, format="png"), plots.tanh_weight_figure(1.0), 3)
     kinds = [o["output_type"] for o in e.out.outputs]
     assert kinds == ["stream", "display_data", "display_data", "display_data", "stream"]
     assert e.shown_text().splitlines()[0] == "first" and e.shown_text().endswith("3\n")
     data = [o["data"]["image/png"] for o in e.out.outputs if o["output_type"] == "display_data"]
     assert data[0] == data[1] != data[2]               # the same bytes either way; the figure differs
-    e._show("second")
+    e.show("second")
     assert e.shown_text() == "second\n" and len(e.out.outputs) == 1

@@ -1,0 +1,30 @@
+"""Figures for the notebooks and the widgets, grouped by subject.
+
+Every *_figure function returns a matplotlib Figure and never calls plt.show(), so a widget
+can place the figure in its Output and a test can inspect it. Figures are built with
+matplotlib.figure.Figure, not pyplot, so building one inside a widget's callback opens no
+window and leaks nothing. The *Plot classes are LivePlots: a figure kept alive for a slider,
+redrawing only what moves.
+
+    activations   activation_figure, step_terms_figure, tanh_weight_figure,
+                  tanh_derivative_figure; StepTermsPlot, TanhWeightPlot
+    graphs        two_timesteps_figure, unrolled_graph_figure, sum_over_time_figure
+    trajectories  trajectory_figure
+    training      training_curves_figure, loss_curves_figure, extrapolation_figure,
+                  batching_times_figure; TrainingCurvesPlot; check_history (of a
+                  history as rnnlib.fit returns it)
+    live          LivePlot, the fast-redraw engine under the *Plot classes
+"""
+from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
+                          tanh_derivative_figure, tanh_weight_figure)
+from .graphs import sum_over_time_figure, two_timesteps_figure, unrolled_graph_figure
+from .live import LivePlot
+from .trajectories import trajectory_figure
+from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
+                       extrapolation_figure, loss_curves_figure, training_curves_figure)
+
+__all__ = ["LivePlot", "StepTermsPlot", "TanhWeightPlot", "TrainingCurvesPlot", "activation_figure",
+           "batching_times_figure", "check_history", "extrapolation_figure", "loss_curves_figure",
+           "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure",
+           "tanh_weight_figure", "training_curves_figure", "trajectory_figure",
+           "two_timesteps_figure", "unrolled_graph_figure"]

@@ -1,0 +1,146 @@
+"""The recurrent network as a graph unrolled in time: two timesteps of a small network, the
+graph of forward values and backward gradients over T steps, and a gradient as a sum over
+timesteps.
+
+Every function returns a matplotlib Figure (never calls plt.show()).
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from .. import _validation as v
+
+
+def two_timesteps_figure():
+    """The two-step network of "Manually Create a RNN w/ TF", unrolled: x0 -> y0, x1 -> y1, y0 -> y1.
+
+    Each input arrow is labelled Wx and the arrow between the steps Wy, the same matrices at
+    both steps; a faded arrow leaves y1 for the steps a longer sequence would have.
+    """
+    fig = Figure(figsize=(7.5, 3.3), dpi=80)
+    ax = fig.add_axes((0.0, 0.0, 1.0, 0.9))
+    ax.set_axis_off()
+    ax.set(xlim=(0.0, 10.0), ylim=(-0.4, 3.6))
+    boxes = {"x": ("#dbe9f6", 0.4), "y": ("#fde6cc", 2.2)}      # colour, row height
+    arrow = dict(arrowstyle="-|>", lw=1.5, mutation_scale=14, shrinkA=14, shrinkB=14)
+    for t, (c, formula) in enumerate([(2.0, r"$y_0 = \tanh(x_0 W_x + b)$"),
+                                      (6.0, r"$y_1 = \tanh(y_0 W_y + x_1 W_x + b)$")]):
+        for row, (colour, y) in boxes.items():
+            ax.text(c, y, f"${row}_{t}$\n(3, {2 if row == 'x' else 3})", ha="center",
+                    va="center", fontsize=12, bbox=dict(boxstyle="round,pad=0.4", fc=colour,
+                                                        ec="#555555"))
+        ax.annotate("", xy=(c, boxes["y"][1]), xytext=(c, boxes["x"][1]),
+                    arrowprops=dict(arrow, color="tab:blue", shrinkA=20, shrinkB=20))
+        ax.text(c + 0.15, 1.3, "$W_x$", color="tab:blue", fontsize=12, va="center")
+        ax.text(c, 3.25, formula, ha="center", fontsize=11)
+        ax.text(c, -0.3, f"t = {t}", ha="center", fontsize=10, color="0.35")
+    ax.annotate("", xy=(6.0, 2.2), xytext=(2.0, 2.2),
+                arrowprops=dict(arrow, color="tab:orange", shrinkA=24, shrinkB=24))
+    ax.text(4.0, 2.35, "$W_y$ (memory)", color="tab:orange", fontsize=12, ha="center")
+    ax.annotate("", xy=(9.4, 2.2), xytext=(6.0, 2.2),
+                arrowprops=dict(arrow, color="tab:orange", alpha=0.35, ls="--", shrinkA=24))
+    ax.text(9.5, 2.2, "...", color="0.6", fontsize=14, va="center")
+    ax.text(8.1, 2.35, "$W_y$", color="tab:orange", alpha=0.45, fontsize=12, ha="center")
+    fig.suptitle("The network unrolled in time: the same $W_x$, $W_y$ and $b$ at every step",
+                 fontsize=11)
+    return fig
+
+
+_FORWARD, _BACKWARD = "#222222", "crimson"          # the colours of values and of gradients
+
+
+def _box(ax, xy, text, colour):
+    ax.text(*xy, text, ha="center", va="center", fontsize=12, zorder=3,
+            bbox=dict(boxstyle="round,pad=0.35", fc=colour, ec="#555555", lw=1))
+
+
+def _arrow(ax, start, end, colour, dashed=False, label=None, label_at=0.5, offset=(0, 0), **text):
+    ax.annotate("", xy=end, xytext=start, zorder=2,
+                arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.4, shrinkA=0, shrinkB=0,
+                                ls="--" if dashed else "-", mutation_scale=12))
+    if label:
+        x = start[0] + label_at * (end[0] - start[0]) + offset[0]
+        y = start[1] + label_at * (end[1] - start[1]) + offset[1]
+        ax.text(x, y, label, color=colour, fontsize=10, ha="center", va="center", zorder=4, **text)
+
+
+def unrolled_graph_figure(T=2, gradients=True, title=None):
+    """The RNN unrolled over T steps: x_t -> h_t -> h_{t+1}, and each h_t -> its loss term L_t.
+
+    Black arrows are the forward pass (h_t = tanh(x_t Wx + h_{t-1} Wh + b)); with
+    gradients=True, red dashed arrows are the backward pass: into h_t flow the gradient from
+    its own loss term and the gradient from step t+1, da_{t+1} Wh^T, and out of h_t flow the
+    gradients to x_t and to h_{t-1}. Steps are numbered 1..T, h_0 is the initial state.
+    """
+    where = "unrolled_graph_figure"
+    T = v.positive_int(T, "T", where)
+    if T > 8:
+        raise ValueError(f"{where}: T should be at most 8 for a readable drawing, got {T}. "
+                         f"The graph for longer sequences repeats the same step.")
+    gradients = v.flag(gradients, "gradients", where)
+    dx, yx, yh, yl = 2.4, 0.0, 1.7, 3.4            # column spacing; rows of x_t, h_t, L_t
+    hw, hh = 0.38, 0.26                            # half width / height of a box, for the arrows
+    fig = Figure(figsize=(1.6 + 2.05 * T, 3.6 if gradients else 3.3), dpi=90)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.88 if title else 0.98))
+    ax.set_axis_off()
+    ax.set(xlim=(-0.8, T * dx + 1.2), ylim=(-0.55, yl + 0.55))
+    _box(ax, (0, yh), "$h_0$", "#eeeeee")
+    s = 0.09 if gradients else 0.0                 # forward and backward arrows side by side
+    for t in range(1, T + 1):
+        c = t * dx
+        _box(ax, (c, yx), f"$x_{t}$", "#dbe9f6")
+        _box(ax, (c, yh), f"$h_{t}$", "#fde6cc")
+        _box(ax, (c, yl), f"$L_{t}$", "#e3f1df")
+        _arrow(ax, (c - s, yx + hh), (c - s, yh - hh), _FORWARD, label="$W_x$", offset=(-0.28, 0))
+        _arrow(ax, (c - dx + hw, yh + s), (c - hw, yh + s), _FORWARD, label="$W_h$", offset=(0, 0.2))
+        _arrow(ax, (c - s, yh + hh), (c - s, yl - hh), _FORWARD)
+        if gradients:
+            _arrow(ax, (c + s, yl - hh), (c + s, yh + hh), _BACKWARD, dashed=True,
+                   label=r"$\partial L_{%d}/\partial h_{%d}$" % (t, t), offset=(0.45, 0))
+            _arrow(ax, (c - hw, yh - s), (c - dx + hw, yh - s), _BACKWARD, dashed=True,
+                   label=r"$da_{%d}\,W_h^\top$" % t, offset=(0, -0.22))
+            _arrow(ax, (c + s, yh - hh), (c + s, yx + hh), _BACKWARD, dashed=True,
+                   label=r"$da_{%d}\,W_x^\top$" % t, offset=(0.42, 0))
+    ax.plot([], [], color=_FORWARD, lw=1.4, label="forward: values")
+    if gradients:
+        ax.plot([], [], color=_BACKWARD, lw=1.4, ls="--", label="backward: gradients")
+    ax.legend(loc="upper left", fontsize=9, frameon=False, bbox_to_anchor=(0.0, 1.02))
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def sum_over_time_figure(parts, labels, total_label="sum", title=None):
+    """Heatmaps of per-step gradient contributions and of their sum, side by side.
+
+    parts: a list of K arrays of the same 2-D shape (one per timestep), labels: K titles.
+    Shared symmetric colour scale, and every cell is printed with 2 decimals, so the learner
+    can add the numbers by eye.
+    """
+    where = "sum_over_time_figure"
+    arrays = [v.as_float_array(p, f"parts[{i}]", where) for i, p in enumerate(parts)]
+    if not arrays or any(a.ndim != 2 or a.shape != arrays[0].shape for a in arrays):
+        raise ValueError(f"{where}: parts should be a non-empty list of 2-D arrays of one shape, "
+                         f"got shapes {[v.fmt_shape(a.shape) for a in arrays]}.")
+    if len(labels) != len(arrays):
+        raise ValueError(f"{where}: got {len(labels)} labels for {len(arrays)} parts; give one each.")
+    panels = arrays + [sum(arrays)]
+    names = list(labels) + [total_label]
+    lim = max(float(np.abs(p).max()) for p in panels) or 1.0
+    K = len(panels)
+    fig = Figure(figsize=(2.3 * K + 0.3, 2.7), dpi=90)
+    for k, (p, name) in enumerate(zip(panels, names)):
+        ax = fig.add_axes((0.02 + k / K, 0.05, 0.8 / K, 0.72))
+        ax.imshow(p, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        for (i, j), val in np.ndenumerate(p):
+            ax.text(j, i, f"{val:.2f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(val) > 0.6 * lim else "black")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(name, fontsize=10)
+        if k:
+            fig.text(0.01 + k / K, 0.41, "=" if k == K - 1 else "+", fontsize=16, ha="center", va="center")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig

@@ -1,0 +1,75 @@
+"""Explorer: what every widget of the course shares.
+
+`with out:` blocks and interact() print into the cell's output when no browser is attached,
+and strict nbval then compares that output with the stored one. So an explorer owns an
+ipywidgets.Output and redraws it by replacing its outputs (out.outputs = (), then append):
+nothing reaches the cell but the explorer's own text/plain, which is stable from run to run,
+and the same code is live in JupyterLab. Each explorer keeps its controls as attributes, so
+a test drives it as a learner would (`explorer.slider.value = 3`) and reads what it shows
+(`explorer.shown_text()`).
+"""
+from __future__ import annotations
+
+import io
+
+import ipywidgets as W
+from IPython.display import Image
+from matplotlib.figure import Figure
+
+
+def output_text(out: W.Output) -> str:
+    """Everything an Output holds as text, figures left out: what a test asserts on."""
+    parts = []
+    for o in out.outputs:
+        if o.get("output_type") == "stream":
+            parts.append(o.get("text", ""))
+        elif "image/png" not in o.get("data", {}):   # a figure's text/plain says nothing
+            text = o.get("data", {}).get("text/plain", "")
+            parts.append(text if text.endswith("\n") or not text else text + "\n")   # one a line
+    return "".join(parts)
+
+
+class Explorer:
+    """The base of every explorer: an Output to draw into, and a stable text/plain.
+
+    Subclasses build their controls, set self.widget (the box shown in the notebook) and
+    self.out (an ipywidgets.Output inside it), call self.show(...) to redraw, and define
+    __repr__: it is the cell's stored text, so it must not change from run to run.
+    """
+
+    out: W.Output
+    widget: W.Widget
+
+    def show(self, *items):
+        """Replace what the Output shows with items, in order: Figures (drawn as PNG), ready
+        PNGs (bytes or an IPython Image, e.g. a LivePlot's png()) and strings (as text)."""
+        shown = []
+        for item in items:
+            if isinstance(item, Figure):
+                buf = io.BytesIO()
+                item.savefig(buf, format="png", dpi=item.dpi)
+                item = buf.getvalue()
+            if isinstance(item, (bytes, bytearray)):
+                shown.append(Image(data=bytes(item), format="png"))
+            elif isinstance(item, Image):
+                shown.append(item)
+            else:
+                shown.append(str(item))
+        self.out.outputs = ()
+        for item in shown:
+            if isinstance(item, str):
+                self.out.append_stdout(item if item.endswith("\n") else item + "\n")
+            else:
+                self.out.append_display_data(item)
+
+    def shown_text(self) -> str:
+        """Everything the explorer now shows as text, figures left out."""
+        return output_text(self.out)
+
+    def _repr_mimebundle_(self, **kwargs):
+        # IPython's display protocol. The widget view for JupyterLab, but our own text/plain:
+        # ipywidgets' default repr spells out the whole widget tree, PNG bytes included, and
+        # nbval compares it.
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        return bundle

@@ -1,0 +1,191 @@
+"""rnnlib.plots: the figure functions of the graphs and training modules, the fast-redraw
+TrainingCurvesPlot, and the package's naming rules (figures end in _figure, live plots in
+Plot, no module uses another's private names).
+
+Expected numbers are written out by hand next to each assertion.
+"""
+import ast
+import inspect
+import io
+import pathlib
+
+import matplotlib.image
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import rnnlib
+from rnnlib import plots
+
+PACKAGE = pathlib.Path(rnnlib.__file__).parent
+
+
+def texts(fig):
+    return [t.get_text() for ax in fig.axes for t in ax.texts]
+
+
+# --- graphs -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("T", [1, 2, 4])
+def test_unrolled_graph_has_one_column_per_step(T):
+    fig = plots.unrolled_graph_figure(T)
+    shown = texts(fig)
+    for t in range(1, T + 1):
+        assert f"$x_{t}$" in shown and f"$h_{t}$" in shown and f"$L_{t}$" in shown
+    assert f"$x_{T + 1}$" not in shown and "$h_0$" in shown
+    assert shown.count("$W_h$") == T                               # one recurrent arrow per step
+    backward = [s for s in shown if "da_" in s or r"\partial" in s]
+    assert len(backward) == 3 * T                                  # 3 gradient arrows per step
+    forward_only = texts(plots.unrolled_graph_figure(T, gradients=False))
+    assert not [s for s in forward_only if "da_" in s or r"\partial" in s]
+
+
+def test_unrolled_graph_refuses_a_drawing_too_long_to_read():
+    with pytest.raises(ValueError, match="unrolled_graph_figure: T should be at most 8"):
+        plots.unrolled_graph_figure(9)
+
+
+def test_sum_over_time_prints_each_part_and_their_sum():
+    a, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.5, 0.5], [-1.0, 0.0]])
+    fig = plots.sum_over_time_figure([a, b], ["step 1", "step 2"], total_label="dWh")
+    assert [ax.get_title() for ax in fig.axes] == ["step 1", "step 2", "dWh"]
+    # 1 + 0.5, 2 + 0.5, 3 - 1, 4 + 0, row by row
+    assert [t.get_text() for t in fig.axes[2].texts] == ["1.50", "2.50", "2.00", "4.00"]
+    with pytest.raises(ValueError, match="2 labels for 1 parts"):
+        plots.sum_over_time_figure([a], ["one", "two"])
+    with pytest.raises(ValueError, match="2-D arrays of one shape"):
+        plots.sum_over_time_figure([a, np.ones(3)], ["one", "two"])
+
+
+# --- training -----------------------------------------------------------------------------
+
+def test_batching_times_draws_a_line_proportional_to_the_batch():
+    fig = plots.batching_times_figure([1, 10, 100], [2e-6, 20e-6, 150e-6], [2e-6, 3e-6, 9e-6])
+    left, right = fig.axes
+    proportional = next(ln for ln in left.lines if ln.get_label() == "proportional to N")
+    np.testing.assert_allclose(proportional.get_ydata(), [2.0, 20.0, 200.0])   # 2 us * N
+    per_sequence = next(ln for ln in right.lines if ln.get_label().startswith("Python loop"))
+    np.testing.assert_allclose(per_sequence.get_ydata(), [2.0, 2.0, 1.5])      # us / N
+    with pytest.raises(ValueError, match="batching_times_figure: .*should be positive"):
+        plots.batching_times_figure([0, 10], [1e-6, 1e-5], [1e-6, 1e-6])
+    with pytest.raises(ValueError, match="loop_seconds should have shape"):
+        plots.batching_times_figure([1, 10], [1e-6], [1e-6, 1e-6])
+
+
+def test_training_curves_span_whole_decades_and_show_accuracy_when_given():
+    fig = plots.training_curves_figure({"loss": [0.5, 0.2, 0.03]}, title="run")
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_ylim() == pytest.approx((0.01, 1.0))   # 0.03 .. 0.5 -> 10^-2 .. 10^0
+    assert "run" in texts(fig)
+    both = plots.training_curves_figure({"loss": [1.0, 0.5], "accuracy": [0.5, 1.0]})
+    assert [ax.get_title() for ax in both.axes] == ["", "accuracy"]
+    np.testing.assert_array_equal(both.axes[1].lines[0].get_ydata(), [0.5, 1.0])
+
+
+@pytest.mark.parametrize("history, kind, words", [
+    ([0.5, 0.2], TypeError, ["dict of lists", "got list"]),
+    ({}, TypeError, ["'loss'", "got an empty dict"]),
+    ({"cost": [0.5]}, TypeError, ["'loss'", "keys ['cost']"]),
+    ({"loss": []}, ValueError, ["at least one", "got (0,) losses"]),
+    ({"loss": [1.0, 0.5], "accuracy": [1.0]}, ValueError, ["(2,) losses and (1,) accuracies"]),
+])
+def test_training_curves_explain_a_bad_history(history, kind, words):
+    with pytest.raises(kind) as info:
+        plots.training_curves_figure(history)
+    assert str(info.value).startswith("training_curves_figure: ")
+    assert all(w in str(info.value) for w in words)
+
+
+def test_training_curves_plot_widens_its_loss_axis_and_never_narrows_it():
+    p = plots.TrainingCurvesPlot(10)
+    p.update({"loss": [0.5]})
+    assert p.loss_lim == pytest.approx((0.1, 1.0))
+    p.update({"loss": [0.5, 0.05]})
+    assert p.loss_lim == pytest.approx((0.01, 1.0))
+    p.update({"loss": [0.5]})
+    assert p.loss_lim == pytest.approx((0.01, 1.0))
+    p.update({"loss": [1.0]})                                      # 10^0 is inside already
+    assert p.loss_lim == pytest.approx((0.01, 1.0))
+    p.update({"loss": [float("nan"), 20.0]})                      # nan is not drawn on a log axis
+    assert p.loss_lim == pytest.approx((0.01, 100.0))
+
+
+def test_a_blitted_training_plot_equals_a_full_drawing():
+    """The monitor's redraw (curves and title only, after the loss axis widened once) gives
+    the pixels of a full drawing of the same picture."""
+    history = {"loss": [2.0, 0.9, 0.3, 0.04], "accuracy": [0.0, 0.25, 0.5, 1.0]}
+    live = plots.TrainingCurvesPlot(8, accuracy=True)
+    live.update({k: v[:2] for k, v in history.items()}, title="epoch 2").png()
+    png = live.update(history, title="epoch 4").png()             # the loss axis widens here
+    full = plots.TrainingCurvesPlot(8, accuracy=True).update(history, title="epoch 4").figure
+    full.canvas.draw()
+    img = matplotlib.image.imread(io.BytesIO(png))                 # floats k / 255
+    np.testing.assert_array_equal(np.round(img * 255).astype(np.uint8),
+                                  np.asarray(full.canvas.buffer_rgba()))
+
+
+# --- names --------------------------------------------------------------------------------
+
+def test_every_figure_function_ends_in_figure_and_every_live_plot_in_plot():
+    for name in plots.__all__:
+        obj = getattr(plots, name)
+        if inspect.isclass(obj):
+            assert issubclass(obj, plots.LivePlot) and name.endswith("Plot"), name
+        elif name != "check_history":                              # the one helper, a check
+            assert name.endswith("_figure"), name
+    # and nothing public is left out of __all__
+    for module in ("activations", "graphs", "live", "trajectories", "training"):
+        mod = getattr(plots, module)
+        public = {n for n, o in vars(mod).items() if not n.startswith("_")
+                  and (inspect.isfunction(o) or inspect.isclass(o)) and o.__module__ == mod.__name__}
+        assert public <= set(plots.__all__), (module, public - set(plots.__all__))
+
+
+def _private_uses(path):
+    """(line, name) for each private name of another module that the file at path uses:
+    `from m import _x`, or `something._x` on anything but self / cls (dunders and IPython's
+    _repr_*_ display protocol are public)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            found += [(node.lineno, a.name) for a in node.names if a.name.startswith("_")
+                      and a.name != "_validation"]
+        elif isinstance(node, ast.Attribute) and node.attr.startswith("_"):
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue
+            if node.attr.startswith("__") or node.attr.startswith("_repr_"):
+                continue
+            found.append((node.lineno, ast.unparse(node)))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted((PACKAGE / "plots").glob("*.py"))
+                         + sorted((PACKAGE / "widgets").glob("*.py")), ids=lambda p: p.name)
+def test_no_module_uses_another_modules_private_names(path):
+    assert _private_uses(path) == []
+
+
+def test_the_package_needs_no_pil_of_its_own():
+    # PIL comes with matplotlib, which encodes PNGs with it; rnnlib does not import it
+    for path in [*(PACKAGE / "plots").glob("*.py"), *(PACKAGE / "widgets").glob("*.py")]:
+        tree = ast.parse(path.read_text())
+        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import)
+                    for a in n.names}
+        imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree)
+                     if isinstance(n, ast.ImportFrom)}
+        assert "PIL" not in imported, path.name
+
+
+def test_every_figure_function_returns_a_figure():
+    a = np.ones((2, 2))
+    made = [plots.two_timesteps_figure(), plots.unrolled_graph_figure(), plots.tanh_derivative_figure(),
+            plots.sum_over_time_figure([a, a], ["1", "2"]),
+            plots.training_curves_figure({"loss": [1.0, 0.5]}),
+            plots.loss_curves_figure({"a": [1.0, 0.5]}),
+            plots.extrapolation_figure([1.0, 2.0], {"a": [2.0, 3.1]}, train_range=(1, 2)),
+            plots.batching_times_figure([1, 2], [1e-6, 2e-6], [1e-6, 1e-6]),
+            plots.trajectory_figure(np.zeros((1, 2)), ["h"]), plots.activation_figure(a),
+            plots.step_terms_figure(np.ones(2), np.ones(2), np.ones(2)), plots.tanh_weight_figure(1.0)]
+    assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
+    assert all(isinstance(f, Figure) for f in made)
