@@ -28,6 +28,9 @@ This module needs only numpy: it never imports torch or Keras.
 """
 from __future__ import annotations
 
+import json
+import pathlib
+
 import numpy as np
 
 from . import _validation as v
@@ -165,3 +168,26 @@ def _one_layer_state_dict(d, where: str) -> dict:
     if "bias_ih_l0" in d or "bias_hh_l0" in d:
         expected.update(bias_ih_l0=(H,), bias_hh_l0=(H,))
     return v.state_dict(d, expected, where)
+
+
+# --- the reference values the course compares against ----------------------------------
+
+REFERENCE = pathlib.Path(__file__).resolve().parent.parent / "assets" / "reference"
+
+
+def load_reference(name):
+    """The arrays of assets/reference/<name>.npz, made with torch and Keras by tools/*.py.
+
+    Returns a dict name -> array, with "config" parsed from its JSON. Found through the
+    package, so it works from any working directory; loaded with allow_pickle=False.
+    """
+    path = REFERENCE / f"{name}.npz"
+    if not path.is_file():
+        known = sorted(p.stem for p in REFERENCE.glob("*.npz"))
+        raise ValueError(f"load_reference: there is no reference file {name!r} in {REFERENCE.name}/; "
+                         f"the files are {known}.")
+    with np.load(path, allow_pickle=False) as f:
+        out = {k: f[k] for k in f.files}
+    if "config" in out:
+        out["config"] = json.loads(str(out["config"]))
+    return out

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from rnnlib import accuracy, gradcheck, log_softmax, mse_loss, softmax, softmax_cross_entropy
 
-REF = np.load(Path(__file__).parent / "fixtures" / "losses_torch.npz")
+REF = np.load(Path(__file__).parent.parent / "assets" / "reference" / "losses_torch.npz")
 
 
 # --- mean squared error ------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from rnnlib import SGD, Adagrad, Adam, clip_grad_norm_, global_norm
 
-REF = np.load(Path(__file__).parent / "fixtures" / "optim_torch.npz")
+REF = np.load(Path(__file__).parent.parent / "assets" / "reference" / "optim_torch.npz")
 G1, G2 = np.array([0.5, 1.0]), np.array([-1.0, 2.0])
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import rnnlib
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).parent.parent / "assets" / "reference"
 
 
 def load(name):

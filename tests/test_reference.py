@@ -1,4 +1,4 @@
-"""rnnlib against stored PyTorch and Keras results (tests/fixtures/*.npz).
+"""rnnlib against stored PyTorch and Keras results (assets/reference/*.npz).
 
 The fixtures were computed by torch.nn.RNN, a hand-written torch loop (leaky_relu) and
 keras.layers.SimpleRNN, all in float64, by tools/make_reference.py (see its docstring for the
@@ -14,7 +14,7 @@ import pytest
 import rnnlib
 from rnnlib import interop
 
-FIXTURES = pathlib.Path(__file__).parent / "fixtures"
+FIXTURES = pathlib.Path(__file__).parent.parent / "assets" / "reference"
 REQUIRED = [
     "torch_tanh", "torch_relu", "torch_no_bias", "torch_two_layers", "torch_bidirectional",
     "torch_two_layers_bidirectional", "torch_lengths", "torch_lengths_bidirectional",

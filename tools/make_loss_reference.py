@@ -4,7 +4,7 @@ Run in an environment with torch (the course's reference venv), from the reposit
 
     python tools/make_loss_reference.py
 
-Writes tests/fixtures/losses_torch.npz, float64 throughout:
+Writes assets/reference/losses_torch.npz, float64 throughout:
 
     ce.logits (N, T, V), ce.targets (N, T) int64, ce.mask (N, T) bool
     ce.loss, ce.dlogits          F.cross_entropy over every step, and its autograd gradient
@@ -46,7 +46,7 @@ def main():
             "mse.dpred": p.grad.numpy().copy()}
 
     out["config"] = np.array(json.dumps({"torch": torch.__version__, "ignore_index": IGNORE}))
-    path = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "losses_torch.npz"
+    path = Path(__file__).resolve().parent.parent / "assets" / "reference" / "losses_torch.npz"
     np.savez(path, **out)
     print(f"wrote {path.name}: {len(out)} arrays")
 

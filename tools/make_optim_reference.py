@@ -6,7 +6,7 @@ Run in an environment with torch (the course's reference venv), from the reposit
 
 Two parameter arrays start from fixed values; each optimiser then takes STEPS steps, with a
 fixed, pre-drawn gradient at every step (p.grad is set by hand, so the trajectories test the
-update rules alone). Writes tests/fixtures/optim_torch.npz, float64 throughout:
+update rules alone). Writes assets/reference/optim_torch.npz, float64 throughout:
 
     p0.<name>             the starting values, for name in NAMES
     grad.<name>           (STEPS, *shape) the gradient given at each step
@@ -63,7 +63,7 @@ def main():
     config = {"optimisers": {n: {"class": c, "kwargs": kw} for n, (c, kw) in OPTIMISERS.items()},
               "steps": STEPS, "clip_max_norm": 1.0, "torch": torch.__version__}
     out["config"] = np.array(json.dumps(config))
-    path = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "optim_torch.npz"
+    path = Path(__file__).resolve().parent.parent / "assets" / "reference" / "optim_torch.npz"
     np.savez(path, **out)
     print(f"wrote {path.name}: {len(out)} arrays")
 

@@ -1,6 +1,6 @@
 """Reference values for torch parity beyond torch.nn.RNN in float64: torch.nn.RNNCell, and
-torch.nn.RNN computing in float32. Writes tests/fixtures/parity_cell.npz and
-tests/fixtures/parity_float32*.npz; tests/test_parity.py checks rnnlib against them.
+torch.nn.RNN computing in float32. Writes assets/reference/parity_cell.npz and
+assets/reference/parity_float32*.npz; tests/test_parity.py checks rnnlib against them.
 
 Needs torch 2.13 (CPU), which the course itself never needs:
 
@@ -29,7 +29,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 torch.set_num_threads(1)
-FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "assets" / "reference"
 MADE_WITH = f"torch {torch.__version__}, numpy {np.__version__}"
 
 

@@ -1,4 +1,4 @@
-"""Build the reference fixtures in tests/fixtures/: what PyTorch and Keras compute, saved as numbers.
+"""Build the reference fixtures in assets/reference/: what PyTorch and Keras compute, saved as numbers.
 
 rnnlib claims to compute exactly what torch.nn.RNN and keras.layers.SimpleRNN compute. The
 tests check that claim against these files, so the course environment needs neither torch
@@ -103,7 +103,7 @@ torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)  # one thread: the same summation order on every run
 keras.config.set_floatx("float64")
 
-FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = pathlib.Path(__file__).resolve().parent.parent / "assets" / "reference"
 MADE_WITH = f"torch {torch.__version__}, keras {keras.__version__} (torch backend), numpy {np.__version__}"
 
 
