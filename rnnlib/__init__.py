@@ -12,6 +12,7 @@ Built one notebook at a time in the course under notebooks/. The map:
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     train        fit: the training loop, with a live monitor in notebooks
     interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
+    checks       check_<exercise>(fn): the learner's functions against rnnlib, with diagnoses
     _validation  every input check and the wording of every error
     plots        functions that return a matplotlib Figure
     widgets      ipywidgets explorers (imported on demand: rnnlib.widgets)
@@ -26,5 +27,6 @@ from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm, global_norm  #
 from .models import SequenceModel, Stepper  # noqa: F401
 from .train import fit  # noqa: F401
 from . import interop  # noqa: F401
+from . import checks  # noqa: F401  (last: the checks use the names above)
 
 __version__ = "0.1.0"
