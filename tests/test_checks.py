@@ -48,8 +48,10 @@ def step_forward_with(bug=None):
 
 def forward_with(bug=None):
     def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
+        if bug == "float32":
+            x, h0, Wx, Wh, b = (a.astype(np.float32) for a in (x, h0, Wx, Wh, b))
         N, T, _ = x.shape
-        h = np.zeros((N, T, Wh.shape[0]))
+        h = np.zeros((N, T, Wh.shape[0]), dtype=x.dtype)
         h_prev = np.zeros_like(h0) if bug == "zeros" else h0
         for t in range(T - 1 if bug == "stops early" else T):
             W = Wh.T if bug == "Wh.T" else Wh
@@ -59,6 +61,7 @@ def forward_with(bug=None):
                 h_prev = h_t
         if bug == "last only":
             return h[:, -1], None
+
         if bug == "time first":
             return h.transpose(1, 0, 2), None
         return h, (x, h0, Wx, Wh, h, nonlinearity)
@@ -383,6 +386,8 @@ DIAGNOSES = [
      "hidden): the time axis is missing: did you return only the last state?", {}),
     ("check_rnn_forward", "time first", "h has shape (4, 1, 4) but should be (1, 4, 4) (batch, time, "
      "hidden): time and batch are swapped", {}),
+    ("check_rnn_forward", "float32", "h is float32, which keeps about 7 digits; the check compares "
+     "in float64", {}),
     ("check_rnn_forward", "stops early", "h is zero at the last step, t = T-1: the loop should run "
      "for every step", {}),
 

@@ -243,6 +243,11 @@ class Out:
         return text + (f": {why}" if why else ".")
 
     def explain(self, g):
+        dtype = getattr(self.got, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8 and self.err < 1e-3:
+            return (f"{self.label} is {dtype}, which keeps about {7 if dtype.itemsize == 4 else 3} "
+                    f"digits; the check compares in float64 to 1e-7, so compute in float64, "
+                    f"numpy's default for floats.")
         if self._explain is not None:
             why = self._explain(g)
             if why:
