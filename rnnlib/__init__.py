@@ -14,13 +14,15 @@ Built one notebook at a time in the course under notebooks/. The map:
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
     interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
+    checks       check_rnn_step_forward(fn), ...: the learner's functions against rnnlib's,
+                 with a diagnosis in plain words
     _validation  the shared input checks and the rule for the wording of every error
     plots        functions that return a matplotlib Figure     (import rnnlib.plots)
     widgets      ipywidgets explorers                          (import rnnlib.widgets)
 
 The core (everything above but plots and widgets) needs only numpy.
 """
-from . import interop
+from . import checks, interop
 from .data import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
@@ -40,7 +42,7 @@ __all__ = [
     "Module", "no_grad", "RNNCell", "RNN", "Dense", "SequenceModel", "Stepper",
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
-    "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop",
+    "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop", "checks",
 ]
 
 __version__ = "0.2.0"

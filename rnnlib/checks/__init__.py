@@ -1,0 +1,27 @@
+"""Checks for the course's coding exercises: call your function, say in plain words what is wrong.
+
+    import rnnlib.checks
+    rnnlib.checks.check_rnn_forward(rnn_forward)      # prints one line, returns True or False
+
+Each check_<name>(fn) calls your function (same signature as rnnlib's) on several cases
+(batch 1 and more, one timestep and more, each nonlinearity) and compares every output with
+rnnlib's, in float64 to a relative error of 1e-7. It returns True when all agree. Otherwise it
+prints which output of which case is wrong, by how much, and the likely cause ("dWh is off by
+exactly the contribution of t = 0: does the loop stop at t = 1?"), and returns False. A stub
+that raises NotImplementedError gives "not implemented yet"; an error inside your code is shown
+with the line of your code where it happened.
+
+    forward    check_rnn_step_forward, check_rnn_forward, check_one_hot, check_simple_rnn,
+               check_rnn_forward_padded
+    backward   check_rnn_step_backward, check_rnn_backward, check_step_jacobian
+    training   check_softmax_cross_entropy, check_adam_update, check_training_step
+"""
+from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
+from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded,
+                      check_rnn_step_forward, check_simple_rnn)
+from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
+
+__all__ = ["check_rnn_step_forward", "check_rnn_forward", "check_one_hot", "check_simple_rnn",
+           "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
+           "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
+           "check_training_step"]

@@ -1,0 +1,318 @@
+"""What every check shares: call the learner's function, compare its outputs, say what is wrong.
+
+A check is a list of cases. Each case calls the learner's function once (through Check.call,
+which turns an exception into a message in the learner's terms) and compares every output with
+the reference (Check.compare). When an output disagrees, the comparison looks for the mistake
+that explains it: each check passes "mistakes", the outputs a known wrong implementation would
+give, and the first one the learner's output matches names the cause. The report shows the
+first wrong case only, so a learner reads one short paragraph, not a wall of numbers.
+
+Printed numbers must be the same on every machine (notebook outputs are compared by nbval), so
+round-off-sized errors are printed as "< 1e-12", never as their digits.
+"""
+from __future__ import annotations
+
+import os
+import sysconfig
+import traceback
+import warnings
+
+import numpy as np
+
+RTOL = 1e-7      # an output agrees when max|got - want| <= RTOL * max|want|
+MATCH = 1e-6     # a wrong output "is" a known mistake when it is this close to that mistake's output
+
+_RNNLIB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_NOT_LEARNERS = tuple(os.path.realpath(p) + os.sep for p in
+                      {_RNNLIB, os.path.dirname(np.__file__),
+                       *(sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib"))})
+
+
+class LearnerError(Exception):
+    """The learner's function raised. str(e) says what happened, in the learner's terms."""
+
+    def __init__(self, text, not_implemented=False):
+        super().__init__(text)
+        self.not_implemented = not_implemented
+
+
+def rel_error(got, want):
+    """max|got - want| / max|want|: one number per output, independent of its scale."""
+    with np.errstate(all="ignore"):
+        diff = float(np.max(np.abs(got - want), initial=0.0))
+        scale = float(np.max(np.abs(want), initial=0.0))
+        return diff / scale if scale > 0 else diff
+
+
+def fmt_small(err):
+    """Errors of a correct answer: "< 1e-12" for round-off, so outputs match on every machine."""
+    return "< 1e-12" if err < 1e-12 else f"{err:.0e}"
+
+
+def fmt_shape(shape):
+    return str(tuple(int(s) for s in shape))
+
+
+def steps_text(ts):
+    """[0] -> "t = 0";  [0, 1, 2] -> "t = 0 .. 2";  [0, 2] -> "t = 0, 2"."""
+    ts = list(ts)
+    if len(ts) > 2 and ts == list(range(ts[0], ts[-1] + 1)):
+        return f"t = {ts[0]} .. {ts[-1]}"
+    return "t = " + ", ".join(str(t) for t in ts)
+
+
+def join_names(names):
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def fresh(*arrays):
+    """Copies, so a function that changes its inputs in place cannot change the next call's."""
+    return [a.copy() for a in arrays]
+
+
+def _learners_frame(filename):
+    return not os.path.realpath(filename).startswith(_NOT_LEARNERS)
+
+
+class Check:
+    """One check run: the learner's function, how it is called, and the report."""
+
+    def __init__(self, name, fn, signature, reference):
+        self.name = name            # "check_rnn_forward"
+        self.fn = fn
+        self.signature = signature  # how the check calls fn, for a wrong-signature TypeError
+        self.reference = reference  # what the outputs are compared with, for the success line
+        self.worst = 0.0            # largest relative error among agreeing outputs
+
+    # --- calling the learner's code ---------------------------------------------------------
+    def call(self, *args, fn=None, **kwargs):
+        """fn(*args, **kwargs), with numpy's warnings silenced (the check reports overflow
+        itself) and any exception turned into a LearnerError that points at the learner's line."""
+        fn = self.fn if fn is None else fn
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                return fn(*args, **kwargs)
+            except NotImplementedError:
+                raise LearnerError("not implemented yet", not_implemented=True) from None
+            except Exception as e:  # noqa: BLE001 - any error in the learner's code is reported
+                raise LearnerError(self._describe(e)) from None
+
+    def _describe(self, e):
+        text = f"your code raised {type(e).__name__}" + (f": {e}" if str(e) else "")
+        frames = [f for f in traceback.extract_tb(e.__traceback__) if _learners_frame(f.filename)]
+        if frames:
+            f = frames[-1]
+            text += f"\n  in {f.name}, line {f.lineno}" + (f":  {f.line.strip()}" if f.line else "")
+        elif isinstance(e, TypeError):
+            text += (f"\n  The check calls it as {self.signature}; does your function take "
+                     f"these arguments?")
+        return text
+
+    # --- comparing outputs ------------------------------------------------------------------
+    def compare(self, outputs, mistakes=()):
+        """Problems (lines of text) of the learner's outputs; [] when all agree.
+
+        outputs   list of Out, one per output of the function
+        mistakes  list of (message, values): values has one entry per output (None where the
+                  mistake says nothing about it). message may use {names} (the outputs it
+                  explains, "dWx and dWh"), {is} ("is"/"are") and {s} ("s"/"") for the verb.
+        """
+        lines, wrong = Problems(), {}
+        for k, out in enumerate(outputs):
+            text, g = out.problem()
+            if text is None:
+                self.worst = max(self.worst, out.err)
+                continue
+            if text.startswith("{names}"):      # nan or inf: one sentence for every output it hits
+                wrong.setdefault(text, []).append(out.label)
+                continue
+            lines.append(text)
+            if g is None:                       # a shape or type problem: text says it all
+                continue
+            matches = []
+            for message, values in mistakes:
+                v = values[k] if values is not None and k < len(values) else None
+                if v is not None and np.shape(v) == g.shape and rel_error(g, v) < MATCH \
+                        and rel_error(v, out.want) > RTOL and message not in matches:
+                    matches.append(message)
+            if matches:
+                wrong.setdefault(matches[0], []).append(out.label)
+                # two mistakes that give the same numbers here: another case may tell them apart
+                lines.explained &= len(matches) == 1
+            else:
+                lines.explained = False         # wrong, and no known mistake gives these numbers
+                why = out.explain(g)
+                if why:
+                    lines.append(why)
+        for message, names in wrong.items():
+            one = len(names) == 1
+            lines.append(message.replace("{names}", join_names(names))
+                         .replace("{is}", "is" if one else "are").replace("{s}", "s" if one else ""))
+        return lines
+
+    # --- running the cases and reporting ----------------------------------------------------
+    def run(self, cases):
+        """cases: list of (label, function() -> problems). Prints the report, returns True/False."""
+        if not callable(self.fn):
+            print(f"{self.name}: expected your function, got {type(self.fn).__name__}. Pass the "
+                  f"function itself, without calling it: {self.name}(my_function).")
+            return False
+        n, failed = len(cases), []
+        for i, (label, case) in enumerate(cases, 1):
+            try:
+                problems = case()
+            except LearnerError as e:
+                if e.not_implemented:
+                    print(f"{self.name}: not implemented yet")
+                    return False
+                problems = e                    # an error in one case: the others still run
+            if problems:
+                failed.append((i, label, problems))
+        if not failed:
+            agree = {1: "the case agrees", 2: "both cases agree"}.get(n, f"all {n} cases agree")
+            print(f"{self.name}: {agree} with {self.reference} "
+                  f"(largest relative error {fmt_small(self.worst)})")
+            return True
+        # show the first case whose mistake is recognised without doubt (a loop that stops early
+        # only shows which end with T > 1), or else the first wrong case
+        i, label, problems = next((f for f in failed if getattr(f[2], "explained", True)), failed[0])
+        if isinstance(problems, LearnerError):
+            print(f"{self.name}: case {i} of {n} ({label}): {problems}")
+        else:
+            print(f"{self.name}: case {i} of {n} ({label}) disagrees with {self.reference}:")
+            for p in problems:
+                print("  " + p)
+        if len(failed) > 1:
+            print(f"  ({len(failed)} of {n} cases disagree; case {i} is shown.)")
+        return False
+
+
+class Problems(list):
+    """The lines of a wrong case; explained is False when some wrong output matched no known
+    mistake, or more than one."""
+    explained = True
+
+
+class Out:
+    """One output of the learner's function and what it should be.
+
+    label    its name in messages ("h", "dWx", "the step p_new - p")
+    got      what the learner returned;  want  the reference (an ndarray, or a float)
+    axes     names of want's axes, shown with a shape mismatch ("batch", "time", "hidden")
+    hints    {wrong shape: sentence} for shape mistakes this output is known for
+    time     the time axis of want: a wrong output says at which steps it is wrong
+    explain  extra function(got) -> sentence or None, tried when no mistake matched
+    nonfinite  sentence when the learner's output holds nan or inf but want does not, or a
+             dict {"nan": sentence, "inf": sentence}
+    """
+
+    def __init__(self, label, got, want, axes=None, hints=None, time=None, explain=None,
+                 nonfinite=None):
+        self.label, self.got, self.want = label, got, np.asarray(want, dtype=float)
+        self.axes, self.hints, self.time = axes, hints or {}, time
+        self._explain, self.nonfinite, self.err = explain, nonfinite, 0.0
+
+    def problem(self):
+        """(None, None) if got agrees; else (sentence, got as an array when its values are wrong).
+        A nan/inf sentence starts with {names}, so outputs hit by the same cause share it."""
+        label, want = self.label, self.want
+        if self.got is None:
+            return f"{label} is None: the function should return it.", None
+        try:
+            g = np.asarray(self.got, dtype=float)
+        except (TypeError, ValueError):
+            return (f"{label} should be an array of numbers, got {type(self.got).__name__}.", None)
+        if g.shape != want.shape:
+            return self._shape_text(g.shape), None
+        if not np.all(np.isfinite(g)):
+            what = "nan" if np.isnan(g).any() else "inf"
+            why = self.nonfinite.get(what) if isinstance(self.nonfinite, dict) else self.nonfinite
+            return "{names} contain{s} " + what + (f": {why}" if why else "."), None
+        self.err = rel_error(g, want)
+        if self.err <= RTOL:
+            return None, None
+        return f"{label} is wrong (largest relative error {self.err:.2g}).", g
+
+    def _shape_text(self, got):
+        want = self.want.shape
+        text = f"{self.label} has shape {fmt_shape(got)} but should be {fmt_shape(want)}"
+        if self.axes:
+            text += " (" + ", ".join(self.axes) + ")"
+        why = self.hints.get(tuple(got)) or _shape_hint(got, want, self.axes)
+        return text + (f": {why}" if why else ".")
+
+    def explain(self, g):
+        dtype = getattr(self.got, "dtype", None)
+        if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8 and self.err < 1e-3:
+            return (f"{self.label} is {dtype}, which keeps about {7 if dtype.itemsize == 4 else 3} "
+                    f"digits; the check compares in float64 to 1e-7, so compute in float64, "
+                    f"numpy's default for floats.")
+        if self._explain is not None:
+            why = self._explain(g)
+            if why:
+                return why
+        if self.time is not None:
+            why = _wrong_steps(self.label, g, self.want, self.time)
+            if why:
+                return why
+        return _scale(self.label, g, self.want)
+
+
+def _shape_hint(got, want, axes):
+    if len(got) == len(want) - 1:
+        for i in range(len(want)):
+            if want[:i] + want[i + 1:] == tuple(got):
+                return f"the {axes[i]} axis is missing." if axes else f"axis {i} is missing."
+    if len(got) == len(want) + 1 and 1 in got:
+        for i, n in enumerate(got):
+            if n == 1 and tuple(got[:i]) + tuple(got[i + 1:]) == want:
+                return f"it has an extra axis of length 1 (axis {i}); remove it."
+    if len(got) == len(want) and sorted(got) == sorted(want):
+        return "the same sizes in another order: is an array transposed, or are two axes swapped?"
+    return None
+
+
+def _wrong_steps(label, g, want, axis):
+    """Which timesteps are wrong, when some are right: "h is right at t = 0 and wrong at t = 1 .. 4"."""
+    scale = float(np.max(np.abs(want), initial=0.0)) or 1.0
+    diff = np.moveaxis(np.abs(g - want), axis, 0).reshape(want.shape[axis], -1).max(axis=1)
+    bad = diff > RTOL * scale
+    if bad.all() or not bad.any():
+        return None
+    ok_ts, bad_ts = np.flatnonzero(~bad).tolist(), np.flatnonzero(bad).tolist()
+    return f"{label} is right at {steps_text(ok_ts)} and wrong at {steps_text(bad_ts)}."
+
+
+def _scale(label, g, want):
+    """A wrong output that is a constant multiple of the right one: say which multiple."""
+    ww = float(np.sum(want * want))
+    if ww == 0:
+        return None
+    c = float(np.sum(g * want)) / ww
+    if rel_error(g, c * want) > MATCH or abs(c - 1) < 1e-6:
+        return None
+    if abs(c + 1) < 1e-6:
+        return f"{label} has the wrong sign."
+    if abs(c) < 1e-12:
+        return f"{label} is all zeros."
+    return f"{label} is {c:.4g} times the right value."
+
+
+def unpack(result, names):
+    """(values, None) when result is a tuple or list of len(names); else (None, sentence)."""
+    n, want = len(names), "(" + ", ".join(names) + ")"
+    if isinstance(result, (tuple, list)) and len(result) == n:
+        return tuple(result), None
+    return None, f"the function returned {describe(result)}; it should return {n} values, {want}."
+
+
+def describe(value):
+    """A returned value in words: "one array of shape (3, 4)", "None", "a tuple of 3 values"."""
+    if value is None:
+        return "None (is the return statement missing?)"
+    if isinstance(value, np.ndarray):
+        return f"one array of shape {fmt_shape(value.shape)}"
+    if isinstance(value, (tuple, list)):
+        return f"a {type(value).__name__} of {len(value)} values"
+    return f"a {type(value).__name__}"
