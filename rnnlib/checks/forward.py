@@ -65,10 +65,8 @@ def check_rnn_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
 
 
 def padded_reference(x, h0, Wx, Wh, b, lengths, nonlinearity):
-    """rnnlib.rnn_forward_padded; until rnnlib has it, rnn_forward(..., lengths=lengths), the same maths."""
-    if hasattr(rnnlib, "rnn_forward_padded"):
-        return rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity=nonlinearity)[0]
-    return rnnlib.rnn_forward(x, h0, Wx, Wh, b, nonlinearity, lengths=lengths)[0]
+    """rnnlib.rnn_forward_padded's hidden states."""
+    return rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity=nonlinearity)[0]
 
 
 def check_rnn_forward_padded(fn, nonlinearities=FORWARD_NONLINEARITIES):
