@@ -55,3 +55,20 @@ def test_float32_rnn_matches_torch_in_float32(name):
         # float32 round-off: relative to the size of the array, 1e-5
         err = np.abs(a - d[k]).max() / np.abs(d[k]).max()
         assert err < 1e-5, (k, err)
+
+
+@pytest.mark.parametrize("name", ["h", "hello", "batch"])
+def test_keras_hello_all_four_return_combinations(name):
+    """Keras' SimpleRNN(units=2) on "hello" in one-hot: rnnlib.RNN with the Keras weights, read
+    through keras_outputs, gives what Keras returned for each return_sequences/return_state."""
+    d = load("keras_hello")
+    rnn = rnnlib.RNN(4, 2)
+    rnn.load_state_dict(rnnlib.interop.from_keras(d["kernel"], d["recurrent_kernel"], d["bias"]))
+    output, h_n = rnn(d[f"x.{name}"])
+    for seq in (0, 1):
+        for state in (0, 1):
+            got = rnnlib.interop.keras_outputs(output, h_n, return_sequences=bool(seq),
+                                               return_state=bool(state))
+            got = got if state else [got]
+            for i, a in enumerate(got):
+                np.testing.assert_allclose(a, d[f"{name}.seq{seq}.state{state}.{i}"], rtol=1e-12, atol=1e-15)
