@@ -29,6 +29,14 @@ from .optim import _grad_arrays
 LOSSES = ("last", "every")
 
 
+def _square(W, name, where):
+    W = v.array(W, [("hidden_size", None), ("hidden_size", None)], name, where)
+    if W.shape[0] != W.shape[1]:
+        raise ValueError(f"{where}: {name} should be square (hidden_size, hidden_size), got "
+                         f"{v.fmt_shape(W.shape)}. It maps one hidden state to the next.")
+    return W
+
+
 # --- the gradient at every hidden state -------------------------------------------------
 
 def state_gradients(dh, cache):
@@ -107,7 +115,7 @@ def step_jacobian(h_t, Wh, nonlinearity="tanh"):
     Row i says how unit i of h_t moves when each unit j of h_{t-1} moves.
     """
     where = "step_jacobian"
-    Wh = v.array(Wh, [("hidden_size", None), ("hidden_size", None)], "Wh", where)
+    Wh = _square(Wh, "Wh", where)
     h_t = v.as_float_array(h_t, "h_t", where)
     if h_t.ndim not in (1, 2) or h_t.shape[-1] != Wh.shape[0] or 0 in h_t.shape:
         raise ValueError(f"{where}: h_t should have shape (hidden_size={Wh.shape[0]},) or "
@@ -123,12 +131,13 @@ def jacobian_products(h, Wh, nonlinearity="tanh"):
     h (T, H) one sequence's states (or (N, T, H), a batch), Wh (H, H).
     Returns P (T, H, H) (or (N, T, H, H)) and norms (T,) (or (N, T)): ||P_t||_2, the largest
     singular value, the most any direction of h_t can be amplified on its way to h_{T-1}.
-    Built from the end, P_t = P_{t+1} @ J_{t+1}: T matrix products, not T^2. A product that
+    Built from the end, P_t = P_{t+1} @ J_{t+1}: T matrix products, not T^2. P holds N*T*H*H
+    numbers (6.5 MB for N=8, T=100, H=32), so pass one sequence for long runs. A product that
     overflows float64 gets norm inf; if h itself is not finite (the forward pass overflowed),
     that sequence's norms are all nan.
     """
     where = "jacobian_products"
-    Wh = v.array(Wh, [("hidden_size", None), ("hidden_size", None)], "Wh", where)
+    Wh = _square(Wh, "Wh", where)
     H = Wh.shape[0]
     h = v.as_float_array(h, "h", where)             # not check_finite: exploded states are inf
     if h.ndim not in (2, 3) or h.shape[-1] != H or 0 in h.shape:
@@ -158,10 +167,7 @@ def with_spectral_radius(W, radius):
     eigenvalues keep their directions in the complex plane and the largest moves to |radius|.
     """
     where = "with_spectral_radius"
-    W = v.array(W, [("hidden_size", None), ("hidden_size", None)], "W", where)
-    if W.shape[0] != W.shape[1]:
-        raise ValueError(f"{where}: W should be square (H, H), got {v.fmt_shape(W.shape)}; only a "
-                         f"square matrix has eigenvalues.")
+    W = _square(W, "W", where)
     if (isinstance(radius, bool) or not isinstance(radius, numbers.Real)
             or not np.isfinite(radius) or radius < 0):
         raise ValueError(f"{where}: radius should be a finite number >= 0, got {radius!r}. It is "
@@ -199,8 +205,8 @@ def tbptt_gradients(x, h0, Wx, Wh, b, dh, k, nonlinearity="tanh"):
     dh = v.array(dh, [("batch", N), ("time", T), ("hidden_size", H)], "dh", where,
                  "dh has the shape of the states rnn_forward(x, h0, ...) returns.")
     x = np.asarray(x)
-    dx = np.empty(x.shape)
-    dWx, dWh, db = np.zeros(np.shape(Wx)), np.zeros(np.shape(Wh)), np.zeros(np.shape(b))
+    dx = np.empty(x.shape, dtype=h.dtype)
+    dWx, dWh, db = (np.zeros(np.shape(w), dtype=h.dtype) for w in (Wx, Wh, b))
     h_start = np.asarray(h0)
     for s in range(0, T, k):
         hw, cache = rnn_forward(x[:, s:s + k], h_start, Wx, Wh, b, nonlinearity)

@@ -285,6 +285,8 @@ def test_errors_name_the_function_and_the_fix():
         gradient_norms(*args, loss="first")
     with pytest.raises(ValueError, match=r"step_jacobian: h_t should have shape \(hidden_size=4,\)"):
         step_jacobian(np.ones(3), p["Wh"])
+    with pytest.raises(ValueError, match=r"step_jacobian: Wh should be square"):
+        step_jacobian(np.ones(4), np.ones((4, 3)))
     with pytest.raises(ValueError, match=r"jacobian_products: h should have shape \(time, hidden_size=4\)"):
         jacobian_products(np.ones(4), p["Wh"])
     with pytest.raises(ValueError, match="tbptt_gradients: k should be a positive whole number"):
