@@ -9,7 +9,6 @@ row vectors, h[:, t] = h_t for t = 0 .. T-1 and h_{-1} = h0.
     jacobian_products(h, Wh)              d h_{T-1} / d h_t for every t, and their spectral norms
     with_spectral_radius(W, radius)       W rescaled so its largest |eigenvalue| is radius
     tbptt_gradients(x, h0, Wx, Wh, b, dh, k)   the gradients of truncated BPTT with windows of k
-    clip_grad_value_(grads, clip_value)   clip every gradient entry to [-clip_value, clip_value]
 
 Why a gradient vanishes or explodes: the gradient at h_t is the gradient at h_{T-1} pushed back
 through T-1-t steps, dL/dh_t = dL/dh_{T-1} @ J_{T-1} @ ... @ J_{t+1}, and each J is
@@ -24,7 +23,6 @@ import numpy as np
 
 from . import _validation as v
 from .functional import activation_grad, rnn_backward, rnn_forward, rnn_step_backward
-from .optim import _grad_arrays
 
 LOSSES = ("last", "every")
 
@@ -222,17 +220,3 @@ def tbptt_gradients(x, h0, Wx, Wh, b, dh, k, nonlinearity="tanh"):
 
 
 # --- clipping by value ------------------------------------------------------------------
-
-def clip_grad_value_(grads, clip_value):
-    """g <- min(max(g, -clip_value), clip_value) for every entry of every gradient, in place.
-
-    grads: dict name -> array (e.g. model.grads) or a list of arrays; clip_value > 0.
-    Returns None, as torch.nn.utils.clip_grad_value_ does. Unlike clipping by norm, each entry
-    is clipped on its own, so a clipped gradient can point in a different direction.
-    """
-    where = "clip_grad_value_"
-    arrays = _grad_arrays(grads, where, in_place=True)
-    clip_value = v.positive_float(clip_value, "clip_value", where,
-                                  "Every gradient entry is kept in [-clip_value, clip_value]; try 1.0.")
-    for g in arrays:
-        np.clip(g, -clip_value, clip_value, out=g)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib.gradients import (clip_grad_value_, gradient_norms, jacobian_products, state_gradients,
+from rnnlib import clip_grad_value_
+from rnnlib.gradients import (gradient_norms, jacobian_products, state_gradients,
                               step_jacobian, tbptt_gradients, with_spectral_radius)
 
 EPS = 1e-6
@@ -268,8 +269,8 @@ def test_clip_grad_value_changes_the_direction_where_clip_by_norm_does_not():
 
 def test_clip_grad_value_errors_leave_gradients_alone():
     g = {"w": np.array([4.0, -4.0])}
-    for bad in (0, -1.0, float("inf"), "1"):
-        with pytest.raises(ValueError, match="clip_grad_value_: clip_value should be a positive"):
+    for bad, error in ((0, ValueError), (-1.0, ValueError), (float("inf"), ValueError), ("1", TypeError)):
+        with pytest.raises(error, match="clip_grad_value_: clip_value should be a positive"):
             clip_grad_value_(g, bad)
     np.testing.assert_array_equal(g["w"], [4.0, -4.0])
     with pytest.raises(TypeError, match="clip_grad_value_: grads should be a dict"):
