@@ -9,12 +9,11 @@ The committed notebooks are the teacher's edition: every exercise solved between
 `### BEGIN SOLUTION` and `### END SOLUTION`, in cells that carry nbgrader's metadata, and
 executed. The student edition is what `nbgrader generate_assignment` releases, without a
 gradebook: each solution becomes `# YOUR CODE HERE` / `raise NotImplementedError()`, every
-output is cleared, grade cells are locked, and the notebook's stored widget state is dropped.
+output is cleared, grade cells are locked, the notebook's stored widget state is dropped, and
+exercise cells are tagged so that Run All goes on past an unfinished exercise.
 
-`teacher` lays the notebooks out the way nbgrader expects (source/<notebook>/<notebook>.ipynb,
-one assignment per notebook) with an nbgrader_config.py, for the workflow in the README.
-
-Only this module imports nbgrader; `import rnnlib` does not.
+`teacher` lays the notebooks out as nbgrader expects, with an nbgrader_config.py (the README
+has the workflow). Only this module imports nbgrader; `import rnnlib` does not.
 """
 import argparse
 import shutil
@@ -23,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader.converters import GenerateAssignment
-from nbgrader.preprocessors import ClearOutput, NbGraderPreprocessor, SaveCells
+from nbgrader.preprocessors import NbGraderPreprocessor, SaveCells
 from traitlets.config import Config
 
 # The repository's notebooks/ folder, next to the package (rnnlib is installed editable).
@@ -48,17 +47,38 @@ class ClearWidgetState(NbGraderPreprocessor):
         return nb, resources
 
 
+class TagExercises(NbGraderPreprocessor):
+    """Tag each exercise cell (a solution to write, or its graded check) `raises-exception`.
+
+    Until the learner writes it, an exercise raises. JupyterLab's Run All stops at the first
+    cell that raises, unless the cell carries this tag; with it the rest of the notebook runs
+    (it uses rnnlib's own functions), so an unfinished exercise fails only its own check.
+    (nbgrader's checksums do not cover tags, so `nbgrader validate` is unaffected.)
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        nbgrader = cell.metadata.get("nbgrader", {})
+        if cell.cell_type == "code" and (nbgrader.get("solution") or nbgrader.get("grade")):
+            tags = cell.metadata.setdefault("tags", [])
+            if "raises-exception" not in tags:
+                tags.append("raises-exception")
+        return cell, resources
+
+
+STUDENT_EXTRAS = [ClearWidgetState, TagExercises]   # run after nbgrader's own steps
+
+
 def student_preprocessors():
     """`nbgrader generate_assignment`'s own pipeline, minus the step that needs a gradebook.
 
     In nbgrader's order: header/footer (none configured), autotests, lock cells, clear
     solutions, clear outputs, check metadata, checksums (so `nbgrader validate` works on the
-    student edition), hidden tests, mark schemes; then the widget state.
+    student edition), hidden tests, mark schemes; then the widget state and the tags.
     """
     config = Config()
     config.ClearOutput.remove_metadata_fields = OUTPUT_METADATA
     pipeline = GenerateAssignment.class_traits()["preprocessors"].default()
-    return [cls(config=config) for cls in pipeline if cls is not SaveCells] + [ClearWidgetState()]
+    return [cls(config=config) for cls in pipeline + STUDENT_EXTRAS if cls is not SaveCells]
 
 
 def student_edition(nb):
@@ -78,10 +98,7 @@ def _notebooks(folder, names):
                  "folder with --notebooks DIR (the default works when rnnlib is installed "
                  "editable from the repository: pip install -r requirements.txt).")
     if not names:
-        found = sorted(folder.glob("*.ipynb"))
-        if not found:
-            sys.exit(f"rnnlib.course: {folder} holds no .ipynb files.")
-        return found
+        return sorted(folder.glob("*.ipynb")) or sys.exit(f"rnnlib.course: {folder} holds no .ipynb files.")
     # A path to a notebook, or a name in folder, with or without ".ipynb".
     paths = [Path(name) if Path(name).is_file() else folder / Path(name).with_suffix(".ipynb").name
              for name in names]
@@ -93,8 +110,10 @@ def _notebooks(folder, names):
 
 def _copy_support_files(folder, outdir):
     """Copy whatever else the notebooks folder holds (data, images), so relative paths work."""
+    outdir = Path(outdir).resolve()
     for item in Path(folder).iterdir():
-        if item.suffix == ".ipynb" or item.name.startswith(".") or item.name == "__pycache__":
+        skip = item.suffix == ".ipynb" or item.name.startswith(".") or item.name == "__pycache__"
+        if skip or outdir.is_relative_to(item.resolve()):    # (never copy OUTDIR into itself)
             continue
         target = Path(outdir) / item.name
         if item.is_dir():
@@ -106,6 +125,8 @@ def _copy_support_files(folder, outdir):
 def write_student_edition(outdir, folder=NOTEBOOKS, names=()):
     """Write the student edition of the notebooks in `folder` (or only `names`) to outdir."""
     outdir = Path(outdir)
+    if outdir.resolve() == Path(folder).resolve():
+        sys.exit(f"rnnlib.course: OUTDIR {outdir} is the teacher's notebooks folder; choose another.")
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in _notebooks(folder, names):
@@ -119,15 +140,18 @@ def write_student_edition(outdir, folder=NOTEBOOKS, names=()):
 NBGRADER_CONFIG = '''\
 # nbgrader's settings for the rnnlib course (written by `python -m rnnlib.course teacher`).
 from nbgrader.converters import GenerateAssignment
-from rnnlib.course import OUTPUT_METADATA, ClearWidgetState
+from rnnlib.course import OUTPUT_METADATA, STUDENT_EXTRAS
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.course_id = "rnnlib"
-# Released notebooks: also drop output metadata and the saved widget state, as the
-# student edition does.
+# Released notebooks are the student edition: also drop output metadata and the saved
+# widget state, and tag exercise cells so that Run All goes on past an unfinished one.
 c.ClearOutput.remove_metadata_fields = OUTPUT_METADATA
 c.GenerateAssignment.preprocessors = (
-    GenerateAssignment.class_traits()["preprocessors"].default() + [ClearWidgetState])
+    GenerateAssignment.class_traits()["preprocessors"].default() + STUDENT_EXTRAS)
+# A training cell takes seconds on a laptop; nbgrader's default of 30 s per cell leaves
+# little margin when a busy machine autogrades a class.
+c.Execute.timeout = 300
 '''
 
 
@@ -169,9 +193,9 @@ def main(argv=None):
         for path in write_student_edition(args.outdir, args.notebooks, args.notebook):
             print("wrote", path)
     else:
-        for path in write_course_directory(args.outdir, args.notebooks, args.notebook, args.assignment):
-            print("wrote", path)
-        print(f"next: cd {args.outdir} && nbgrader generate_assignment {path.parent.name}")
+        sources = write_course_directory(args.outdir, args.notebooks, args.notebook, args.assignment)
+        print("wrote", *sources, sep="\n  ")
+        print(f"next: cd {args.outdir} && nbgrader generate_assignment {sources[-1].parent.name}")
 
 
 if __name__ == "__main__":
