@@ -82,12 +82,14 @@ def as_float_array(value, name: str, where: str) -> np.ndarray:
         try:
             arr = np.asarray(value)
         except (ValueError, TypeError):  # ragged nested lists end here
+            if isinstance(value, tuple):
+                raise TypeError(
+                    f"{where}: {name} is a tuple of {len(value)} items, not an array. If it came "
+                    f"from a function that returns a pair, unpack it first: x, lengths = ...") from None
             raise TypeError(
                 f"{where}: {name} could not be turned into an array: its nested lists have "
                 f"different lengths, or hold something that is not a number. Pass a numpy "
                 f"array of floats whose rows all have the same length (pad shorter sequences)."
-                + (f" It is a {type(value).__name__}: if it came from a function that returns "
-                   f"a pair, unpack it first (x, lengths = ...)." if isinstance(value, tuple) else "")
             ) from None
     if arr.dtype.kind == "f":
         return arr                                       # the common case, checked first

@@ -26,19 +26,7 @@ STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 # Errors outside exercise cells that the student edition of today's notebooks is known to
 # raise: a text the error (or its cell) shows, and why. Such a notebook's test is an expected
 # failure while the error shows, and fails once it is gone, so the entry goes too.
-FIXTURES = "loads reference values from ../tests/fixtures/, which exists only beside the " \
-           "repository's notebooks/ (DESIGN: never through ../tests/; ship them in the package or assets/)"
-KNOWN_FAILURES = {
-    "00_start_here": {
-        "../requirements.txt": "reads the pins from ../requirements.txt, which exists only beside "
-                               "the repository's notebooks/ (find it through rnnlib.__file__ instead)",
-        "in_the_table": "its map of rnnlib does not list the module `course` yet "
-                        "(the teacher's edition fails there under nbval too)",
-    },
-    "02_hello_one_hot": {"../tests/fixtures/": FIXTURES},
-    "03_batching": {"../tests/fixtures/": FIXTURES},
-    "04_backprop_through_time": {"../tests/fixtures/": FIXTURES},
-}
+KNOWN_FAILURES = {}   # notebook -> {text in the error or cell: why}: none today
 
 # ---------------------------------------------------------------- the synthetic notebook
 
