@@ -96,6 +96,14 @@ def test_rotation_turns_row_vectors_counter_clockwise():
     assert np.isclose(np.hypot(*r), 1.0)                  # a rotation keeps the length
 
 
+def test_rotation_is_the_transposed_textbook_rotation():
+    c, s = np.cos(np.radians(37)), np.sin(np.radians(37))
+    textbook = np.array([[c, -s], [s, c]])                # turns column vectors from the left
+    np.testing.assert_allclose(rotation(37), textbook.T, rtol=1e-15)
+    h = np.array([0.6, -0.8])
+    np.testing.assert_allclose(h @ rotation(37), textbook @ h, rtol=1e-15)
+
+
 @pytest.mark.parametrize("word, letters", [("help", "'p'"), ("Hello", "'H'"), ("hexyo", "'x', 'y'")])
 def test_unknown_letters_give_a_friendly_message(explorer, word, letters):
     explorer.word.value = word
@@ -171,11 +179,83 @@ def _path_texts(fig):
 def test_trajectory_figure_labels_each_step_and_reuses_a_figure():
     states = np.array([[0.1, 0.2], [-0.3, 0.5], [0.9, -0.9]])
     fig = trajectory_figure(states, list("hel"), title="hel")
-    assert isinstance(fig, Figure) and _path_texts(fig) == ["h", "e", "l"]
+    assert isinstance(fig, Figure) and _path_texts(fig) == ["0:h", "1:e", "2:l"]
     again = trajectory_figure(states[:2], list("ho"), fig=fig)
-    assert again is fig and _path_texts(fig) == ["h", "o"]        # the old path is gone
-    many = trajectory_figure(np.zeros((6, 2)), list("helhel"), word_length=3)
-    assert _path_texts(many) == ["h", "e", "l"]                    # only the last pass
+    assert again is fig and _path_texts(fig) == ["0:h", "1:o"]    # the old path is gone
+    six = np.array([[-0.8, 0.8], [0.0, 0.8], [0.8, 0.8], [-0.8, -0.8], [0.0, -0.8], [0.8, -0.8]])
+    many = trajectory_figure(six, list("helhel"), word_length=3)
+    assert _path_texts(many) == ["3:h", "4:e", "5:l"]              # only the last pass
+
+
+def test_the_two_ls_of_hello_are_told_apart_by_their_step():
+    # The step number says which l came first, even where the path crosses itself.
+    states = np.array([[-0.5, 0.5], [-0.2, 0.4], [0.4, -0.2], [0.1, 0.1], [-0.6, -0.3]])
+    assert _path_texts(trajectory_figure(states, list("hello"))) == ["0:h", "1:e", "2:l", "3:l", "4:o"]
+
+
+def test_states_that_settle_share_one_label():
+    # Twelve o's closing in on a fixed point (each step halves the distance): one label for
+    # the steps that sit on the point, not twelve piled into a blob.
+    h_star = np.array([-0.5, -0.5])
+    settling = h_star + 0.5 ** np.arange(1, 13)[:, None] * np.array([1.0, 0.6])   # (12, 2)
+    states = np.vstack([[[0.5, 0.5], [0.2, -0.6]], settling])                     # (14, 2)
+    texts = _path_texts(trajectory_figure(states, list("he" + "o" * 12)))
+    assert texts[:2] == ["0:h", "1:e"]
+    assert texts[-1].endswith("\u201313:o") and len(texts) <= 6
+    covered = [t for text in texts for t in _steps_in(text)]
+    assert sorted(covered) == list(range(14))                       # every step still named
+
+
+def test_a_label_that_returns_to_a_point_lists_both_steps():
+    states = np.array([[0.3, 0.3], [-0.4, 0.2], [0.3, 0.3]])
+    assert _path_texts(trajectory_figure(states, list("lol"))) == ["0:l 2:l", "1:o"]
+
+
+def _steps_in(text):
+    steps = []
+    for item in text.split():
+        when = item.split(":")[0]
+        a, _, b = when.partition("\u2013")
+        steps += range(int(a), int(b or a) + 1)
+    return steps
+
+
+def _notebook_paths():
+    """The paths notebook 02 draws, from its weights: rnnlib.RNN(4, 2, seed=2)."""
+    vocab = rnnlib.Vocab(SYMBOLS)
+    sd = rnnlib.RNN(4, 2, seed=2).state_dict()
+    Wx, b = sd["weight_ih_l0"].T, sd["bias_ih_l0"] + sd["bias_hh_l0"]
+
+    def states(word, input_gain=1.0, g=1.0, theta=30.0):
+        h, _ = rnnlib.rnn_forward(vocab.one_hot(word)[None], np.zeros((1, 2)), input_gain * Wx,
+                                  g * rotation(theta), b)
+        return h[0]
+
+    output, _ = rnnlib.RNN(4, 2, seed=2)(vocab.one_hot("hello")[None])          # (1, 5, 2)
+    return [(output[0], "hello", None),
+            (states("hello" + "o" * 12, g=0.6, theta=60), "hello" + "o" * 12, None),
+            (states("l" * 24, g=2.0, theta=90), "l" * 24, 4),
+            (states("hello" * 4, 3.0, 3.0, 0.0), "hello" * 4, 5),
+            (states("hooo", 3.0, 3.0, 0.0), "hooo", None),
+            (states("lhoo", 3.0, 3.0, 0.0), "lhoo", None)]
+
+
+@pytest.mark.parametrize("case", range(6))
+def test_labels_neither_overlap_nor_leave_the_square_nor_cover_the_title(case):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    states, word, word_length = _notebook_paths()[case]
+    fig = trajectory_figure(states, list(word), word_length=word_length, title="a title")
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in ax.texts if t.get_gid() == "path"]
+    area, title = ax.get_window_extent(renderer), ax.title.get_window_extent(renderer)
+    for i, box in enumerate(boxes):
+        assert area.x0 <= box.x0 and box.x1 <= area.x1 and area.y0 <= box.y0 and box.y1 <= area.y1
+        assert not box.overlaps(title)
+        for other in boxes[i + 1:]:
+            assert not box.overlaps(other), (word, [t.get_text() for t in ax.texts])
 
 
 def test_trajectory_figure_explains_bad_input():

@@ -23,6 +23,10 @@ def trajectory_figure(states, labels, h0=None, word_length=None, title=None, fig
                     is about twice as fast as building a new one (what a widget wants)
 
     A white dot marks h0, a red ring the final state, and the colour darkens with time.
+    Each labelled point says when and what was read, "t:letter" ("2:l", "3:l"), because a path
+    can cross itself and the order would otherwise be a guess. States that (nearly) coincide
+    share one label ("6–16:o" for a state settling while it reads o's), and a label that would
+    cover another, or leave the square, moves to another side of its point.
     Returns a matplotlib Figure.
     """
     where = "trajectory_figure"
@@ -62,11 +66,101 @@ def trajectory_figure(states, labels, h0=None, word_length=None, title=None, fig
                       angles="xy", scale_units="xy", scale=1, width=0.006, headwidth=4,
                       headlength=5, headaxislength=4.5, zorder=3))
         add(ax.scatter(states[:, 0], states[:, 1], s=18, c=colours, zorder=5))
-        for t in np.flatnonzero(last):
-            add(ax.annotate(labels[t], states[t], xytext=(5, 4), textcoords="offset points",
-                            fontsize=12, fontweight="bold", color="#222222", zorder=6))
+        for point, text, (sx, sy) in _step_labels(states, labels, np.flatnonzero(last)):
+            add(ax.annotate(text, point, xytext=(5 * sx, 5 * sy), textcoords="offset points",
+                            ha="left" if sx > 0 else "right", va="bottom" if sy > 0 else "top",
+                            fontsize=LABEL_SIZE, fontweight="bold", color="#222222", zorder=6))
         add(ax.plot(*states[-1], "o", mfc="none", mec="crimson", ms=12, mew=1.5, zorder=6)[0])
     return fig
+
+
+# Label size, and the size of its glyphs in data units (the square's 2.3 units span 322
+# pixels), measured with matplotlib: what decides whether two labels would overlap.
+LABEL_SIZE = 11
+CHAR_WIDTH, LINE_HEIGHT = 0.053, 0.09
+OFFSET = 0.04            # 5 points between a point and its label
+NEAR = 0.1               # states closer than this share one label ("6–16:o")
+ITEMS_PER_LINE = 3
+VISIBLE = (-1.2, -1.2, 1.08, 1.08)          # the axes' limits: a label must fit inside them
+
+
+def _step_labels(states, labels, steps):
+    """[((x, y), text, (sx, sy)), ...]: where to write which label, none overlapping another.
+
+    Steps whose states lie within NEAR of each other share one label. Each label goes to the
+    first free side of its point (right and above, or inwards near an edge, then the others):
+    sx = +1 puts it to the right, sy = +1 above. A label with no free side joins a label it
+    would overlap. Texts list steps as "t:letter", a run of consecutive steps with the same
+    letter as "a–b:letter", ITEMS_PER_LINE items to a line.
+    """
+    groups = []                                            # [anchor (2,), [steps]]
+    for t in steps:
+        for anchor, members in groups:
+            if np.hypot(*(states[t] - anchor)) < NEAR:
+                members.append(t)
+                break
+        else:
+            groups.append([states[t], [t]])
+    placed = []                                            # [anchor, steps, side, box]
+    for anchor, members in groups:
+        text = _text(members, labels)
+        sides = _sides(anchor)
+        for side in sides:
+            box = _box(anchor, text, side)
+            if _inside(box) and not any(_overlap(box, p[3]) for p in placed):
+                placed.append([anchor, members, side, box])
+                break
+        else:
+            box = _box(anchor, text, sides[0])
+            hit = next((p for p in placed if _overlap(box, p[3])), None)
+            if hit is None:                                # only the edge is in the way
+                placed.append([anchor, members, sides[0], box])
+            else:
+                hit[1] = sorted(hit[1] + members)
+                hit[3] = _box(hit[0], _text(hit[1], labels), hit[2])
+    return [((float(a[0]), float(a[1])), _text(m, labels), side) for a, m, side, _ in placed]
+
+
+def _text(steps, labels):
+    """ "t:letter" items for steps (sorted), runs of the same letter shortened to "a–b:letter"."""
+    items, run = [], [steps[0]]
+    for t in steps[1:]:
+        if t == run[-1] + 1 and labels[t] == labels[run[0]]:
+            run.append(t)
+        else:
+            items.append(run)
+            run = [t]
+    items.append(run)
+    words = [f"{r[0]}:{labels[r[0]]}" if len(r) == 1 else f"{r[0]}\u2013{r[-1]}:{labels[r[0]]}"
+             for r in items]
+    return "\n".join(" ".join(words[i:i + ITEMS_PER_LINE])
+                     for i in range(0, len(words), ITEMS_PER_LINE))
+
+
+def _sides(point):
+    """The four sides of a point in order of preference: right and above, but inwards near
+    the square's right or top edge (the title sits above the top one)."""
+    sx = -1 if point[0] > 0.55 else 1
+    sy = -1 if point[1] > 0.55 else 1
+    return [(sx, sy), (sx, -sy), (-sx, sy), (-sx, -sy)]
+
+
+def _box(point, text, side):
+    """(x0, y0, x1, y1): the box text would fill on that side of point, in data units."""
+    lines = text.split("\n")
+    w, h = CHAR_WIDTH * max(map(len, lines)), LINE_HEIGHT * len(lines)
+    x0 = point[0] + OFFSET if side[0] > 0 else point[0] - OFFSET - w
+    y0 = point[1] + OFFSET if side[1] > 0 else point[1] - OFFSET - h
+    return x0, y0, x0 + w, y0 + h
+
+
+def _inside(box):
+    return box[0] >= VISIBLE[0] and box[1] >= VISIBLE[1] and box[2] <= VISIBLE[2] and box[3] <= VISIBLE[3]
+
+
+def _overlap(a, b, gap=0.03):
+    """Whether two boxes come closer than gap (so that two labels never touch)."""
+    return a[0] < b[2] + gap and b[0] < a[2] + gap and a[1] < b[3] + gap and b[1] < a[3] + gap
 
 
 def _square_figure():

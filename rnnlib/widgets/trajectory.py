@@ -15,6 +15,9 @@ from .explorer import Explorer
 def rotation(theta_degrees):
     """R(theta) = [[cos, sin], [-sin, cos]]: h @ R(theta) turns a row vector h by theta
     degrees counter-clockwise, in the right-multiply layout h_t = tanh(x_t Wx + h_{t-1} Wh + b).
+
+    It is the transpose of the textbook rotation [[cos, -sin], [sin, cos]], which turns a
+    column vector from the left: h @ R(theta) = (R_textbook @ h.T).T.
     """
     t = np.deg2rad(theta_degrees)
     return np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])     # (2, 2)
