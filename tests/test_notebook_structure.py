@@ -1,15 +1,14 @@
 """The shape of the course itself: fixed notebook names, a README map that lists exactly the
-notebooks that exist, and solutions a teacher can strip with one nbconvert call.
+notebooks that exist, exercises as nbgrader cells, and learner-facing text that names only
+notebooks that exist and no internal label.
 
 (Each notebook's cells are re-run and compared by nbval; this file checks what nbval cannot.)
 """
-import json
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
-from nbconvert.preprocessors import TagRemovePreprocessor
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -32,33 +31,65 @@ def test_readme_maps_exactly_the_notebooks_that_exist():
     assert linked == [nb.stem for nb in NOTEBOOKS]
 
 
-def _first_line(cell):
-    return "".join(cell.source).strip().splitlines()[0] if "".join(cell.source).strip() else ""
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+def _text(nb):
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_solutions_are_last_and_tagged(path):
+def test_exercises_are_nbgrader_cells_and_each_check_follows_its_exercise(path):
     nb = nbformat.read(path, as_version=4)
-    heads = [i for i, c in enumerate(nb.cells)
-             if c.cell_type == "markdown" and _first_line(c) == "## Solutions"]
-    assert len(heads) == 1, "one '## Solutions' heading"
-    start = heads[0]
-    tagged = ["solution" in c.metadata.get("tags", []) for c in nb.cells]
-    assert not any(tagged[:start]), "no cell before the Solutions heading may carry the solution tag"
-    assert all(tagged[start:]), "the Solutions heading and every cell after it carry the solution tag"
-    assert any(c.cell_type == "code" for c in nb.cells[start:]), "solutions are runnable code"
-    exercises = [c for c in nb.cells[:start] if c.cell_type == "markdown" and "xercise" in _first_line(c)]
-    assert exercises, "exercises come before the solutions"
+    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells), \
+        "the tag-based hand-out is gone: solutions are nbgrader solution cells"
+    solutions = [c for c in nb.cells if _nbgrader(c).get("solution")]
+    assert solutions, "every notebook has at least one exercise"
+    for c in solutions:
+        if c.cell_type == "code":
+            assert "### BEGIN SOLUTION" in c.source and "### END SOLUTION" in c.source, c.source[:80]
+    for i, c in enumerate(nb.cells):
+        meta = _nbgrader(c)
+        if meta.get("grade"):
+            assert c.cell_type == "code" and meta.get("locked") and meta.get("points", 0) > 0
+            assert "rnnlib.checks.check_" in c.source, "a graded cell runs one of rnnlib's checks"
+            assert _nbgrader(nb.cells[i - 1]).get("solution"), "a check follows its exercise cell"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_teacher_handout_strips_every_solution(path):
-    # The command in the README: --TagRemovePreprocessor.remove_cell_tags solution
-    nb = nbformat.read(path, as_version=4)
-    n_cells = len(nb.cells)
-    assert "## Solutions" in json.dumps([c.source for c in nb.cells])
-    pre = TagRemovePreprocessor(remove_cell_tags={"solution"}, enabled=True)
-    handout, _ = pre.preprocess(nb, {})           # (it edits nb in place, too)
-    assert "## Solutions" not in json.dumps([c.source for c in handout.cells])
-    assert len(handout.cells) < n_cells
-    assert not any("solution" in c.metadata.get("tags", []) for c in handout.cells)
+def test_grade_ids_are_unique_across_the_course():
+    ids = [_nbgrader(c)["grade_id"] for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells
+           if _nbgrader(c)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+# --- what a learner reads -------------------------------------------------------------------
+
+MENTION = re.compile(r"\bnotebooks? (\d\d)(?:\s*(?:-|–|to|and)\s*(\d\d))?|\b(\d\d)_[a-z]+(?:_[a-z]+)*\.ipynb")
+LABEL = re.compile(r"\bseed[ _]?\d{3}\b|\bseeds/|\bissue \d+\b|\bhelper\b", re.IGNORECASE)
+EXISTING = {p.stem[:2] for p in NOTEBOOKS}
+
+
+def _mentioned(text):
+    out = set()
+    for a, b, f in MENTION.findall(text):
+        if f:
+            out.add(f)
+        elif a:
+            out |= {f"{n:02d}" for n in range(int(a), int(b or a) + 1)}
+    return out
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS + [ROOT / "README.md"], ids=lambda p: p.stem)
+def test_every_notebook_mentioned_exists_and_no_internal_label_shows(path):
+    text = path.read_text(encoding="utf-8") if path.suffix == ".md" else _text(nbformat.read(path, as_version=4))
+    if path.suffix == ".ipynb":   # the code a learner reads counts too, outputs do not
+        text += "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    assert _mentioned(text) <= EXISTING, f"mentions notebooks that do not exist: {_mentioned(text) - EXISTING}"
+    assert not LABEL.findall(text), LABEL.findall(text)
+
+
+def test_the_mention_finder_finds_what_it_should():
+    assert _mentioned("as notebook 06 shows; notebooks 07-08 and 09_rnnlib_pytorch_keras.ipynb") == \
+        {"06", "07", "08", "09"}
+    assert LABEL.findall("seed 000's task, Seed_004") == ["seed 000", "Seed_004"]
