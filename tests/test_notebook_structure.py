@@ -66,7 +66,7 @@ def test_grade_ids_are_unique_across_the_course():
 # --- what a learner reads -------------------------------------------------------------------
 
 MENTION = re.compile(r"\bnotebooks? (\d\d)(?:\s*(?:-|–|to|and)\s*(\d\d))?|\b(\d\d)_[a-z]+(?:_[a-z]+)*\.ipynb")
-LABEL = re.compile(r"\bseed[ _]?\d{3}\b|\bseeds/|\bissue \d+\b|\bhelper\b", re.IGNORECASE)
+LABEL = re.compile(r"\bseed[ _]?\d{3}\b|\bseeds/|\bissue \d+\b", re.IGNORECASE)
 EXISTING = {p.stem[:2] for p in NOTEBOOKS}
 
 
