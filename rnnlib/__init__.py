@@ -10,6 +10,7 @@ Built one notebook at a time in the course under notebooks/. The map:
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
     train        fit: the training loop
+    checkpoint   save / load: a model in one .npz file, never a pickle
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
@@ -23,6 +24,7 @@ Built one notebook at a time in the course under notebooks/. The map:
 The core (everything above but plots and widgets) needs only numpy.
 """
 from . import checks, interop
+from .checkpoint import load, load_metadata, save
 from .data import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
@@ -43,6 +45,7 @@ __all__ = [
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop", "checks",
+    "save", "load", "load_metadata",
 ]
 
 __version__ = "0.2.0"

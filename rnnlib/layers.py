@@ -55,6 +55,11 @@ class RNNCell(Module):
                 [("bias_ih", (H,)), ("bias_hh", (H,))] if self.bias else []):
             self.add_param(name, uniform_init(rng, shape, H, self.dtype))
 
+    def config(self):
+        """The constructor arguments that rebuild this cell (without its weights)."""
+        return dict(input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
+                    nonlinearity=self.nonlinearity, dtype=self.dtype.name)
+
     def weights(self):
         """(Wx (F, H), Wh (H, H), b (H,)) in the right-multiply layout of the functions."""
         p = self.params
@@ -159,6 +164,14 @@ class RNN(Module):
         self.rng = np.random.default_rng(v.seed(seed, where))
         for name, shape in self._shapes().items():          # torch's order is also the init order
             self.add_param(name, uniform_init(self.rng, shape, self.hidden_size, self.dtype))
+
+    def config(self):
+        """The constructor arguments that rebuild this layer (without its weights)."""
+        return dict(input_size=self.input_size, hidden_size=self.hidden_size,
+                    num_layers=self.num_layers, nonlinearity=self.nonlinearity, bias=self.bias,
+                    batch_first=self.batch_first, dropout=self.dropout,
+                    bidirectional=self.bidirectional, go_backwards=self.go_backwards,
+                    dtype=self.dtype.name)
 
     @property
     def num_directions(self):
@@ -339,6 +352,11 @@ class Dense(Module):
         self.add_param("weight", uniform_init(rng, (O, F), F, self.dtype))
         if self.bias:
             self.add_param("bias", uniform_init(rng, (O,), F, self.dtype))
+
+    def config(self):
+        """The constructor arguments that rebuild this layer (without its weights)."""
+        return dict(in_features=self.in_features, out_features=self.out_features, bias=self.bias,
+                    dtype=self.dtype.name)
 
     def forward(self, x):
         """y = x @ weight^T + bias.   x (..., F) -> y (..., O)"""

@@ -58,6 +58,13 @@ class SequenceModel(Module):
     nonlinearity = property(lambda self: self.rnn.nonlinearity)
     go_backwards = property(lambda self: self.rnn.go_backwards)
 
+    def config(self):
+        """The constructor arguments that rebuild this model (without its weights)."""
+        return dict(input_size=self.input_size, hidden_size=self.hidden_size,
+                    output_size=self.output_size, nonlinearity=self.nonlinearity,
+                    num_layers=self.num_layers, go_backwards=self.go_backwards,
+                    dtype=self.dtype.name)
+
     def forward(self, x, h0=None, lengths=None, *, return_state=False):
         """x (N, T, F), h0 (num_layers, N, H) or None, lengths (N,) or None  ->  y (N, T, O)
 

@@ -74,6 +74,10 @@ class Module:
     def forward(self, *args, **kwargs):
         raise NotImplementedError
 
+    def config(self):
+        """The constructor arguments that rebuild this module, for rnnlib.save."""
+        raise NotImplementedError
+
     def zero_grad(self):
         """Set every gradient to 0, in place (an optimiser holding model.grads stays attached)."""
         for g in self.grads.values():
