@@ -26,6 +26,25 @@ def dact(h, nl):
 
 # --- solutions: bug=None is the correct one ------------------------------------------------
 
+def tanh_layer_with(bug=None):
+    def tanh_layer(x, W, b):
+        if bug == "W @ x":
+            return np.tanh(W @ x + b)
+        if bug == "x @ W.T":
+            a = x @ W.T + b
+        elif bug == "elementwise":
+            a = x * W + b
+        else:
+            a = x @ W + (0 if bug == "no bias" else b)
+        h = {"no tanh": lambda a: a, "tan": np.tan, "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+             "bias after": lambda a: np.tanh(a - b) + b}.get(bug, np.tanh)(a)
+        if bug == "tuple":
+            return h, a
+        return {"transposed": h.T, "squeezed": h[0], "inputs": x}.get(bug, h)
+    return tanh_layer
+
+
+
 def step_forward_with(bug=None):
     def rnn_step_forward(x, h_prev, Wx, Wh, b, nonlinearity="tanh"):
         W = Wh.T if bug == "Wh.T" else Wh
@@ -284,6 +303,7 @@ def training_step_with(bug=None):
 
 
 FACTORIES = {
+    checks.check_tanh_layer: tanh_layer_with,
     checks.check_rnn_step_forward: step_forward_with,
     checks.check_rnn_forward: forward_with,
     checks.check_rnn_forward_padded: padded_with,
@@ -306,6 +326,7 @@ def run(check, fn, capsys, **kwargs):
 # --- a correct solution: True and one line that is the same on every run ----------------------
 
 SUCCESS = {
+    checks.check_tanh_layer: "all 3 cases agree with np.tanh(x @ W + b)",
     checks.check_rnn_step_forward: "all 4 cases agree with rnnlib.rnn_step_forward",
     checks.check_rnn_forward: "all 6 cases agree with rnnlib.rnn_forward",
     checks.check_rnn_forward_padded: "all 8 cases agree with rnnlib.rnn_forward_padded",
@@ -360,6 +381,20 @@ def test_the_step_jacobian_reference_is_the_finite_difference_jacobian():
 
 DIAGNOSES = [
     # check, bug, what the report must say, check's keyword arguments
+    ("check_tanh_layer", "x @ W.T", "uses W.T: in this course's layout h = tanh(x @ W + b)", {}),
+    ("check_tanh_layer", "no bias", "the bias b is missing: h = tanh(x @ W + b).", {}),
+    ("check_tanh_layer", "bias after", "b is added after tanh: the bias goes inside", {}),
+    ("check_tanh_layer", "no tanh", "tanh is missing: h = tanh(a) with the pre-activation", {}),
+    ("check_tanh_layer", "tan", "uses np.tan, the trigonometric tangent", {}),
+    ("check_tanh_layer", "sigmoid", "applies the logistic sigmoid", {}),
+    ("check_tanh_layer", "transposed", "h has shape (3, 1) but should be (1, 3) (batch, hidden): "
+     "rows and columns are swapped: one row per sample.", {}),
+    ("check_tanh_layer", "squeezed", "h has shape (3,) but should be (1, 3) (batch, hidden): one "
+     "number per unit: the batch axis is missing", {}),
+    ("check_tanh_layer", "inputs", "h has shape (4, 2) but should be (4, 5) (batch, hidden): one "
+     "column per input feature", {}),
+    ("check_tanh_layer", "tuple", "the function returned a tuple of 2 values; it should return "
+     "one array, h.", {}),
     ("check_rnn_step_forward", "Wh.T", "uses h_prev @ Wh.T; in this course's layout", {}),
     ("check_rnn_step_forward", "no bias", "the bias b is missing", {}),
     ("check_rnn_step_forward", "no h_prev", "h_prev is ignored", {}),
@@ -552,6 +587,31 @@ def test_only_the_wrong_output_is_named(capsys):
     assert out.splitlines()[1:] == [out.splitlines()[1], "  dWh is transposed: dWh = h_prev.T @ da.",
                                     "  (6 of 6 cases disagree; case 1 is shown.)"]
     assert out.splitlines()[1].startswith("  dWh is wrong (largest relative error ")
+
+
+@pytest.mark.parametrize("bug", ["W @ x"])
+def test_a_layer_that_does_not_fit_the_row_layout_is_told_the_shapes(bug, capsys):
+    """W @ x and x * W make numpy raise in case 1 already (x @ W.T, wrong numbers there, is
+    diagnosed above). The error is shown as the learner's, with the row layout spelled out."""
+    ok, out = run(checks.check_tanh_layer, tanh_layer_with(bug), capsys)
+    assert not ok and "Traceback" not in out
+    assert "your code raised ValueError" in out
+    assert "in tanh_layer, line" in out
+    assert "x is (N, F) and W is (F, H), so x @ W is (N, H)" in out
+
+
+def test_an_elementwise_product_is_told_to_use_the_matrix_product(capsys):
+    """x * W broadcasts to W's shape for N = 1 (case 1) and fails in numpy for N = 4."""
+    ok, out = run(checks.check_tanh_layer, tanh_layer_with("elementwise"), capsys)
+    assert not ok and "Traceback" not in out
+    assert out.splitlines()[1] == ("  h has shape (3, 3) but should be (1, 3) (batch, hidden): the "
+                                   "shape of W. x * W multiplies entry by entry; the layer needs the "
+                                   "matrix product x @ W.")
+    def right_for_one_sample(x, W, b):
+        return np.tanh((x @ W if len(x) == 1 else x * W) + b)
+    ok, out = run(checks.check_tanh_layer, right_for_one_sample, capsys)
+    assert not ok and "your code raised ValueError: operands could not be broadcast" in out
+    assert "x * W multiplies entry by entry; the layer needs the matrix product x @ W." in out
 
 
 # --- stubs, errors in the learner's code, wrong arguments -----------------------------------

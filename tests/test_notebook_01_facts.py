@@ -74,12 +74,13 @@ def test_raw_inputs_saturate_and_scaled_ones_do_not():
 
 
 def test_what_the_widget_section_tells_the_learner_to_notice():
-    """Section 10's prompts: t = 0 terms stay below 4 (invisible next to ~100 at t = 1), sample
-    2 (inputs 4 and 5) is saturated already at t = 0, and at t = 1 the pre-activations differ
-    between samples while the states are identical."""
+    """The step-through section's prompts: the terms are below 4 at t = 0 (below 1 for sample
+    0) and above 100 at t = 1, sample 2 (inputs 4 and 5) is saturated already at t = 0 (slope
+    below 0.1), and at t = 1 the pre-activations differ between samples while the states are
+    identical."""
     Wx, Wy, b = seed_weights()
     a0 = np.array([[sum(X0[n, i] * Wx[i, j] for i in range(2)) for j in range(3)] for n in range(3)])
-    assert 3 < np.abs(a0).max() < 4
+    assert 3 < np.abs(a0).max() < 4 and np.abs(a0[0]).max() < 1
     assert np.all(1 - np.tanh(a0[2]) ** 2 < 0.1)
     y0, y1 = two_steps_by_formula(X0, X1, Wx, Wy, b)
     a1 = np.array([[sum(y0[n, k] * Wy[k, j] for k in range(3))
@@ -93,3 +94,19 @@ def test_scaled_features_coincide_because_the_second_is_the_first_plus_one():
     assert np.array_equal(x[..., 1], x[..., 0] + 1)
     xs = (x - x.mean(axis=(0, 1))) / x.std(axis=(0, 1))
     np.testing.assert_allclose(xs[..., 0], xs[..., 1], rtol=0, atol=1e-12)
+
+
+def test_exercise_4_settles_although_the_recurrent_weights_are_large():
+    """Exercise 4's answer: ||Wy||_2 = 2.55 > 1, yet the state settles, because near the fixed
+    point the saturated units' slopes shrink the map h -> tanh(x Wx + h Wy) to a gain below 1."""
+    Wx, Wy, b = seed_weights()
+    x = np.stack([X0, X1], axis=1)
+    xs0 = ((x - x.mean(axis=(0, 1))) / x.std(axis=(0, 1)))[:, 0]
+    assert round(float(np.linalg.svd(Wy, compute_uv=False)[0]), 2) == 2.55
+    h = np.zeros((3, 3))
+    for _ in range(200):                                  # iterate to the fixed point
+        h = np.tanh(xs0 @ Wx + h @ Wy + b)
+    np.testing.assert_allclose(h, np.tanh(xs0 @ Wx + h @ Wy + b), atol=1e-12)
+    slope = 1 - h[0] ** 2
+    gain = np.linalg.svd(Wy * slope, compute_uv=False)[0]   # d h_t / d h_(t-1) = Wy diag(slope)
+    assert gain < 1 and round(float(gain), 2) == 0.84

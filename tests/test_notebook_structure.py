@@ -1,6 +1,5 @@
 """The shape of the course itself: fixed notebook names, a README map that lists exactly the
-notebooks that exist, exercises as nbgrader cells, and learner-facing text that names only
-notebooks that exist and no internal label.
+notebooks that exist, and exercises as nbgrader cells a teacher can hand out and grade.
 
 (Each notebook's cells are re-run and compared by nbval; this file checks what nbval cannot.)
 """
@@ -18,6 +17,11 @@ PATH = ["00_start_here", "01_two_timesteps_by_hand", "02_hello_one_hot", "03_bat
         "04_backprop_through_time", "05_training", "06_vanishing_and_exploding_gradients",
         "07_character_language_model", "08_hidden_state_explorer", "09_rnnlib_pytorch_keras"]
 
+# nbgrader's cell metadata, exactly as the authoring guide gives it (points vary, 1 to 3).
+SOLUTION = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
+GRADED = {"grade": True, "locked": True, "schema_version": 3, "solution": False, "task": False}
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+
 
 def test_every_notebook_is_on_the_learners_path_in_order():
     names = [nb.stem for nb in NOTEBOOKS]
@@ -31,36 +35,79 @@ def test_readme_maps_exactly_the_notebooks_that_exist():
     assert linked == [nb.stem for nb in NOTEBOOKS]
 
 
-def _nbgrader(cell):
-    return cell.metadata.get("nbgrader", {})
+def _nbgrader(path):
+    """The notebook's cells, each with its nbgrader metadata ({} for a plain cell)."""
+    nb = nbformat.read(path, as_version=4)
+    return [(c, c.metadata.get("nbgrader", {})) for c in nb.cells]
 
 
-def _text(nb):
-    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+def _converted(path):
+    cells = _nbgrader(path)
+    assert any(meta for _, meta in cells), f"{path.stem} has no nbgrader exercise cells"
+    return cells
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_exercises_are_nbgrader_cells_and_each_check_follows_its_exercise(path):
-    nb = nbformat.read(path, as_version=4)
-    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells), \
-        "the tag-based hand-out is gone: solutions are nbgrader solution cells"
-    solutions = [c for c in nb.cells if _nbgrader(c).get("solution")]
-    assert solutions, "every notebook has at least one exercise"
-    for c in solutions:
-        if c.cell_type == "code":
-            assert "### BEGIN SOLUTION" in c.source and "### END SOLUTION" in c.source, c.source[:80]
-    for i, c in enumerate(nb.cells):
-        meta = _nbgrader(c)
+def test_exercises_are_nbgrader_cells_with_exact_metadata(path):
+    cells = _converted(path)
+    stem = path.stem[:2]
+    assert not any("solution" in c.metadata.get("tags", []) for c, _ in cells), \
+        "the old `solution` tags go: nbgrader's solution cells replace them"
+    for c, meta in cells:
+        if not meta:
+            continue
+        gid = meta.get("grade_id", "")
         if meta.get("grade"):
-            assert c.cell_type == "code" and meta.get("locked") and meta.get("points", 0) > 0
-            assert "rnnlib.checks.check_" in c.source, "a graded cell runs one of rnnlib's checks"
-            assert _nbgrader(nb.cells[i - 1]).get("solution"), "a check follows its exercise cell"
+            assert {k: v for k, v in meta.items() if k not in ("grade_id", "points")} == GRADED, gid
+            assert meta.get("points") in (1, 2, 3), gid
+            assert gid.startswith(f"check_nb{stem}_"), gid
+            assert c.cell_type == "code" and c.source.startswith("assert rnnlib.checks.check_"), gid
+        else:
+            assert {k: v for k, v in meta.items() if k != "grade_id"} == SOLUTION, gid
+            assert gid.startswith(f"nb{stem}_"), gid
+            if c.cell_type == "code":
+                # the student edition replaces what lies between the markers with a stub; the
+                # signature and docstring stay outside them
+                assert c.source.count(BEGIN) == 1 and c.source.count(END) == 1, gid
+                assert c.source.index(BEGIN) < c.source.index(END), gid
+            else:
+                assert BEGIN not in c.source, gid
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_graded_check_follows_its_solution_cell(path):
+    cells = _converted(path)
+    for i, (c, meta) in enumerate(cells):
+        if meta.get("grade"):
+            assert i > 0, meta["grade_id"]
+            before = cells[i - 1][1]
+            assert before.get("solution") and cells[i - 1][0].cell_type == "code", meta["grade_id"]
+            # check_nb01_rnn_forward checks the cell nb01_rnn_forward, with the same name
+            assert meta["grade_id"] == "check_" + before["grade_id"], meta["grade_id"]
+            name = before["grade_id"].split("_", 1)[1]
+            assert f"check_{name}({name})" in c.source, meta["grade_id"]
+            assert f"def {name}(" in cells[i - 1][0].source, meta["grade_id"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_notebook_ends_with_summary_quiz_and_exercises(path):
+    cells = _converted(path)
+    text = [c.source for c, _ in cells]
+    firsts = {line[3:].split()[0]: i for i, t in enumerate(text) for line in t.splitlines()
+              if line.startswith("## ") and line[3:].split()[0] in ("Summary", "Quiz", "Exercises")}
+    assert list(firsts) == ["Summary", "Quiz", "Exercises"], "in this order, each once"
+    assert any("Quiz(" in t for t in text[firsts["Quiz"]:firsts["Exercises"]])
+    after = cells[firsts["Exercises"]:]
+    assert any(meta.get("solution") for _, meta in after), "exercises have nbgrader solution cells"
 
 
 def test_grade_ids_are_unique_across_the_course():
-    ids = [_nbgrader(c)["grade_id"] for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells
-           if _nbgrader(c)]
+    ids = [meta["grade_id"] for path in NOTEBOOKS for _, meta in _nbgrader(path) if meta]
     assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def _markdown(nb):
+    return "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 # --- what a learner reads -------------------------------------------------------------------
@@ -82,7 +129,7 @@ def _mentioned(text):
 
 @pytest.mark.parametrize("path", NOTEBOOKS + [ROOT / "README.md"], ids=lambda p: p.stem)
 def test_every_notebook_mentioned_exists_and_no_internal_label_shows(path):
-    text = path.read_text(encoding="utf-8") if path.suffix == ".md" else _text(nbformat.read(path, as_version=4))
+    text = path.read_text(encoding="utf-8") if path.suffix == ".md" else _markdown(nbformat.read(path, as_version=4))
     if path.suffix == ".ipynb":   # the code a learner reads counts too, outputs do not
         text += "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
     assert _mentioned(text) <= EXISTING, f"mentions notebooks that do not exist: {_mentioned(text) - EXISTING}"

@@ -3,6 +3,7 @@
 The widgets are driven as a learner would (set a slider's .value) and judged by what their
 Output then holds. Expected numbers come from np.tanh on hand-written sums, not from rnnlib.
 """
+import base64
 import io
 import re
 import time
@@ -209,17 +210,119 @@ def test_tanh_explorer_follows_its_slider():
         TanhExplorer(w=5)
 
 
-def test_live_png_matches_a_full_redraw():
-    """The blitted picture (only bars and dots redrawn) equals savefig's full drawing."""
-    xw, hw, b = np.array([1.0, -2.0, 0.5]), np.array([0.3, 0.2, -1.0]), np.array([0.1, 0.0, -0.1])
-    live = plots.StepTermsPlot(3, "tanh", term_lim=3.0, act_lim=4.0)
-    live.update(-xw, hw, b, t=0).png()                             # a first, different step
-    img_live = matplotlib.image.imread(io.BytesIO(live.update(xw, hw, b, t=1).png()))   # floats k/255
-    fig = plots.step_terms_figure(xw, hw, b, t=1, term_lim=3.0, act_lim=4.0)
+def test_tanh_explorer_shows_both_curves_of_its_legend_even_where_they_coincide():
+    """At w = 1, tanh(w x) is tanh(x): the dashed reference is drawn over the blue curve, so
+    its dashes show as much there as at w = 3, where the curves differ."""
+    def dark_grey(w):
+        img = pixels(plots.TanhWeightPlot().update(w).png()).astype(int)
+        grey = (np.abs(img[..., :3] - 77).max(axis=2) < 25) & (np.ptp(img[..., :3], axis=2) < 6)
+        return int(grey.sum())
+    at_1, at_3 = dark_grey(1.0), dark_grey(3.0)
+    assert at_1 > 0.8 * at_3 > 0
+
+
+def pixels(png):
+    """PNG bytes (or their base64 text, as an Output stores them) -> (rows, cols, 4) uint8, as
+    a canvas' buffer_rgba holds them."""
+    if isinstance(png, str):
+        png = base64.b64decode(png)
+    return np.round(matplotlib.image.imread(io.BytesIO(png)) * 255).astype(np.uint8)
+
+
+def drawn(fig):
     fig.canvas.draw()
-    full = np.asarray(fig.canvas.buffer_rgba())
+    return np.asarray(fig.canvas.buffer_rgba())
+
+
+@pytest.mark.parametrize("linthresh, scale", [(None, 1.0), (0.1, 40.0)])
+def test_live_png_matches_a_full_redraw(linthresh, scale):
+    """The blitted picture (only bars, dots and labels redrawn) equals savefig's full drawing,
+    on a linear and on a symmetric log axis, with dots off the curve's range and dots that
+    share a label."""
+    xw = scale * np.array([1.0, -2.0, 0.5, 0.52])
+    hw, b = np.array([0.3, 0.2, -1.0, -1.0]), np.array([0.1, 0.0, -0.1, -0.1])
+    kw = dict(term_lim=3.0 * scale, act_lim=4.0, linthresh=linthresh)
+    live = plots.StepTermsPlot(4, "tanh", **kw)
+    live.update(-xw, hw, b, t=0).png()                             # a first, different step
+    fig = plots.step_terms_figure(xw, hw, b, t=1, **kw)
     assert isinstance(fig, Figure)
-    np.testing.assert_array_equal(np.round(img_live * 255).astype(np.uint8), full)
+    np.testing.assert_array_equal(pixels(live.update(xw, hw, b, t=1).png()), drawn(fig))
+
+
+def bar_heights_in_pixels(fig):
+    """The drawn height of every bar of the terms panel, in pixels."""
+    fig.canvas.draw()
+    return np.array([p.get_window_extent().height for p in fig.axes[0].patches])
+
+
+def test_every_steps_terms_are_visible_when_steps_differ_by_orders_of_magnitude():
+    """The tutorial's data: terms below 4 at t = 0, about 100 at t = 1. On one linear scale
+    the t = 0 bars would be under 2 % of the axis; the widget's symmetric log axis keeps one
+    scale for every step and draws each nonzero term at least 10 pixels tall."""
+    s = StepThrough(X, None, WX, WH, np.zeros(3))
+    terms = [s.terms(t, n) for t in (0, 1) for n in range(3)]
+    largest = max(np.abs(d[k]).max() for d in terms for k in ("x_t @ Wx", "a_t"))
+    assert np.abs(s.terms(0, 0)["a_t"]).max() < 0.02 * largest     # why linear cannot work
+    for t in (0, 1):
+        for n in range(3):
+            fig = s.figure(t, n)
+            assert fig.axes[0].get_yscale() == "symlog"
+            d = s.terms(t, n)
+            values = np.concatenate([d["x_t @ Wx"], d["h_{t-1} @ Wh"], d["b"], d["a_t"]])
+            heights = bar_heights_in_pixels(fig)
+            assert np.all(heights[np.abs(values) > 1e-3] >= 10), (t, n, heights)
+    # data of one size keeps a plain linear axis
+    calm = StepThrough(np.random.default_rng(5).standard_normal((5, 2)), np.zeros(3), WX, WH, B)
+    assert calm.figure(2).axes[0].get_yscale() == "linear"
+
+
+def unit_labels(fig):
+    """(text, window extent) of every non-empty unit label in the curve panel."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    return [(a.get_text(), a.get_window_extent(renderer)) for a in fig.axes[1].texts
+            if a.get_text() and type(a).__name__ == "Annotation"]
+
+
+def test_unit_labels_never_overlap_and_name_every_unit():
+    """Close dots share one label ("0, 1, 2"); a dot beyond the panel's range sits at its edge
+    and its label points the way it went ("1, 2 \u2192", "\u2190 0")."""
+    s = StepThrough(X, None, WX, WH, np.zeros(3))
+    x5 = np.random.default_rng(5).standard_normal((5, 2))
+    five = StepThrough(x5, np.zeros(3), WX, WH, np.zeros(3))
+    figs = [s.figure(t, n) for t in (0, 1) for n in range(3)] + [five.figure(t) for t in range(5)]
+    for fig in figs:
+        labels = unit_labels(fig)
+        named = sorted(int(u) for text, _ in labels
+                       for u in text.replace("\u2192", "").replace("\u2190", "").split(","))
+        assert named == [0, 1, 2]
+        for i in range(len(labels)):
+            for j in range(i):
+                assert not labels[i][1].overlaps(labels[j][1]), [t for t, _ in labels]
+    at_1 = sorted(text for text, _ in unit_labels(s.figure(1, 0)))
+    assert at_1 == ["1, 2 \u2192", "\u2190 0"]                       # a_t = (-48, 106, 69)
+
+
+def test_figure_is_the_widgets_own_picture():
+    s = StepThrough(X, None, WX, WH, np.zeros(3))
+    s.slider.value = 1
+    s.sample.value = 2
+    shown = images(s)[0]["data"]["image/png"]
+    np.testing.assert_array_equal(pixels(shown), drawn(s.figure()))
+    np.testing.assert_array_equal(pixels(shown), drawn(s.figure(1, 2)))
+    assert s.slider.value == 1 and s.sample.value == 2              # figure() moves no slider
+
+
+def test_saturation_has_one_definition():
+    """Slope 1 - tanh(a)^2 below 0.1 is |a| above 1.818: the widget's note and the figure's
+    shading use the same two numbers."""
+    from rnnlib.plots.activations import SATURATION_A, SATURATION_SLOPE
+    assert SATURATION_SLOPE == 0.1
+    assert 1 - np.tanh(SATURATION_A) ** 2 == pytest.approx(0.1, rel=1e-12)
+    assert SATURATION_A == pytest.approx(1.8184, abs=1e-4)
+    s = StepThrough(X, None, WX, WH, np.zeros(3))
+    s.slider.value = 1
+    assert "saturated: units 0, 1, 2 (slope < 0.1, |a_t| > 1.82: h_t barely follows a_t)" in s.message
 
 
 def test_figure_functions_check_their_input():

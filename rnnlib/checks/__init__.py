@@ -11,17 +11,17 @@ exactly the contribution of t = 0: does the loop stop at t = 1?"), and returns F
 that raises NotImplementedError gives "not implemented yet"; an error inside your code is shown
 with the line of your code where it happened.
 
-    forward    check_rnn_step_forward, check_rnn_forward, check_one_hot, check_simple_rnn,
+    forward    check_tanh_layer, check_rnn_step_forward, check_rnn_forward, check_one_hot, check_simple_rnn,
                check_rnn_forward_padded
     backward   check_rnn_step_backward, check_rnn_backward, check_step_jacobian
     training   check_softmax_cross_entropy, check_adam_update, check_training_step
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
 from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded,
-                      check_rnn_step_forward, check_simple_rnn)
+                      check_rnn_step_forward, check_simple_rnn, check_tanh_layer)
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
 
-__all__ = ["check_rnn_step_forward", "check_rnn_forward", "check_one_hot", "check_simple_rnn",
-           "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
+__all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "check_one_hot",
+           "check_simple_rnn", "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
            "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
            "check_training_step"]

@@ -1,4 +1,5 @@
-"""Checks for the forward exercises: one step, the loop, one-hot, Keras' SimpleRNN, padding."""
+"""Checks for the forward exercises: one tanh layer, one step, the loop, one-hot, Keras' SimpleRNN,
+padding."""
 from __future__ import annotations
 
 from functools import partial
@@ -8,10 +9,64 @@ import numpy as np
 
 import rnnlib
 
-from ._core import RTOL, Check, Out, fresh, unpack
+from ._core import RTOL, Check, LearnerError, Out, describe, fresh, unpack
 from ._maths import forward_mistakes, nonlinearity_names, rnn_data, rnn_loop, step_mistakes
 
 FORWARD_NONLINEARITIES = ("tanh", "relu")    # the ones notebook 01 meets
+
+# The row layout, said once: what a matmul error in a layer exercise most often means.
+ROW_LAYOUT = ("In this course a batch is one row per sample: x is (N, F) and W is (F, H), so "
+              "x @ W is (N, H). W.T @ x, W @ x or x @ W.T fit only the column layout.")
+ELEMENTWISE = "x * W multiplies entry by entry; the layer needs the matrix product x @ W."
+
+
+def check_tanh_layer(fn):
+    """fn(x, W, b) -> h (N, H), h = tanh(x @ W + b): one layer for a batch of N rows.
+
+    x (N, F), W (F, H), b (H,). Cases: one sample with a square W, a batch of 4 with a square W,
+    and a batch of 4 with F != H. Compared with np.tanh(x @ W + b).
+    """
+    c = Check("check_tanh_layer", fn, "fn(x, W, b)", "np.tanh(x @ W + b)")
+
+    def case(seed, N, F, H):
+        rng = np.random.default_rng(seed)
+        x, W = rng.normal(size=(N, F)), rng.normal(0, 0.6, (F, H))
+        b = np.where(np.arange(H) % 2 == 0, 0.5, -0.5) + rng.normal(0, 0.1, H)   # never zero
+        want = np.tanh(x @ W + b)                                                # (N, H)
+        try:
+            got = c.call(*fresh(x, W, b))
+        except LearnerError as e:
+            if not e.not_implemented and ("matmul" in str(e) or "not aligned" in str(e)):
+                raise LearnerError(f"{e}\n  {ROW_LAYOUT}") from None
+            if not e.not_implemented and "broadcast" in str(e):
+                raise LearnerError(f"{e}\n  {ELEMENTWISE}") from None
+            raise
+        if isinstance(got, (tuple, list)):
+            return [f"the function returned {describe(got)}; it should return one array, h."]
+        a = x @ W + b
+        mistakes = [("uses W.T: in this course's layout h = tanh(x @ W + b) with W (F, H), "
+                     "not transposed.", np.tanh(x @ W.T + b) if F == H else None),
+                    ("the bias b is missing: h = tanh(x @ W + b).", np.tanh(x @ W)),
+                    ("b is added after tanh: the bias goes inside, h = tanh(x @ W + b).",
+                     np.tanh(x @ W) + b),
+                    ("tanh is missing: h = tanh(a) with the pre-activation a = x @ W + b.", a),
+                    ("uses np.tan, the trigonometric tangent: the layer's nonlinearity is np.tanh.",
+                     np.tan(a)),
+                    ("applies the logistic sigmoid 1 / (1 + exp(-a)); this layer uses tanh, "
+                     "whose outputs lie in (-1, 1).", 1 / (1 + np.exp(-a)))]
+        hints = {(H, N): f"rows and columns are swapped: one row per sample. {ROW_LAYOUT}",
+                 (H,): "one number per unit: the batch axis is missing (keep one row per "
+                       "sample, even for N = 1).",
+                 (N, F): "one column per input feature: the output has one column per unit, "
+                         "H of them, from x @ W."}
+        if (F, H) not in hints:
+            hints[(F, H)] = f"the shape of W. {ELEMENTWISE}"
+        return c.compare([Out("h", got, want, axes=("batch", "hidden"), hints=hints)],
+                         [(m, (v,)) for m, v in mistakes if v is not None])
+
+    cases = ((1, 3, 3), (4, 3, 3), (4, 2, 5))
+    return c.run([(f"N={N}, F={F}, H={H}", partial(case, 50 + i, N, F, H))
+                  for i, (N, F, H) in enumerate(cases)])
 
 
 def check_rnn_step_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):

@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import _validation as v
 from .. import activation_grad, rnn_step_forward
-from ..plots import StepTermsPlot, TanhWeightPlot
+from ..plots import StepTermsPlot, TanhWeightPlot, step_terms_figure
+from ..plots.activations import SATURATION_A, SATURATION_SLOPE, TANH_LIM
 from .explorer import Explorer
 
 
@@ -42,8 +43,9 @@ class TanhExplorer(Explorer):
 def _slope_note(slope, nonlinearity) -> str:
     """The comment on StepThrough's slope line: which units have (almost) stopped responding."""
     if nonlinearity == "tanh":
-        units = np.flatnonzero(slope < 0.1)
-        what, why = "saturated", "slope < 0.1: h_t barely follows a_t"
+        units = np.flatnonzero(slope < SATURATION_SLOPE)
+        what = "saturated"
+        why = f"slope < {SATURATION_SLOPE:g}, |a_t| > {SATURATION_A:.2f}: h_t barely follows a_t"
     else:
         units = np.flatnonzero(slope < 1.0)
         what, why = (("off", "a_t < 0: output 0, no gradient") if nonlinearity == "relu"
@@ -68,7 +70,9 @@ class StepThrough(Explorer):
 
     Controls: self.slider picks the timestep t; self.sample picks the sequence of a batch
     (shown only when there is more than one). self.terms(t, sample) returns the numbers shown;
-    self.message is the table of them now shown above the figure.
+    self.message is the table of them now shown above the figure; self.figure(t, sample) is
+    the picture as a plain Figure. The bars keep one scale for every step, symmetric-log when
+    the steps' terms differ by more than a factor of 20.
     """
 
     def __init__(self, x, h0, Wx, Wh, b, nonlinearity="tanh"):
@@ -101,12 +105,23 @@ class StepThrough(Explorer):
         self._xw = x @ Wx                             # (N, T, H)
         self._hw = h_before @ Wh                      # (N, T, H)
         self._one = one
-        # One scale for every step and sample, so that bars of different steps compare.
-        a = self._xw + self._hw + b
-        self._term_lim = 1.1 * max(float(np.abs(np.stack([self._xw, self._hw, a])).max()),
-                                   float(np.abs(b).max()), 1e-3)
+        # One scale for every step and sample, so that bars of different steps compare. When
+        # the steps differ by orders of magnitude (inputs near 100 at one step, near 1 at
+        # another), a linear axis leaves the small steps' bars invisible: then the axis is
+        # symmetric-log, linear up to a power of ten below the smallest step's largest term.
+        a = self._xw + self._hw + b                                    # (N, T, H)
+        terms = np.abs(np.stack([self._xw, self._hw, a, np.broadcast_to(b, a.shape)]))
+        largest = float(terms.max())
+        self._term_lim = 1.1 * max(largest, 1e-3)
+        per_step = terms.max(axis=(0, 3))                              # (N, T) each step's largest
+        smallest = float(per_step[per_step > 0].min()) if (per_step > 0).any() else largest
+        self._linthresh = None
+        if largest > 20 * smallest:
+            self._linthresh = float(10.0 ** np.floor(np.log10(max(smallest, 1e-6 * largest))))
+        self._act_lim = (TANH_LIM if nonlinearity == "tanh"
+                         else max(3.0, 1.1 * float(np.abs(a).max())))
         self._plot = StepTermsPlot(H, nonlinearity, term_lim=self._term_lim,
-                                   act_lim=max(3.0, 1.1 * float(np.abs(a).max())))
+                                   act_lim=self._act_lim, linthresh=self._linthresh)
 
         self.slider = W.IntSlider(value=0, min=0, max=T - 1, description="t")
         self.sample = W.IntSlider(value=0, min=0, max=N - 1, description="sample")
@@ -125,6 +140,15 @@ class StepThrough(Explorer):
         xw, hw = self._xw[n, t], self._hw[n, t]
         return {"x_t": self._x[n, t], "h_{t-1}": self._h_before[n, t], "x_t @ Wx": xw,
                 "h_{t-1} @ Wh": hw, "b": self._b, "a_t": xw + hw + self._b, "h_t": self._h[n, t]}
+
+    def figure(self, t=None, sample=None):
+        """The picture of step t of one sequence (default: where the sliders are) as a plain
+        matplotlib Figure, on the widget's own scales: for a reader without a live kernel."""
+        d = self.terms(t, sample)
+        t = self.slider.value if t is None else t
+        return step_terms_figure(d["x_t @ Wx"], d["h_{t-1} @ Wh"], d["b"], self.nonlinearity, t=t,
+                                 term_lim=self._term_lim, act_lim=self._act_lim,
+                                 linthresh=self._linthresh)
 
     def _redraw(self, change=None):
         t, n, act = self.slider.value, self.sample.value, self.nonlinearity
