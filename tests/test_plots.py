@@ -59,13 +59,18 @@ def test_sum_over_time_prints_each_part_and_their_sum():
 
 # --- training -----------------------------------------------------------------------------
 
-def test_batching_times_draws_a_line_proportional_to_the_batch():
-    fig = plots.batching_times_figure([1, 10, 100], [2e-6, 20e-6, 150e-6], [2e-6, 3e-6, 9e-6])
+def test_batching_times_is_log_log_with_slope_one_guides_and_the_speed_up():
+    fig = plots.batching_times_figure([1, 10, 100], [2e-6, 20e-6, 150e-6], [2e-6, 3e-6, 10e-6])
     left, right = fig.axes
-    proportional = next(ln for ln in left.lines if ln.get_label() == "proportional to N")
-    np.testing.assert_allclose(proportional.get_ydata(), [2.0, 20.0, 200.0])   # 2 us * N
-    per_sequence = next(ln for ln in right.lines if ln.get_label().startswith("Python loop"))
-    np.testing.assert_allclose(per_sequence.get_ydata(), [2.0, 2.0, 1.5])      # us / N
+    for ax in (left, right):                       # the reader is told the axes are logarithmic
+        assert ax.get_xscale() == ax.get_yscale() == "log"
+        assert "log scale" in ax.get_xlabel() and "log scale" in ax.get_ylabel()
+    assert "log-log" in fig.get_suptitle()
+    guides = [ln for ln in left.lines if ln.get_linestyle() == ":"]
+    np.testing.assert_allclose(guides[0].get_ydata(), [2.0, 20.0, 200.0])   # 2 us * N, loop's first point
+    np.testing.assert_allclose(guides[1].get_ydata(), [1.0, 10.0])          # 10 us * N / 100, batched's last
+    speed_up = right.lines[0]
+    np.testing.assert_allclose(speed_up.get_ydata(), [1.0, 20 / 3, 15.0])   # loop / batched
     with pytest.raises(ValueError, match="batching_times_figure: .*should be positive"):
         plots.batching_times_figure([0, 10], [1e-6, 1e-5], [1e-6, 1e-6])
     with pytest.raises(ValueError, match="loop_seconds should have shape"):

@@ -166,8 +166,10 @@ def batching_times_figure(batch_sizes, loop_seconds, batched_seconds):
     """Measured time of one RNN step for N sequences: a Python loop over them vs one product.
 
     batch_sizes (K,) the N measured; loop_seconds, batched_seconds (K,) seconds per step.
-    Left: time per step against N, both axes logarithmic, with a dotted line proportional to
-    N through the loop's first point. Right: the same times divided by N (per sequence).
+    Both panels are log-log, where time proportional to N^k is a straight line of slope k and
+    a constant factor only shifts a line up or down. Left: time per step against N, with two
+    dotted lines of slope 1 (time proportional to N), one through the loop's first point and
+    one through the batched product's last (over the upper half of the N axis). Right: the speed-up, loop time / batched time.
     """
     where = "batching_times_figure"
     sizes = np.asarray(batch_sizes)
@@ -180,15 +182,20 @@ def batching_times_figure(batch_sizes, loop_seconds, batched_seconds):
         raise ValueError(f"{where}: batch sizes and times should be positive; they are drawn on "
                          f"logarithmic axes.")
 
-    fig = Figure(figsize=(8, 3), dpi=80, layout="constrained")
+    fig = Figure(figsize=(8, 3.2), dpi=80, layout="constrained")
     left, right = fig.subplots(1, 2)
-    for ax, per in ((left, 1.0), (right, n)):
-        ax.loglog(n, loop / per * 1e6, "o-", color="C3", label="Python loop over the batch")
-        ax.loglog(n, batched / per * 1e6, "s-", color="C0", label="one batched matrix product")
-        ax.set_xlabel("batch size N")
-        ax.grid(True, which="major", color="0.9")
-    left.loglog(n, loop[0] * n / n[0] * 1e6, ":", color="0.5", label="proportional to N")
-    left.set(ylabel="microseconds per step", title="time for the whole batch")
-    right.set(ylabel="microseconds per sequence", title="time per sequence")
+    left.loglog(n, loop * 1e6, "o-", color="C3", label="Python loop over the batch")
+    left.loglog(n, batched * 1e6, "s-", color="C0", label="one batched matrix product")
+    left.loglog(n, loop[0] * n / n[0] * 1e6, ":", color="0.4", label="slope 1: time proportional to N")
+    upper = n >= np.sqrt(n[0] * n[-1])                  # the upper half of the N axis
+    left.loglog(n[upper], batched[-1] * n[upper] / n[-1] * 1e6, ":", color="0.4")
+    left.set(ylabel="microseconds per step (log scale)", title="time for the whole batch")
     left.legend(fontsize=8, frameon=False)
+    right.loglog(n, loop / batched, "D-", color="C2", label="loop time / batched time")
+    right.set(ylabel="speed-up (log scale)", title="how many times faster the product is")
+    for ax in (left, right):
+        ax.set_xlabel("batch size N (log scale)")
+        ax.grid(True, which="major", color="0.9")
+    fig.suptitle("log-log axes: a power of N is a straight line; a constant factor shifts it",
+                 fontsize=10)
     return fig
