@@ -20,6 +20,7 @@ PATH = ["00_start_here", "01_two_timesteps_by_hand", "02_hello_one_hot", "03_bat
 # nbgrader's cell metadata, exactly as the authoring guide gives it (points vary, 1 to 3).
 SOLUTION = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
 GRADED = {"grade": True, "locked": True, "schema_version": 3, "solution": False, "task": False}
+ANSWER = {"grade": True, "locked": False, "schema_version": 3, "solution": True, "task": False}
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 
 
@@ -57,7 +58,11 @@ def test_exercises_are_nbgrader_cells_with_exact_metadata(path):
         if not meta:
             continue
         gid = meta.get("grade_id", "")
-        if meta.get("grade"):
+        if c.cell_type == "markdown":
+            # a written answer: nbgrader grades markdown answers by hand only
+            assert {k: v for k, v in meta.items() if k not in ("grade_id", "points")} == ANSWER, gid
+            assert meta.get("points") == 1 and gid.startswith(f"nb{stem}_") and BEGIN not in c.source, gid
+        elif meta.get("grade"):
             assert {k: v for k, v in meta.items() if k not in ("grade_id", "points")} == GRADED, gid
             assert meta.get("points") in (1, 2, 3), gid
             assert gid.startswith(f"check_nb{stem}_"), gid
@@ -78,7 +83,7 @@ def test_exercises_are_nbgrader_cells_with_exact_metadata(path):
 def test_every_graded_check_follows_its_solution_cell(path):
     cells = _converted(path)
     for i, (c, meta) in enumerate(cells):
-        if meta.get("grade"):
+        if meta.get("grade") and c.cell_type == "code":
             assert i > 0, meta["grade_id"]
             before = cells[i - 1][1]
             assert before.get("solution") and cells[i - 1][0].cell_type == "code", meta["grade_id"]
