@@ -30,14 +30,24 @@ def texts(fig):
 def test_unrolled_graph_has_one_column_per_step(T):
     fig = plots.unrolled_graph_figure(T)
     shown = texts(fig)
-    for t in range(1, T + 1):
-        assert f"$x_{t}$" in shown and f"$h_{t}$" in shown and f"$L_{t}$" in shown
-    assert f"$x_{T + 1}$" not in shown and "$h_0$" in shown
-    assert shown.count("$W_h$") == T                               # one recurrent arrow per step
-    backward = [s for s in shown if "da_" in s or r"\partial" in s]
-    assert len(backward) == 3 * T                                  # 3 gradient arrows per step
+    for t in range(T):                                              # steps count from 0
+        for node in ("x", "a", "h", "L"):
+            assert f"${node}_{t}$" in shown
+    assert f"$x_{T}$" not in shown and "$a_{-1}$" not in shown and "$h_{-1}$" in shown
+    # W_h is one box, drawn once, with an arrow into every a_t (labelled "$W_h$") ...
+    boxes = [s for s in shown if "dW_h" in s]
+    assert len(boxes) == 1 and r"\sum_t h_{t-1}^\top da_t" in boxes[0]
+    assert shown.count("$W_h$") == T
+    # ... and every step sends its share h_{t-1}^T da_t up into that box: the sum over time
+    shares = [r"$h_{%d}^\top da_{%d}$" % (t - 1, t) for t in range(T)]
+    assert all(shown.count(share) == 1 for share in shares)
+    arrows = [s for s in shown if s not in boxes]
+    backward = [s for s in arrows if "da_" in s or s.startswith("$g_") or "act$'$" in s]
+    assert len(backward) == 5 * T            # per step: g_t, act', to h_{t-1}, to x_t, to dW_h
     forward_only = texts(plots.unrolled_graph_figure(T, gradients=False))
-    assert not [s for s in forward_only if "da_" in s or r"\partial" in s]
+    assert [s for s in forward_only if "(H, H)" in s] == [r"$W_h$ $(H, H)$: one matrix, used at every step"]
+    assert not [s for s in forward_only if "da_" in s or s.startswith("$g_") or "dW_h" in s]
+    assert forward_only.count("$W_h$") == T and "$a_0$" in forward_only
 
 
 def test_unrolled_graph_refuses_a_drawing_too_long_to_read():

@@ -141,10 +141,10 @@ def bptt(x, h0, Wx, Wh, b, h, nonlinearity, dh, steps=None, carry=True, add_dh=T
     back = Wh.T if back_through is None else back_through
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
     dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
-    dh_next, dh_at_0 = np.zeros_like(h0), np.zeros_like(h0)
+    dh_from_next, dh_at_0 = np.zeros_like(h0), np.zeros_like(h0)
     for t in (reversed(range(T)) if steps is None else steps):
-        dh_t = (dh[:, t] if add_dh or t == T - 1 else 0.0) + (dh_next if carry else 0.0)
-        da = dh[:, t] * dgrad[:, t] + dh_next if local_dgrad else dh_t * dgrad[:, t]
+        dh_t = (dh[:, t] if add_dh or t == T - 1 else 0.0) + (dh_from_next if carry else 0.0)
+        da = dh[:, t] * dgrad[:, t] + dh_from_next if local_dgrad else dh_t * dgrad[:, t]
         dx[:, t] = da @ Wx.T
         hp = {"h_prev": h_prev[:, t], "h_t": h[:, t]}.get(dWh_with)
         grads = (x[:, t].T @ da, hp.T @ da if hp is not None else da.T @ h_prev[:, t], da.sum(axis=0))
@@ -152,10 +152,10 @@ def bptt(x, h0, Wx, Wh, b, h, nonlinearity, dh, steps=None, carry=True, add_dh=T
             dWx, dWh, db = grads
         else:
             dWx, dWh, db = dWx + grads[0], dWh + grads[1], db + grads[2]
-        dh_next = da @ back
+        dh_from_next = da @ back
         if t == 0:
             dh_at_0 = dh_t
-    d0 = {"right": dh_next, "zeros": np.zeros_like(h0), "at_h_0": dh_at_0}[dh0]
+    d0 = {"right": dh_from_next, "zeros": np.zeros_like(h0), "at_h_0": dh_at_0}[dh0]
     return dx, d0, dWx, dWh, db
 
 
@@ -174,13 +174,13 @@ def backward_mistakes(x, h0, Wx, Wh, b, h, nonlinearity, dh):
          "(reversed(range(T)) starts at T-1.)", run(steps=range(T - 2, -1, -1)))]
     out += [
         ("{names} ignore{s} the gradient arriving from t+1: at step t the gradient at h_t is "
-         "dh[:, t] + dh_next, with dh_next coming back from step t+1.", run(carry=False)),
+         "dh[:, t] + dh_from_next, with dh_from_next coming back from step t+1.", run(carry=False)),
         ("{names} use{s} only dh[:, T-1]: at every step add dh[:, t], the gradient from the "
-         "output at t, to dh_next.", run(add_dh=False)),
-        ("the activation derivative is missing: da_t = (dh[:, t] + dh_next) * act'(a_t), with "
-         f"{DERIVATIVE[nl]}.", run(dgrad=np.ones_like(h))),
+         "output at t, to dh_from_next.", run(add_dh=False)),
+        ("the activation derivative is missing: da_t = (dh[:, t] + dh_from_next) * act'(a_t), "
+         f"with {DERIVATIVE[nl]}.", run(dgrad=np.ones_like(h))),
         ("the activation derivative multiplies only dh[:, t]; it applies to the whole gradient at "
-         "h_t: da_t = (dh[:, t] + dh_next) * act'(a_t).", run(local_dgrad=True)),
+         "h_t: da_t = (dh[:, t] + dh_from_next) * act'(a_t).", run(local_dgrad=True)),
     ]
     for other in NONLINEARITIES:
         if other != nl:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import FancyBboxPatch
 
 from .. import _validation as v
 
@@ -55,23 +56,25 @@ def _box(ax, xy, text, colour):
             bbox=dict(boxstyle="round,pad=0.35", fc=colour, ec="#555555", lw=1))
 
 
-def _arrow(ax, start, end, colour, dashed=False, label=None, label_at=0.5, offset=(0, 0), **text):
+def _arrow(ax, start, end, colour, dashed=False, label=None, label_at=0.5, offset=(0, 0), fontsize=10):
     ax.annotate("", xy=end, xytext=start, zorder=2,
                 arrowprops=dict(arrowstyle="-|>", color=colour, lw=1.4, shrinkA=0, shrinkB=0,
                                 ls="--" if dashed else "-", mutation_scale=12))
     if label:
         x = start[0] + label_at * (end[0] - start[0]) + offset[0]
         y = start[1] + label_at * (end[1] - start[1]) + offset[1]
-        ax.text(x, y, label, color=colour, fontsize=10, ha="center", va="center", zorder=4, **text)
+        ax.text(x, y, label, color=colour, fontsize=fontsize, ha="center", va="center", zorder=4)
 
 
 def unrolled_graph_figure(T=2, gradients=True, title=None):
-    """The RNN unrolled over T steps: x_t -> h_t -> h_{t+1}, and each h_t -> its loss term L_t.
+    """The RNN unrolled over T steps, t = 0 .. T-1: h_{t-1} -> a_t -> h_t -> L_t, and x_t -> a_t.
 
-    Black arrows are the forward pass (h_t = tanh(x_t Wx + h_{t-1} Wh + b)); with
-    gradients=True, red dashed arrows are the backward pass: into h_t flow the gradient from
-    its own loss term and the gradient from step t+1, da_{t+1} Wh^T, and out of h_t flow the
-    gradients to x_t and to h_{t-1}. Steps are numbered 1..T, h_0 is the initial state.
+    a_t = x_t Wx + h_{t-1} Wh + b is the pre-activation and h_t = act(a_t); h_{-1} is the
+    initial state (h0 in code). Wh is drawn once, as one wide box above the steps with an
+    arrow into every a_t: one matrix, used at every step. With gradients=True, red dashed
+    arrows are the backward pass: g_t from L_t into h_t, through act' to a_t, da_t Wh^T back
+    to h_{t-1} (the gradient from the next step), da_t Wx^T to x_t, and from every a_t its
+    share h_{t-1}^T da_t up into the box, which adds them: dWh, the sum over time, in one place.
     """
     where = "unrolled_graph_figure"
     T = v.positive_int(T, "T", where)
@@ -79,33 +82,54 @@ def unrolled_graph_figure(T=2, gradients=True, title=None):
         raise ValueError(f"{where}: T should be at most 8 for a readable drawing, got {T}. "
                          f"The graph for longer sequences repeats the same step.")
     gradients = v.flag(gradients, "gradients", where)
-    dx, yx, yh, yl = 2.4, 0.0, 1.7, 3.4            # column spacing; rows of x_t, h_t, L_t
-    hw, hh = 0.38, 0.26                            # half width / height of a box, for the arrows
-    fig = Figure(figsize=(1.6 + 2.05 * T, 3.6 if gradients else 3.3), dpi=90)
+    step, gap = 2.7, 1.25                         # width of one step; from a_t to h_t
+    yx, ya, yl, yw = 0.0, 1.3, 2.55, 3.75         # rows: x_t, the chain a_t h_t, L_t, the Wh box
+    hw, hh = 0.36, 0.24                           # half width / height of a node, for the arrows
+    s = 0.09 if gradients else 0.0                # forward and backward arrows side by side
+    fig = Figure(figsize=(1.4 + 2.3 * T, 4.9), dpi=90)
     ax = fig.add_axes((0.01, 0.01, 0.98, 0.88 if title else 0.98))
     ax.set_axis_off()
-    ax.set(xlim=(-0.8, T * dx + 1.2), ylim=(-0.55, yl + 0.55))
-    _box(ax, (0, yh), "$h_0$", "#eeeeee")
-    s = 0.09 if gradients else 0.0                 # forward and backward arrows side by side
-    for t in range(1, T + 1):
-        c = t * dx
+    ax.set(xlim=(-1.9, (T - 1) * step + gap + 0.75), ylim=(-0.85, yw + 0.5))   # legend below x_t
+    left, right = -1.7, (T - 1) * step + gap + 0.4    # the Wh box spans the whole graph
+    ax.add_patch(FancyBboxPatch((left, yw - 0.28), right - left, 0.56, zorder=3, lw=1,
+                                boxstyle="round,pad=0.02", fc="#e8e0f3", ec="#555555"))
+    text = r"$W_h$ $(H, H)$: one matrix, used at every step"
+    if gradients:
+        text = r"$W_h$, and its gradient $dW_h = \sum_t h_{t-1}^\top da_t$"
+    ax.text((left + right) / 2, yw, text, ha="center", va="center", fontsize=11 if T > 1 else 9,
+            zorder=4)
+    _box(ax, (-1.35, ya), "$h_{-1}$", "#eeeeee")
+    for t in range(T):
+        c = t * step                              # a_t's column
+        hx = c + gap                              # h_t's column
+        prev = -1.35 if t == 0 else hx - step     # h_{t-1}'s column
+        _box(ax, (c, ya), f"$a_{t}$", "#fff6cc")
+        _box(ax, (hx, ya), f"$h_{t}$", "#fde6cc")
         _box(ax, (c, yx), f"$x_{t}$", "#dbe9f6")
-        _box(ax, (c, yh), f"$h_{t}$", "#fde6cc")
-        _box(ax, (c, yl), f"$L_{t}$", "#e3f1df")
-        _arrow(ax, (c - s, yx + hh), (c - s, yh - hh), _FORWARD, label="$W_x$", offset=(-0.28, 0))
-        _arrow(ax, (c - dx + hw, yh + s), (c - hw, yh + s), _FORWARD, label="$W_h$", offset=(0, 0.2))
-        _arrow(ax, (c - s, yh + hh), (c - s, yl - hh), _FORWARD)
-        if gradients:
-            _arrow(ax, (c + s, yl - hh), (c + s, yh + hh), _BACKWARD, dashed=True,
-                   label=r"$\partial L_{%d}/\partial h_{%d}$" % (t, t), offset=(0.45, 0))
-            _arrow(ax, (c - hw, yh - s), (c - dx + hw, yh - s), _BACKWARD, dashed=True,
-                   label=r"$da_{%d}\,W_h^\top$" % t, offset=(0, -0.22))
-            _arrow(ax, (c + s, yh - hh), (c + s, yx + hh), _BACKWARD, dashed=True,
-                   label=r"$da_{%d}\,W_x^\top$" % t, offset=(0.42, 0))
+        _box(ax, (hx, yl), f"$L_{t}$", "#e3f1df")
+        _arrow(ax, (prev + hw, ya + s), (c - hw, ya + s), _FORWARD)
+        _arrow(ax, (c - s, yw - 0.28), (c - s, ya + hh), _FORWARD, label="$W_h$",
+               offset=(-0.3, 0.1))
+        _arrow(ax, (c - s, yx + hh), (c - s, ya - hh), _FORWARD, label="$W_x$", offset=(-0.3, 0))
+        _arrow(ax, (c + hw, ya + s), (hx - hw, ya + s), _FORWARD, label="act", offset=(0, 0.19),
+               fontsize=9)
+        _arrow(ax, (hx - s, ya + hh), (hx - s, yl - hh), _FORWARD)
+        if not gradients:
+            continue
+        _arrow(ax, (hx + s, yl - hh), (hx + s, ya + hh), _BACKWARD, dashed=True,
+               label=r"$g_{%d}$" % t, offset=(0.25, 0))
+        _arrow(ax, (hx - hw, ya - s), (c + hw, ya - s), _BACKWARD, dashed=True,
+               label=r"$\odot\,$act$'$", offset=(0, -0.22), fontsize=9)
+        _arrow(ax, (c - hw, ya - s), (prev + hw, ya - s), _BACKWARD, dashed=True,
+               label=r"$da_{%d} W_h^\top$" % t, offset=(0, -0.22), fontsize=9)
+        _arrow(ax, (c + s, ya - hh), (c + s, yx + hh), _BACKWARD, dashed=True,
+               label=r"$da_{%d} W_x^\top$" % t, offset=(0.42, 0), fontsize=9)
+        _arrow(ax, (c + s, ya + hh), (c + s, yw - 0.28), _BACKWARD, dashed=True,
+               label=r"$h_{%d}^\top da_{%d}$" % (t - 1, t), offset=(0.45, 0.1), fontsize=9)
     ax.plot([], [], color=_FORWARD, lw=1.4, label="forward: values")
     if gradients:
         ax.plot([], [], color=_BACKWARD, lw=1.4, ls="--", label="backward: gradients")
-    ax.legend(loc="upper left", fontsize=9, frameon=False, bbox_to_anchor=(0.0, 1.02))
+    ax.legend(loc="lower center", fontsize=9, frameon=False, ncol=2, borderaxespad=0.0)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig
