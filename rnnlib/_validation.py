@@ -242,14 +242,19 @@ def choice(value, options, name: str, where: str):
 
 
 def nonlinearity(value, where: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{where}: nonlinearity should be one of "
-                        f"{', '.join(map(repr, NONLINEARITIES))}, got {value!r}.")
-    if value not in NONLINEARITIES:
-        raise ValueError(
-            f"{where}: nonlinearity should be one of {', '.join(map(repr, NONLINEARITIES))}, "
-            f"got {value!r}. Pick one of those names (lower case, with an underscore).")
+    if not isinstance(value, str) or value not in NONLINEARITIES:
+        raise unknown_nonlinearity(value, where)
     return value
+
+
+def unknown_nonlinearity(value, where: str) -> Exception:
+    """The error for a nonlinearity that is none of NONLINEARITIES, for the caller to raise."""
+    if not isinstance(value, str):
+        return TypeError(f"{where}: nonlinearity should be one of "
+                         f"{', '.join(map(repr, NONLINEARITIES))}, got {value!r}.")
+    return ValueError(
+        f"{where}: nonlinearity should be one of {', '.join(map(repr, NONLINEARITIES))}, "
+        f"got {value!r}. Pick one of those names (lower case, with an underscore).")
 
 
 def float_dtype(value, where: str) -> np.dtype:

@@ -144,7 +144,9 @@ def _check_inputs(loss_fn, params, grads, eps, names, where: str) -> list:
         if not isinstance(d, dict):
             raise TypeError(f"{where}: {label} should be a dict of name -> array, got "
                             f"{type(d).__name__}. For one array use {{'x': x}}.")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not 0 < eps < 1:
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
+    if not 0 < eps < 1:
         raise ValueError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
     names = list(params) if names is None else list(names)
     for k in names:

@@ -34,21 +34,27 @@ LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
 # only needs the hidden states it already stored: tanh' = 1 - h^2, relu' = [h > 0].
 
 def activation(a, nonlinearity):
-    """act(a) for act in tanh, relu, leaky_relu (slope 0.01 for a < 0)."""
+    """act(a) for act in tanh, relu, leaky_relu (slope 0.01 for a < 0); any other name is an error."""
+    a = np.asarray(a)
     if nonlinearity == "tanh":
         return np.tanh(a)
     if nonlinearity == "relu":
         return np.maximum(a, 0)
-    return np.where(a > 0, a, LEAKY_SLOPE * a)
+    if nonlinearity == "leaky_relu":
+        return np.where(a > 0, a, LEAKY_SLOPE * a)
+    raise v.unknown_nonlinearity(nonlinearity, "activation")
 
 
 def activation_grad(h, nonlinearity):
     """d act(a) / da, from h = act(a). leaky_relu keeps the sign of a, so h > 0 iff a > 0."""
+    h = np.asarray(h)
     if nonlinearity == "tanh":
         return 1 - h * h
     if nonlinearity == "relu":
         return (h > 0).astype(h.dtype)
-    return np.where(h > 0, 1, LEAKY_SLOPE).astype(h.dtype)
+    if nonlinearity == "leaky_relu":
+        return np.where(h > 0, 1, LEAKY_SLOPE).astype(h.dtype)
+    raise v.unknown_nonlinearity(nonlinearity, "activation_grad")
 
 
 # --- one timestep -----------------------------------------------------------------------
@@ -275,7 +281,16 @@ def _backward_args(where, name, grad, cache, size, forward):
                         f"{size} items, got {type(cache).__name__}"
                         f"{f' of {len(cache)} items' if isinstance(cache, tuple) else ''}.{hint}")
     out = cache[4]                                    # h_next or h: the forward's output
-    axes = ("batch", "hidden_size") if out.ndim == 2 else ("batch", "time", "hidden_size")
+    # the caches of rnn_step_forward and rnn_forward both have 6 items; their outputs differ
+    step = forward == "rnn_step_forward"
+    if not isinstance(out, np.ndarray) or out.ndim != (2 if step else 3):
+        came = {2: "one timestep, as the cache of rnn_step_forward does; pass it to rnn_step_backward",
+                3: "a whole sequence, as the cache of rnn_forward does; pass it to rnn_backward"}
+        raise TypeError(f"{where}: cache should be the cache that {forward} returned, whose output "
+                        f"is {'h_next (batch, hidden_size)' if step else 'h (batch, time, hidden_size)'}"
+                        f"; this one holds an output of shape {v.fmt_shape(np.shape(out))}"
+                        + (f", {came[np.ndim(out)]} instead." if np.ndim(out) in came else "."))
+    axes = ("batch", "hidden_size") if step else ("batch", "time", "hidden_size")
     grad = v.array(grad, list(zip(axes, out.shape)), name, where,
                    f"{name} has the shape of the output of the {forward} call this cache came from.")
     return grad, cache

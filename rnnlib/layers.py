@@ -130,6 +130,11 @@ class RNN(Module):
     dtype: np.float64 (default) or np.float32. Parameters, outputs, caches and gradients all
     have it; an input of another float dtype is cast to it.
 
+    rnn.rng is the np.random.Generator made from seed=: it draws the initial weights, then
+    every dropout mask, a fresh one on each forward call in training mode. To replay a
+    forward with the same mask (a finite-difference check, say), save
+    state = rnn.rng.bit_generator.state and assign it back before each call.
+
     Call: output, h_n = rnn(x, h0=None, lengths=None)
         x       (N, T, F) (or (T, N, F) with batch_first=False)
         h0      (num_layers * D, N, H), zeros when None; D = 2 if bidirectional else 1

@@ -28,7 +28,8 @@ class SequenceModel(Module):
                    aligned with the input: y[:, t] is computed from the state just after
                    reading x[:, t], which has seen x[:, T-1], ..., x[:, t+1], x[:, t]
                    (the future and the present, never the past).
-    seed           seeds both layers' initialisation (None: different every time)
+    seed           seeds both layers' initialisation (None: different every time); the same
+                   int or SeedSequence always gives the same weights
     dtype          np.float64 (default) or np.float32, for every array of both layers
 
     params / grads hold both layers' arrays under "rnn.weight_ih_l0", ..., "head.weight",
@@ -42,9 +43,15 @@ class SequenceModel(Module):
         super().__init__(dtype)
         output_size = v.positive_int(output_size, "output_size", where)
         seed = v.seed(seed, where)
-        if not isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
-            seed = np.random.SeedSequence(seed)
-        rnn_seed, head_seed = seed.spawn(2)                  # independent streams for the two layers
+        if isinstance(seed, np.random.Generator):
+            rnn_seed, head_seed = seed.spawn(2)              # a generator is a stream: it moves on
+        else:
+            # The two children spawn(2) gives a fresh SeedSequence: independent streams for the
+            # two layers. Made by hand because spawn() counts children on the parent, so a
+            # second model from the same SeedSequence would get other weights.
+            ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+            rnn_seed, head_seed = (np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (i,),
+                                                          pool_size=ss.pool_size) for i in range(2))
         self.add_module("rnn", RNN(input_size, hidden_size, num_layers=num_layers,
                                    nonlinearity=nonlinearity, go_backwards=go_backwards,
                                    seed=rnn_seed, dtype=self.dtype))

@@ -22,13 +22,14 @@ from ._validation import checked_by
 
 class Optimizer:
     """What every optimiser shares: the parameters, the learning rate, a step counter, and a
-    per-parameter state dict (momentum buffers, running averages) filled on first use."""
+    per-parameter state dict (momentum buffers, running averages) filled on first use.
+    A new update rule is a subclass that implements update(p, g, state)."""
 
     def __init__(self, params, lr):
         where = type(self).__name__
         self.params = _param_dict(params, where)       # name -> the model's array
         self.lr = lr                                    # validated by the property below
-        self.steps = 0                                  # how many times step() has run
+        self.steps = 0                                  # how many step() calls completed
         self.state = {k: {} for k in self.params}       # name -> buffers of update
 
     @property
@@ -44,9 +45,13 @@ class Optimizer:
     def step(self, grads):
         """Apply one update to every parameter, using grads (dict with the same keys and shapes)."""
         grads = _grad_dict(grads, self.params, f"{type(self).__name__}.step")
-        self.steps += 1
-        for k, p in self.params.items():
-            self.update(p, grads[k], self.state[k])
+        self.steps += 1                    # before the updates: Adam's bias correction reads it
+        try:
+            for k, p in self.params.items():
+                self.update(p, grads[k], self.state[k])
+        except BaseException:
+            self.steps -= 1                # a step that did not complete does not count
+            raise
 
     def update(self, p, g, state):
         """The update rule for one parameter array p with gradient g, in place; state holds
@@ -167,10 +172,12 @@ def _check_grads(grads, where, in_place):
         raise ValueError(f"{where}: grads is empty; pass model.grads.")
     arrays = []
     for name, g in items:
-        if in_place and not (isinstance(g, np.ndarray) and g.flags.writeable):
-            got = "a read-only array" if isinstance(g, np.ndarray) else type(g).__name__
+        if in_place and not isinstance(g, np.ndarray):
             raise TypeError(f"{where}: {name} should be a writeable numpy array, because the "
-                            f"gradients are scaled in place; got {got}. Pass model.grads.")
+                            f"gradients are changed in place; got {type(g).__name__}. Pass model.grads.")
+        if in_place and not g.flags.writeable:
+            raise ValueError(f"{where}: {name} is read-only, but the gradients are changed in "
+                             f"place. Pass model.grads (writeable arrays), or a writeable copy.")
         g = v.as_float_array(g, name, where)
         v.check_finite(g, name, where)
         arrays.append(g)

@@ -35,17 +35,34 @@ def test_other_nonlinearities_by_hand(nonlinearity, f):
     np.testing.assert_allclose(h[0], [f(a) for a in pre], rtol=1e-15)
 
 
-def test_two_timesteps_as_in_the_tf_seed():
-    # seed 003: y0 = tanh(x0 Wx + b), y1 = tanh(y0 Wy + x1 Wx + b), with h0 = 0
-    rng = np.random.default_rng(101)
-    Wx, Wy, b = rng.normal(size=(2, 3)), rng.normal(size=(3, 3)), np.zeros((1, 3))
-    x0 = np.array([[0, 1], [2, 3], [4, 5]], dtype=float)
-    x1 = np.array([[100, 101], [102, 103], [104, 105]], dtype=float)
-    y0 = np.tanh(x0 @ Wx + b)
-    y1 = np.tanh(y0 @ Wy + x1 @ Wx + b)
-    h, _ = rnnlib.rnn_forward(np.stack([x0, x1], axis=1), np.zeros((3, 3)), Wx, Wy, b.ravel())
-    np.testing.assert_allclose(h[:, 0], y0, rtol=1e-14)
-    np.testing.assert_allclose(h[:, 1], y1, rtol=1e-14)
+A = [-2.0, -0.5, 0.25, 3.0]
+BY_HAND = {"tanh": [math.tanh(a) for a in A],
+           "relu": [0.0, 0.0, 0.25, 3.0],
+           "leaky_relu": [-0.02, -0.005, 0.25, 3.0]}       # slope 0.01 below 0, as torch
+
+
+@pytest.mark.parametrize("nonlinearity", BY_HAND)
+def test_activation_by_hand_and_its_gradient_by_finite_differences(nonlinearity):
+    h = rnnlib.activation(np.array(A), nonlinearity)
+    np.testing.assert_allclose(h, BY_HAND[nonlinearity], rtol=1e-15)
+    np.testing.assert_allclose(rnnlib.activation(A, nonlinearity), h, rtol=0)     # a list works too
+    eps = 1e-6
+    numeric = [(rnnlib.activation(a + eps, nonlinearity) - rnnlib.activation(a - eps, nonlinearity)) / (2 * eps)
+               for a in A]
+    np.testing.assert_allclose(rnnlib.activation_grad(h, nonlinearity), numeric, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(rnnlib.activation_grad(list(h), nonlinearity), numeric, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("fn", [rnnlib.activation, rnnlib.activation_grad])
+@pytest.mark.parametrize("name, error", [("sigmoid", ValueError), ("Tanh", ValueError),
+                                         ("", ValueError), (None, TypeError), (1, TypeError)])
+def test_activation_refuses_an_unknown_nonlinearity(fn, name, error):
+    with pytest.raises(error) as info:
+        fn(np.array(A), name)
+    with pytest.raises(error) as layer_info:                  # the wording every layer uses
+        rnnlib.RNN(2, 3, nonlinearity=name)
+    assert str(info.value) == str(layer_info.value).replace("RNN:", f"{fn.__name__}:", 1)
+    assert str(info.value).startswith(f"{fn.__name__}: nonlinearity should be one of 'tanh', 'relu', 'leaky_relu'")
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "leaky_relu"])
@@ -59,20 +76,6 @@ def test_fast_sequence_equals_the_reference_loop(nonlinearity):
     for t in range(T):                       # the loop printed in rnn_forward's docstring
         h_prev, _ = rnnlib.rnn_step_forward(x[:, t], h_prev, Wx, Wh, b, nonlinearity)
         np.testing.assert_allclose(h[:, t], h_prev, rtol=1e-13)
-
-
-def test_lengths_give_each_sequence_its_own_run():
-    # Independent reason: running each sequence alone, unpadded, is the definition.
-    rng = np.random.default_rng(7)
-    layer = rnnlib.RNN(3, 4, num_layers=2, bidirectional=True, seed=3)
-    lengths = np.array([5, 2, 4])
-    x = rng.normal(size=(3, 5, 3))
-    out, h_n = layer(x, lengths=lengths)
-    for n, L in enumerate(lengths):
-        out_n, h_n_n = layer(x[n:n + 1, :L])
-        np.testing.assert_allclose(out[n, :L], out_n[0], rtol=1e-12)
-        np.testing.assert_allclose(h_n[:, n], h_n_n[:, 0], rtol=1e-12)
-        assert np.all(out[n, L:] == 0)
 
 
 def test_go_backwards_reads_the_reversed_sequence():
@@ -120,7 +123,6 @@ def test_state_dict_has_torchs_names_and_shapes_and_is_a_copy():
         "weight_ih_l1_reverse": (3, 6), "weight_hh_l1_reverse": (3, 3)}
     sd["weight_ih_l0"][...] = 7.0
     assert not np.any(layer.params["weight_ih_l0"] == 7.0)
-    assert set(layer.grads) == set(sd) and all(layer.grads[k].shape == sd[k].shape for k in sd)
 
 
 def test_load_state_dict_round_trip_changes_the_output():
@@ -180,6 +182,45 @@ def test_rnncell_is_one_step_of_rnn_forward():
     np.testing.assert_allclose(cell(x, h), np.tanh(x @ p["weight_ih"].T + h @ p["weight_hh"].T + b),
                                rtol=1e-15)
     np.testing.assert_allclose(cell(x[0], h[0]), cell(x, h)[0], rtol=1e-15)   # unbatched, as torch
+
+
+def dense_by_hand():
+    """Dense(2, 3) with weight [[1, 2], [3, 4], [5, 6]] (out, in) and bias [0.5, -0.5, 1]."""
+    dense = rnnlib.Dense(2, 3)
+    dense.load_state_dict({"weight": np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]),
+                           "bias": np.array([0.5, -0.5, 1.0])})
+    return dense
+
+
+def test_dense_on_one_and_two_dimensional_inputs_by_hand():
+    dense = dense_by_hand()
+    # x = (1, -1): y_o = weight[o, 0] - weight[o, 1] + bias[o] = 1-2+0.5, 3-4-0.5, 5-6+1
+    y = dense(np.array([1.0, -1.0]))
+    assert y.shape == (3,)
+    np.testing.assert_array_equal(y, [-0.5, -1.5, 0.0])
+    # x = (2, 0.5): y_o = 2 weight[o, 0] + 0.5 weight[o, 1] + bias[o] = 3.5, 7.5, 14
+    y2 = dense(np.array([[1.0, -1.0], [2.0, 0.5]]))
+    assert y2.shape == (2, 3)
+    np.testing.assert_array_equal(y2, [[-0.5, -1.5, 0.0], [3.5, 7.5, 14.0]])
+    y3 = dense(np.array([[[1.0, -1.0], [2.0, 0.5]]] * 4))       # any leading axes: (4, 2, 2) -> (4, 2, 3)
+    np.testing.assert_array_equal(y3, [y2] * 4)
+
+
+def test_dense_backward_on_a_one_dimensional_input_by_hand():
+    dense = dense_by_hand()
+    x, dy = np.array([1.0, -1.0]), np.array([1.0, 0.0, -2.0])
+    dense(x)
+    dx = dense.backward(dy)
+    # dx_f = sum_o dy_o weight[o, f] = (1 - 10, 2 - 12);  dweight = dy x^T;  dbias = dy
+    np.testing.assert_array_equal(dx, [-9.0, -10.0])
+    np.testing.assert_array_equal(dense.grads["weight"], [[1.0, -1.0], [0.0, 0.0], [-2.0, 2.0]])
+    np.testing.assert_array_equal(dense.grads["bias"], dy)
+
+
+def test_dense_repr():
+    assert repr(rnnlib.Dense(4, 2)) == "Dense(4, 2)"
+    assert repr(rnnlib.Dense(4, 2, bias=False)) == "Dense(4, 2, bias=False)"
+    assert repr(rnnlib.Dense(4, 2, dtype=np.float32)) == "Dense(4, 2, dtype=np.float32)"
 
 
 def test_repr_shows_the_non_default_arguments():

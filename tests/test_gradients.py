@@ -8,6 +8,8 @@ second.
 relu and leaky_relu have a kink at 0: a finite difference across it is meaningless, so for
 them every test first asserts that no pre-activation lies within 1e-4 of 0 (a perturbation of
 eps=1e-6 moves a pre-activation by ~1e-5 at most here), and the seeds were chosen so it holds.
+The pre-activations are recomputed from public pieces (rnn.weights and the functions), not
+read from the layer's cache.
 
 Dropout: RNN.forward draws a fresh dropout mask from rnn.rng on every call. For a finite
 difference every forward must use the same mask, so the tests save the generator's state and
@@ -25,19 +27,38 @@ TOL = 1e-7
 KINK_MARGIN = 1e-4
 
 
-def pre_activations(rnn):
-    """Every pre-activation a = x_t Wx + h_{t-1} Wh + b of the last forward, from its caches."""
-    out = []
-    for i, (x, h0, Wx, Wh, h, *_) in enumerate(rnn.cache["caches"]):
-        layer, d = divmod(i, rnn.num_directions)
-        b = rnn.weights(layer, d)[2]
-        h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-        out.append(x @ Wx + h_prev @ Wh + b)
+def pre_activations(rnn, x, h0, lengths, output):
+    """Every pre-activation a = x_t Wx + h_{t-1} Wh + b on a real step of rnn(x, h0, lengths),
+    recomputed layer by layer and direction by direction with rnnlib.rnn_forward (or
+    rnn_forward_padded) and rnn.weights; output, what the layer returned, checks the recomputation."""
+    assert not (rnn.training and rnn.dropout > 0), "a dropout mask cannot be recomputed"
+    x = x if rnn.batch_first else x.transpose(1, 0, 2)
+    N, T, _ = x.shape
+    real = np.ones((N, T), bool) if lengths is None else rnnlib.sequence_mask(lengths, T)
+    layer_in = rnnlib.reverse_padded(x, lengths) if rnn.go_backwards else x
+    D, out = rnn.num_directions, []
+    for layer in range(rnn.num_layers):
+        hs = []
+        for d in range(D):
+            seq = layer_in if d == 0 else rnnlib.reverse_padded(layer_in, lengths)
+            Wx, Wh, b = rnn.weights(layer, d)
+            start = h0[layer * D + d]
+            if lengths is None:
+                h, _ = rnnlib.rnn_forward(seq, start, Wx, Wh, b, rnn.nonlinearity)
+            else:
+                h, _ = rnnlib.rnn_forward_padded(seq, start, Wx, Wh, b, lengths, rnn.nonlinearity)
+            h_prev = np.concatenate([start[:, None], h[:, :-1]], axis=1)
+            out.append((seq @ Wx + h_prev @ Wh + b)[real])        # real steps come first in seq
+            hs.append(h if d == 0 else rnnlib.reverse_padded(h, lengths))
+        layer_in = np.where(real[..., None], np.concatenate(hs, axis=-1), 0.0)   # zeros on padding
+    expected = output if rnn.batch_first else output.transpose(1, 0, 2)
+    np.testing.assert_allclose(layer_in, expected, rtol=1e-12, atol=1e-14)
     return np.concatenate([a.ravel() for a in out])
 
 
 def check_rnn(rnn, seed=0, lengths=None, h0=True, dh_n=True, eps=1e-6):
-    """gradcheck of every parameter, x and h0 of an RNN layer; returns the GradcheckResult."""
+    """gradcheck of every parameter, x and h0 of an RNN layer. Returns the forward the check
+    ran, forward() -> (output, h_n), with the same dropout mask on every call."""
     rng = np.random.default_rng(seed)
     L, D = rnn.num_layers, rnn.num_directions
     x = rng.normal(size=(N, T, F) if rnn.batch_first else (T, N, F))
@@ -52,7 +73,8 @@ def check_rnn(rnn, seed=0, lengths=None, h0=True, dh_n=True, eps=1e-6):
     G = rng.normal(size=output.shape)
     Gn = rng.normal(size=h_n.shape) if dh_n else None
     if rnn.nonlinearity != "tanh":
-        assert np.abs(pre_activations(rnn)).min() > KINK_MARGIN, "a pre-activation sits on the kink: change the seed"
+        a = pre_activations(rnn, x, h0, lengths, output)
+        assert np.abs(a).min() > KINK_MARGIN, "a pre-activation sits on the kink: change the seed"
 
     def loss():
         out, hn = forward()
@@ -64,7 +86,7 @@ def check_rnn(rnn, seed=0, lengths=None, h0=True, dh_n=True, eps=1e-6):
     grads = dict(rnn.grads, x=dx, h0=dh0)
     result = gradcheck(loss, params, grads, eps=eps)
     assert result.ok(TOL), repr(result)
-    return result
+    return forward
 
 
 # --- the RNN layer, one feature at a time --------------------------------------------------
@@ -107,9 +129,14 @@ def test_rnn_lengths_padding_gets_no_gradient():
 
 def test_rnn_dropout_training_mode_fixed_mask():
     rnn = rnnlib.RNN(F, H, num_layers=2, dropout=0.5, seed=13)
-    check_rnn(rnn, seed=14)
-    # the check above is only meaningful if the mask really dropped something
-    assert any(m is not None and (m == 0).any() for m in rnn.cache["dropmasks"])
+    forward = check_rnn(rnn, seed=14)
+    # the check above is only meaningful if dropout acted in it: the forward it ran (its
+    # dropout mask) gives another output than the same forward without dropout
+    train_output, _ = forward()
+    rnn.eval()
+    eval_output, _ = forward()
+    rnn.train()
+    assert not np.allclose(train_output, eval_output)
 
 
 def test_rnn_dropout_eval_mode_is_off():
@@ -185,6 +212,25 @@ def test_dense(bias):
     assert result.ok(TOL), repr(result)
 
 
+@pytest.mark.parametrize("batched", [True, False])
+def test_rnncell_relu_without_bias(batched):
+    cell = rnnlib.RNNCell(F, H, bias=False, nonlinearity="relu", seed=29)
+    assert list(cell.params) == ["weight_ih", "weight_hh"]
+    rng = np.random.default_rng(31)
+    lead = (N,) if batched else ()                    # unbatched: x (F,), h_prev (H,), as torch
+    x, h_prev = rng.normal(size=lead + (F,)), rng.normal(size=lead + (H,))
+    a = x @ cell.params["weight_ih"].T + h_prev @ cell.params["weight_hh"].T
+    assert np.abs(a).min() > KINK_MARGIN
+    assert (a > 0).any() and (a < 0).any()            # both sides of the kink are checked
+    h_next = cell(x, h_prev)
+    G = rng.normal(size=h_next.shape)
+    cell.zero_grad()
+    dx, dh_prev = cell.backward(G)
+    loss = lambda: np.sum(cell(x, h_prev) * G)  # noqa: E731
+    result = gradcheck(loss, dict(cell.params, x=x, h_prev=h_prev), dict(cell.grads, x=dx, h_prev=dh_prev))
+    assert result.ok(TOL), repr(result)
+
+
 # --- gradcheck itself: it must catch what it is for ---------------------------------------
 
 def test_relative_error_definition():
@@ -217,7 +263,9 @@ def test_gradcheck_table_is_coarse():
     assert repr(good).splitlines()[2].split() == ["W", "(2,", "2)", "<", "1e-08", "ok"]
     bad = gradcheck(loss, {"W": W}, {"W": W * G})     # half the true gradient: error 1/3
     assert repr(bad).splitlines()[2].split()[-2:] == ["3e-01", "FAIL"]
-    assert "&lt; 1e-07" in bad._repr_html_()
+    html = bad._repr_html_()
+    assert "<td>W</td><td>(2, 2)</td><td>3e-01</td><td>FAIL</td>" in html
+    assert "<td>&lt; 1e-08</td><td>ok</td>" in good._repr_html_()
 
 
 def test_gradcheck_bad_input_is_explained_and_changes_nothing():
@@ -232,3 +280,34 @@ def test_gradcheck_bad_input_is_explained_and_changes_nothing():
     with pytest.raises(TypeError, match="one number"):
         gradcheck(lambda: W, {"W": W}, {"W": W})
     assert np.array_equal(W, np.ones((2, 2)))
+
+
+def test_gradcheck_names_checks_those_arrays_in_that_order():
+    rng = np.random.default_rng(32)
+    params = {"W": rng.normal(size=(2, 3)), "V": rng.normal(size=4), "U": rng.normal(size=(1, 2))}
+    loss = lambda: float(np.sum(params["W"] ** 2) + np.sum(params["V"] ** 2) + np.sum(params["U"] ** 2))  # noqa: E731
+    grads = {k: 2 * p for k, p in params.items()}
+    grads["V"] = np.zeros(4)                          # wrong, and left out below
+    result = gradcheck(loss, params, grads, names=["U", "W"])
+    assert [(name, shape) for name, shape, *_ in result.rows] == [("U", (1, 2)), ("W", (2, 3))]
+    assert list(result.numeric) == ["U", "W"]
+    assert result.ok()
+    assert not gradcheck(loss, params, grads).ok()   # every array by default: V is caught
+
+
+def test_gradcheck_numeric_is_the_derivative():
+    W = np.random.default_rng(33).normal(size=(3, 2))
+    result = gradcheck(lambda: float(np.sum(np.sin(W))), {"W": W}, {"W": np.cos(W)})
+    assert result.ok()
+    # d/dW sum(sin W) = cos W; a centred difference is off by ~eps^2 / 6 from truncation
+    np.testing.assert_allclose(result.numeric["W"], np.cos(W), rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("eps, error", [(0, ValueError), (2, ValueError), (-1e-6, ValueError),
+                                        (float("nan"), ValueError), (True, TypeError),
+                                        ("1e-6", TypeError), (None, TypeError)])
+def test_gradcheck_eps_must_be_a_small_positive_number(eps, error):
+    W = np.ones(2)
+    with pytest.raises(error, match=r"gradcheck: eps should be a small positive number such as 1e-6"):
+        gradcheck(lambda: float(W.sum()), {"W": W}, {"W": np.ones(2)}, eps=eps)
+    np.testing.assert_array_equal(W, np.ones(2))

@@ -130,6 +130,52 @@ def test_accuracy_counts_argmax_hits():
     assert accuracy(z, np.array([[0, 1, 2, 0]]), np.array([[1, 1, 1, 0]])) == 1.0
 
 
+def test_accuracy_takes_the_first_of_tied_largest_logits():
+    # numpy's argmax picks the first of equal maxima, so a tie counts for the lower class
+    z = np.array([[[1.0, 1.0, 0.0], [0.0, 2.0, 2.0], [0.0, 0.0, 0.0]]])
+    assert accuracy(z, np.array([[0, 1, 0]])) == 1.0
+    assert accuracy(z, np.array([[1, 2, 2]])) == 0.0
+
+
+def test_accuracy_mask_of_floats_and_bools():
+    z = np.eye(3)[[0, 1, 2, 2]][None] * 5.0            # predicts 0, 1, 2, 2
+    y = np.array([[0, 0, 2, 0]])                        # right, wrong, right, wrong
+    for mask in ([[1.0, 0.0, 1.0, 1.0]], np.array([[True, False, True, True]]), [[1, 0, 1, 1]]):
+        assert accuracy(z, y, mask) == pytest.approx(2 / 3, rel=1e-15)   # 2 right of 3 real steps
+    assert accuracy(z, y) == 0.5
+
+
+@pytest.mark.parametrize("mask, error, words", [
+    ([[0, 0, 0, 0]], ValueError, "accuracy: mask marks no step as real"),
+    ([[0.5, 1, 1, 1]], ValueError, "accuracy: mask should hold only 0 and 1"),
+    ([[1, 1, 1]], ValueError, "accuracy: mask should cover the leading axes"),
+    (np.ones((1, 4, 3)), ValueError, "accuracy: mask should cover the leading axes.*got \\(1, 4, 3\\)"),
+    ([1], ValueError, "accuracy: mask should have the shape of targets, \\(1, 4\\), got \\(1,\\)"),
+    ([["a", "b", "c", "d"]], TypeError, "accuracy: mask should hold True/False"),
+])
+def test_accuracy_mask_errors(mask, error, words):
+    z, y = np.zeros((1, 4, 3)), np.zeros((1, 4), dtype=int)
+    with pytest.raises(error, match=words):
+        accuracy(z, y, mask)
+
+
+def test_softmax_by_hand():
+    # exp(0), exp(0), exp(log 2) = 1, 1, 2, out of 4
+    np.testing.assert_allclose(softmax(np.array([0.0, 0.0, math.log(2.0)])), [0.25, 0.25, 0.5], rtol=1e-15)
+    np.testing.assert_allclose(log_softmax(np.array([0.0, 0.0, math.log(2.0)])),
+                               [math.log(0.25), math.log(0.25), math.log(0.5)], rtol=1e-15)
+
+
+def test_softmax_and_log_softmax_along_axis_0():
+    z = np.array([[0.0, 1.0], [0.0, 1.0], [math.log(2.0), 1.0]])     # columns: (0, 0, log 2), (1, 1, 1)
+    expected = np.array([[0.25, 1 / 3], [0.25, 1 / 3], [0.5, 1 / 3]])
+    np.testing.assert_allclose(softmax(z, axis=0), expected, rtol=1e-15)
+    np.testing.assert_allclose(log_softmax(z, axis=0), np.log(expected), rtol=1e-15)
+    np.testing.assert_allclose(softmax(z, axis=0), softmax(z.T).T, rtol=1e-15)   # = the last axis of z.T
+    with pytest.raises(TypeError, match="softmax: axis should be a whole number, got 0.0"):
+        softmax(z, axis=0.0)
+
+
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.1, 50.0))
 def test_cross_entropy_properties(seed, scale):

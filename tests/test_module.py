@@ -53,8 +53,6 @@ def test_every_array_of_an_rnn_keeps_the_dtype(dtype):
     output, h_n = rnn(x, lengths=[5, 3])
     dx, dh0 = rnn.backward(np.ones_like(output), np.ones_like(h_n), return_dh0=True)
     arrays = [output, h_n, dx, dh0] + arrays_of(rnn)
-    for cache in rnn.cache["caches"]:
-        arrays += [c for c in cache if isinstance(c, np.ndarray) and c.dtype != bool]
     assert all(a.dtype == dtype for a in arrays), {a.dtype for a in arrays}
 
 
@@ -109,13 +107,6 @@ def test_train_and_eval_reach_every_layer_of_a_model():
     assert (model.training, model.rnn.training, model.head.training) == (True, True, True)
 
 
-def test_model_params_are_the_layers_arrays():
-    model = rnnlib.SequenceModel(2, 3, 1, seed=0)
-    assert model.params["rnn.weight_hh_l0"] is model.rnn.params["weight_hh_l0"]
-    assert model.grads["head.weight"] is model.head.grads["weight"]
-    assert isinstance(model, rnnlib.Module) and isinstance(model.rnn, rnnlib.Module)
-
-
 def test_no_grad_keeps_the_cache_of_the_forward_waiting_for_its_backward():
     rng = np.random.default_rng(3)
     model = rnnlib.SequenceModel(2, 3, 2, seed=0)
@@ -140,14 +131,87 @@ def test_backward_after_only_a_no_grad_forward_is_a_clear_error():
         rnn.backward(out)
 
 
-def test_stepper_runs_the_models_own_layers_one_step_at_a_time():
-    rng = np.random.default_rng(4)
-    model = rnnlib.SequenceModel(2, 4, 3, num_layers=2, seed=5)
-    x = rng.normal(size=(3, 6, 2))
-    y = model(x)
-    stepper = model.stepper(batch_size=3)
-    steps = np.stack([stepper.step(x[:, t]) for t in range(6)], axis=1)
-    np.testing.assert_allclose(steps, y, rtol=1e-13, atol=1e-15)
+# --- Module as a base for your own model ----------------------------------------------------
+
+class ScaledTagger(rnnlib.Module):
+    """y = scale * head(rnn(x)): two registered modules and one parameter of its own."""
+
+    def __init__(self, vocab_size, hidden_size, seed):
+        super().__init__()
+        self.add_module("rnn", rnnlib.RNN(vocab_size, hidden_size, seed=seed))
+        self.add_module("head", rnnlib.Dense(hidden_size, vocab_size, seed=seed + 1))
+        self.add_param("scale", np.ones(1))
+
+    def forward(self, x, lengths=None):
+        out, _ = self.rnn(x, lengths=lengths)
+        self.z = self.head(out)                             # (N, T, V), kept for backward
+        return self.params["scale"] * self.z
+
+    def backward(self, dy):
+        self.grads["scale"] += np.sum(dy * self.z)
+        return self.rnn.backward(self.head.backward(self.params["scale"] * dy))
+
+
+def test_a_module_of_your_own_trains_with_adam_and_fit():
+    vocab = rnnlib.Vocab("hihello")
+    x, y = vocab.one_hot("hihell")[None], vocab.encode("ihello")[None]
+    model = ScaledTagger(len(vocab), 8, seed=0)
+    assert list(model.params) == ([f"rnn.{k}" for k in model.rnn.params]
+                                  + ["head.weight", "head.bias", "scale"])
+    assert model.params["rnn.weight_hh_l0"] is model.rnn.params["weight_hh_l0"]
+    before = model.state_dict()
+    history = rnnlib.fit(model, x, y, rnnlib.Adam(model.params, lr=0.05), epochs=100)
+    assert history["accuracy"][-1] == 1.0
+    assert history["loss"][-1] < history["loss"][0] / 10
+    for k in ("rnn.weight_hh_l0", "head.bias", "scale"):    # every part was trained ...
+        assert not np.array_equal(model.params[k], before[k]), k
+    # ... through the submodules' own arrays, which the model's dicts share
+    np.testing.assert_array_equal(model.rnn.params["weight_hh_l0"], model.params["rnn.weight_hh_l0"])
+    np.testing.assert_array_equal(model.head.grads["weight"], model.grads["head.weight"])
+
+
+def test_the_base_forward_is_for_subclasses():
+    with pytest.raises(NotImplementedError):
+        rnnlib.Module().forward(np.zeros((1, 2, 3)))
+    with pytest.raises(NotImplementedError):
+        rnnlib.Module()(np.zeros((1, 2, 3)))                # __call__ is forward
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, None])
+def test_train_takes_true_or_false_only(bad):
+    model = rnnlib.SequenceModel(2, 3, 1, seed=0)
+    with pytest.raises(TypeError, match=r"SequenceModel.train: mode should be True or False"):
+        model.train(bad)
+    assert model.training and model.rnn.training            # unchanged
+
+
+def forward_keeps_a_cache():
+    """Whether a forward, run here, leaves something for backward: the public way to tell
+    whether forwards are being recorded."""
+    dense = rnnlib.Dense(2, 1, seed=0)
+    dense(np.ones((1, 2)))
+    try:
+        dense.backward(np.ones((1, 1)))
+    except RuntimeError:
+        return False
+    return True
+
+
+def test_no_grad_is_undone_after_an_exception():
+    assert forward_keeps_a_cache()
+    with pytest.raises(ZeroDivisionError):
+        with rnnlib.no_grad():
+            assert not forward_keeps_a_cache()
+            1 / 0
+    assert forward_keeps_a_cache()
+
+
+def test_no_grad_nests():
+    with rnnlib.no_grad():
+        with rnnlib.no_grad():
+            assert not forward_keeps_a_cache()
+        assert not forward_keeps_a_cache()                  # still inside the outer block
+    assert forward_keeps_a_cache()
 
 
 # --- what a torch user expects ------------------------------------------------------------
@@ -161,12 +225,16 @@ def test_dropout_with_one_layer_warns_as_torch_does():
 
 
 def test_options_that_torch_does_not_have_are_keyword_only():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="positional argument"):
         rnnlib.RNN(3, 2, 1, "tanh", True, True, 0.0, False, True)   # go_backwards by position
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="positional argument"):
         rnnlib.Dense(3, 2, True, 0)                                   # seed by position
-    with pytest.raises(TypeError):
-        rnnlib.fit(None, None, None, None, "mse")                    # loss by position
+    model = rnnlib.SequenceModel(1, 2, 1, seed=0)
+    x = np.ones((1, 3, 1))
+    opt = rnnlib.SGD(model.params, lr=0.1)
+    rnnlib.fit(model, x, x, opt, loss="mse", epochs=1)               # by keyword: fine
+    with pytest.raises(TypeError, match="positional argument"):
+        rnnlib.fit(model, x, x, opt, "mse")                          # loss by position
 
 
 def test_clip_grad_norm_scales_even_at_exactly_max_norm_as_torch_does():

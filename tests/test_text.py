@@ -5,17 +5,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rnnlib
+import rnnlib.text
 from rnnlib import Vocab
 
 texts = st.text(min_size=1, max_size=40)
 
-# Seed 004's one-hot vectors, written out by hand: h, e, l, o = 0, 1, 2, 3.
+# The one-hot vectors of the "RNN Basic" tutorial, written out by hand: h, e, l, o = 0, 1, 2, 3.
 H, E, L, O = [1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]
 
 
 # --- the running example ----------------------------------------------------------------
 
-def test_hello_symbols_ids_and_one_hot_match_seed_004():
+def test_hello_symbols_ids_and_one_hot_match_the_rnn_basic_tutorial():
     vocab = Vocab("hello")
     assert vocab.symbols == ("h", "e", "l", "o")
     assert vocab.index == {"h": 0, "e": 1, "l": 2, "o": 3}
@@ -26,7 +27,7 @@ def test_hello_symbols_ids_and_one_hot_match_seed_004():
     np.testing.assert_array_equal(x, [H, E, L, L, O])
 
 
-def test_seed_004_batch_is_the_hand_stacked_array():
+def test_the_rnn_basic_tutorials_batch_is_the_hand_stacked_array():
     x, lengths = Vocab("helo").one_hot_batch(["hello", "eolll", "lleel"])
     expected = np.array([[H, E, L, L, O], [E, O, L, L, L], [L, L, E, E, L]], dtype=np.float64)
     assert x.shape == (3, 5, 4) and x.dtype == np.float64
@@ -231,4 +232,5 @@ def test_a_failed_call_changes_nothing():
 
 
 def test_vocab_is_exported():
-    assert rnnlib.Vocab is Vocab
+    assert rnnlib.Vocab is rnnlib.text.Vocab
+    assert "Vocab" in rnnlib.__all__
