@@ -366,6 +366,8 @@ def test_the_step_jacobian_reference_is_the_finite_difference_jacobian():
     for H in (3, 4):
         for seed in range(70, 76):
             x, h_prev, Wx, Wh, b = jacobian_data(seed, H)
+            a = x @ Wx + h_prev @ Wh + b
+            assert (a > 0).any() and (a < 0).any()      # relu cases have active and inactive units
             for nl in ("tanh", "relu", "leaky_relu"):
                 def h_of(hp):
                     return act(x @ Wx + hp @ Wh + b, nl)
@@ -373,8 +375,6 @@ def test_the_step_jacobian_reference_is_the_finite_difference_jacobian():
                 J_fd = np.stack([(h_of(h_prev + eps * e) - h_of(h_prev - eps * e)) / (2 * eps)
                                  for e in np.eye(H)], axis=1)                     # column j: d h / d h_prev[j]
                 assert np.allclose(jacobian_with()(h_of(h_prev), Wh, nl), J_fd, atol=1e-8)
-    a = x @ Wx + h_prev @ Wh + b
-    assert (a > 0).any() and (a < 0).any()        # relu cases have active and inactive units
 
 
 # --- every diagnosis, each from its own broken solution ------------------------------------

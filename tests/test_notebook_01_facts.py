@@ -17,7 +17,7 @@ X1 = np.array([[100.0, 101.0], [102.0, 103.0], [104.0, 105.0]])
 
 
 def seed_weights():
-    """Wx (2, 3), Wy (3, 3), drawn as the notebook draws them; b zeros (1, 3) as in seed 003."""
+    """Wx (2, 3), Wy (3, 3), drawn as the notebook draws them; b zeros (1, 3) as in the tutorial "Manually Create a RNN w/ TF"."""
     rng = np.random.default_rng(SEED)
     Wx = rng.standard_normal((2, 3))
     Wy = rng.standard_normal((3, 3))

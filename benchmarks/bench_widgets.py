@@ -1,0 +1,60 @@
+"""How long each widget takes to answer a control: the handler's CPU time and wall time per
+change, medians over many changes, after one warm-up redraw.
+
+    python benchmarks/bench_widgets.py
+
+The course's requirement is "well under 100 ms" per change; the test suite only guards
+against a redraw gone slow, since a timed assertion cannot be trusted on a busy machine.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+import rnnlib
+from rnnlib import widgets
+
+
+def measure(name, changes):
+    changes[0]()                                   # warm-up: fonts, first figure
+    cpu, wall = [], []
+    for change in changes[1:]:
+        c0, w0 = time.process_time(), time.perf_counter()
+        change()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    print(f"{name:34s} {statistics.median(cpu) * 1e3:7.1f} {statistics.median(wall) * 1e3:8.1f}"
+          f" {max(wall) * 1e3:8.1f}   ({len(cpu)} changes)", flush=True)
+
+
+def setter(control, value):
+    return lambda: setattr(control, "value", value)
+
+
+def main():
+    print(f"{'widget, control':34s} {'cpu ms':>7s} {'wall ms':>8s} {'max ms':>8s}")
+    rng = np.random.default_rng(0)
+    tanh = widgets.TanhExplorer()
+    measure("TanhExplorer, w", [setter(tanh.slider, w) for w in np.linspace(-4, 4, 41)])
+    x = rng.standard_normal((4, 20, 2))
+    step = widgets.StepThrough(x, None, rng.standard_normal((2, 3)), rng.standard_normal((3, 3)),
+                               np.zeros(3))
+    measure("StepThrough, t", [setter(step.slider, t) for t in list(range(20)) * 2])
+    traj = widgets.HiddenTrajectory(rnnlib.Vocab("helo"))
+    traj.word.value = "hello"
+    measure("HiddenTrajectory, theta", [setter(traj.theta, th) for th in np.linspace(-180, 180, 37)])
+    monitor = widgets.TrainingMonitor(300)
+    loss = list(np.geomspace(2.0, 1e-3, 300))
+    measure("TrainingMonitor, a drawing epoch",
+            [(lambda e=e: monitor(e, {"loss": loss[:e], "grad_norm": loss[:e]})) for e in range(30, 301, 30)])
+    if hasattr(widgets, "GradientFlow"):
+        flow = widgets.GradientFlow()
+        controls = [c for c in vars(flow).values() if hasattr(c, "value") and hasattr(c, "max")]
+        changes = [setter(c, v) for c in controls for v in np.linspace(c.min, c.max, 8)]
+        measure("GradientFlow, every slider", changes)
+
+
+if __name__ == "__main__":
+    main()
