@@ -5,7 +5,8 @@ Built one notebook at a time in the course under notebooks/. The map:
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward, and the
                  padded pair rnn_forward_padded / rnn_backward_padded: the maths
     module       Module, the small base of every layer and model; no_grad
-    layers       RNNCell, RNN (torch.nn.RNN's API), Dense
+    layers       RNNCell, RNN (torch.nn.RNNCell's and torch.nn.RNN's API)
+    dense        Dense: the read-out at every timestep (torch.nn.Linear's names)
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
@@ -30,7 +31,8 @@ from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
                          rnn_backward_padded, rnn_forward, rnn_forward_padded, rnn_step_backward,
                          rnn_step_forward)
-from .layers import RNN, Dense, RNNCell
+from .dense import Dense
+from .layers import RNN, RNNCell
 from .losses import accuracy, log_softmax, mse_loss, softmax, softmax_cross_entropy
 from .models import SequenceModel, Stepper
 from .module import Module, no_grad

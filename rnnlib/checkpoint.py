@@ -28,7 +28,8 @@ import zipfile
 
 import numpy as np
 
-from .layers import RNN, Dense, RNNCell
+from .dense import Dense
+from .layers import RNN, RNNCell
 from .models import SequenceModel
 from .module import Module
 

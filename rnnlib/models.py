@@ -12,7 +12,8 @@ import numpy as np
 
 from . import _validation as v
 from .functional import reverse_padded
-from .layers import RNN, Dense
+from .dense import Dense
+from .layers import RNN
 from .module import Module, no_grad
 
 
