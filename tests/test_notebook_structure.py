@@ -1,5 +1,6 @@
 """The shape of the course itself: fixed notebook names, a README map that lists exactly the
-notebooks that exist, and solutions a teacher can strip with one nbconvert call.
+notebooks that exist, and solutions a teacher can strip: nbgrader's solution cells in the
+notebooks rewritten for it (issue 8), the `solution` cell tag in the others, until they are.
 
 (Each notebook's cells are re-run and compared by nbval; this file checks what nbval cannot.)
 """
@@ -36,7 +37,15 @@ def _first_line(cell):
     return "".join(cell.source).strip().splitlines()[0] if "".join(cell.source).strip() else ""
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def _uses_nbgrader(nb):
+    return any("nbgrader" in c.metadata for c in nb.cells)
+
+
+TAGGED = [p for p in NOTEBOOKS if not _uses_nbgrader(nbformat.read(p, as_version=4))]
+GRADED = [p for p in NOTEBOOKS if p not in TAGGED]
+
+
+@pytest.mark.parametrize("path", TAGGED, ids=lambda p: p.stem)
 def test_solutions_are_last_and_tagged(path):
     nb = nbformat.read(path, as_version=4)
     heads = [i for i, c in enumerate(nb.cells)
@@ -51,7 +60,7 @@ def test_solutions_are_last_and_tagged(path):
     assert exercises, "exercises come before the solutions"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", TAGGED, ids=lambda p: p.stem)
 def test_teacher_handout_strips_every_solution(path):
     # The command in the README: --TagRemovePreprocessor.remove_cell_tags solution
     nb = nbformat.read(path, as_version=4)
@@ -62,3 +71,56 @@ def test_teacher_handout_strips_every_solution(path):
     assert "## Solutions" not in json.dumps([c.source for c in handout.cells])
     assert len(handout.cells) < n_cells
     assert not any("solution" in c.metadata.get("tags", []) for c in handout.cells)
+
+
+# --- notebooks with nbgrader cells ----------------------------------------------------------
+
+def _nbgrader(cell):
+    return cell.metadata.get("nbgrader", {})
+
+
+@pytest.mark.parametrize("path", GRADED, ids=lambda p: p.stem)
+def test_nbgrader_cells_follow_the_exercise_pattern(path):
+    """Solution code between the markers, each check locked, graded and right after its
+    solution, no old solution tags, exercises after the quiz, grade ids named after the notebook."""
+    nb = nbformat.read(path, as_version=4)
+    number = path.stem[:2]
+    assert not any("solution" in c.metadata.get("tags", []) for c in nb.cells)
+    for i, cell in enumerate(nb.cells):
+        meta = _nbgrader(cell)
+        if not meta:
+            continue
+        assert meta["schema_version"] == 3 and meta["grade_id"].startswith(("nb" + number, "check_nb" + number))
+        if meta["solution"] and cell.cell_type == "code":
+            src = cell.source
+            assert 0 <= src.find("### BEGIN SOLUTION") < src.find("### END SOLUTION"), meta["grade_id"]
+            assert not meta["grade"] and not meta["locked"]
+        if meta["grade"]:
+            assert meta["locked"] and meta["points"] > 0 and not meta["solution"]
+            assert "rnnlib.checks.check_" in cell.source
+            assert _nbgrader(nb.cells[i - 1]).get("solution"), f"{meta['grade_id']} follows its solution"
+    headings = [_first_line(c) for c in nb.cells if c.cell_type == "markdown"]
+    assert "## Quiz" in headings and "## Exercises" in headings
+    assert headings.index("## Quiz") < headings.index("## Exercises")
+    start = next(i for i, c in enumerate(nb.cells) if _first_line(c) == "## Exercises")
+    exercises = [i for i, c in enumerate(nb.cells) if "_exercise_" in _nbgrader(c).get("grade_id", "")]
+    assert exercises and min(exercises) > start
+
+
+def test_grade_ids_are_unique_across_the_course():
+    ids = [_nbgrader(c)["grade_id"] for p in GRADED for c in nbformat.read(p, as_version=4).cells
+           if _nbgrader(c)]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+@pytest.mark.parametrize("path", GRADED, ids=lambda p: p.stem)
+def test_nbgrader_clears_every_solution(path):
+    from nbgrader.preprocessors import ClearSolutions
+    nb = nbformat.read(path, as_version=4)
+    student, _ = ClearSolutions().preprocess(nb, {})
+    text = json.dumps([c.source for c in student.cells])
+    assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text
+    stubs = [c for c in student.cells if _nbgrader(c).get("solution") and c.cell_type == "code"]
+    assert stubs and all("raise NotImplementedError()" in c.source for c in stubs)
+    answers = [c for c in student.cells if _nbgrader(c).get("solution") and c.cell_type == "markdown"]
+    assert all(c.source == "YOUR ANSWER HERE" for c in answers)
