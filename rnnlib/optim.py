@@ -69,10 +69,11 @@ class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (torch.optim.SGD, dampening 0):
 
         p <- p - lr * g                                  momentum = 0
-        b <- momentum * b + g;   p <- p - lr * b         momentum > 0, b = 0 before the first step
+        m <- momentum * m + g;   p <- p - lr * m         momentum > 0, m = 0 before the first step
 
-    The buffer b is a running sum of past gradients that decays by `momentum` each step, so a
-    direction the gradient keeps pointing in builds up speed (up to 1 / (1 - momentum) times).
+    The buffer m (torch's momentum_buffer) is a running sum of past gradients that decays by
+    `momentum` each step, so a direction the gradient keeps pointing in builds up speed (up to
+    1 / (1 - momentum) times).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0):
@@ -81,10 +82,10 @@ class SGD(Optimizer):
 
     def update(self, p, g, state):
         if self.momentum:
-            b = state.setdefault("momentum_buffer", np.zeros_like(p))
-            b *= self.momentum
-            b += g
-            g = b
+            m = state.setdefault("momentum_buffer", np.zeros_like(p))
+            m *= self.momentum
+            m += g
+            g = m
         p -= self.lr * g
 
     def _options(self):
@@ -117,11 +118,11 @@ class Adam(Optimizer):
     """Adam (Kingma & Ba 2015; torch.optim.Adam with its defaults). At step t = 1, 2, ...:
 
         m <- beta1 * m + (1 - beta1) * g           running mean of g        (m = 0 at start)
-        s <- beta2 * s + (1 - beta2) * g^2         running mean of g^2      (s = 0 at start)
-        m_hat = m / (1 - beta1^t);   s_hat = s / (1 - beta2^t)      bias correction
-        p <- p - lr * m_hat / (sqrt(s_hat) + eps)
+        v <- beta2 * v + (1 - beta2) * g^2         running mean of g^2      (v = 0 at start)
+        m_hat = m / (1 - beta1^t);   v_hat = v / (1 - beta2^t)      bias correction
+        p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    m and s start at 0, so early on they underestimate the averages by the factor
+    m and v (Kingma & Ba's names; torch's exp_avg and exp_avg_sq) start at 0, so early on they underestimate the averages by the factor
     (1 - beta^t); dividing by it undoes that. Without the correction the first steps would be
     far from lr in size; with it, the first step is lr * g / (|g| + eps) = about lr * sign(g).
     """
@@ -143,14 +144,14 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         t = self.steps
         m = state.setdefault("exp_avg", np.zeros_like(p))
-        s = state.setdefault("exp_avg_sq", np.zeros_like(p))
+        v = state.setdefault("exp_avg_sq", np.zeros_like(p))
         m *= beta1
         m += (1 - beta1) * g
-        s *= beta2
-        s += (1 - beta2) * g * g
+        v *= beta2
+        v += (1 - beta2) * g * g
         m_hat = m / (1 - beta1 ** t)
-        s_hat = s / (1 - beta2 ** t)
-        p -= self.lr * m_hat / (np.sqrt(s_hat) + self.eps)
+        v_hat = v / (1 - beta2 ** t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
     def _options(self):
         return f", betas=({self.betas[0]:g}, {self.betas[1]:g}), eps={self.eps:g}"

@@ -9,6 +9,7 @@ import inspect
 import io
 import pathlib
 
+import matplotlib.colors
 import matplotlib.image
 import numpy as np
 import pytest
@@ -85,6 +86,61 @@ def test_batching_times_is_log_log_with_slope_one_guides_and_the_speed_up():
         plots.batching_times_figure([0, 10], [1e-6, 1e-5], [1e-6, 1e-6])
     with pytest.raises(ValueError, match="loop_seconds should have shape"):
         plots.batching_times_figure([1, 10], [1e-6], [1e-6, 1e-6])
+
+
+def _legend_overlaps_an_axes(fig):
+    """True when a legend of fig covers part of any axes (the plotting area)."""
+    fig.draw_without_rendering()                      # lays the figure out, as saving it does
+    legends = fig.legends + [ax.get_legend() for ax in fig.axes if ax.get_legend()]
+    assert legends, "the figure has a legend"
+    return any(leg.get_window_extent().overlaps(ax.get_window_extent())
+               for leg in legends for ax in fig.axes)
+
+
+def _styles(ax):
+    return [(ln.get_color(), ln.get_linestyle()) for ln in ax.lines if not ln.get_label().startswith("_")]
+
+
+def test_loss_curves_have_distinct_styles_and_a_legend_beside_the_axes():
+    curves = {f"run {i}": [10.0 / (e + i) for e in range(1, 30)] for i in range(6)}
+    fig = plots.loss_curves_figure(curves, title="six runs")
+    (ax,) = fig.axes
+    styles = _styles(ax)
+    assert len(styles) == 6 and len(set(styles)) == 6              # no two curves look alike
+    assert len({c for c, _ in styles}) == 6                          # six different colours
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == list(curves)
+    assert not _legend_overlaps_an_axes(fig)
+
+
+def _cielab(colour):
+    """CIELAB coordinates (D65) of a matplotlib colour: distances there follow what eyes see."""
+    rgb = np.array(matplotlib.colors.to_rgb(colour))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ linear / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > (6 / 29) ** 3, np.cbrt(xyz), xyz / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_curve_colours_are_far_apart():
+    assert np.linalg.norm(_cielab("white") - [100, 0, 0]) < 0.1       # the conversion itself
+    lab = [_cielab(c) for c in plots.training.CURVE_COLOURS[:6]]
+    gaps = [np.linalg.norm(a - b) for i, a in enumerate(lab) for b in lab[i + 1:]]
+    assert min(gaps) > 50             # matplotlib's C0 and C4 are 38 apart, C1 and C3 40
+
+
+def test_extrapolation_names_every_model_once_under_both_panels():
+    x = np.arange(10.0, 101.0)
+    predictions = {f"model {i}": x + 1 - 0.01 * i * x for i in range(6)}
+    fig = plots.extrapolation_figure(x, predictions, train_range=(1, 8))
+    left, right = fig.axes
+    assert len(set(_styles(left))) == 7                              # the target and six models
+    assert [(ln.get_color(), ln.get_linestyle()) for ln in right.lines[:6]] == _styles(left)[1:]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels == ["target x + 1", *predictions, "training inputs"]
+    assert left.get_legend() is None and right.get_legend() is None
+    assert not _legend_overlaps_an_axes(fig)
+    np.testing.assert_allclose(right.lines[1].get_ydata(), -0.01 * x)   # model 1: error -0.01 x
 
 
 def test_training_curves_span_whole_decades_and_show_accuracy_when_given():

