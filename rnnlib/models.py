@@ -18,9 +18,10 @@ from .module import Module, no_grad
 
 
 class SequenceModel(Module):
-    """y_t = h_t @ W_out^T + b_out, with h_t the top layer's state of an RNN:  (N, T, F) -> (N, T, O).
+    """y_t = h_t @ W_out + b_out, with h_t the top layer's state of an RNN:  (N, T, F) -> (N, T, O).
 
-    W_out = head.weight (O, H) in torch.nn.Linear's layout, b_out = head.bias (O,).
+    W_out (H, O) in the course's right-multiply layout; head.weight = W_out^T (O, H) in
+    torch.nn.Linear's layout; b_out = head.bias (O,).
 
     input_size, hidden_size, output_size  F, H, O
     nonlinearity   "tanh", "relu" or "leaky_relu" (the RNN's; the head is linear)
@@ -149,7 +150,7 @@ class Stepper:
         self._state = np.zeros_like(self._state)
 
     def step(self, x_t):
-        """h_t = act(x_t @ Wx + h_{t-1} @ Wh + b) in every layer, then y_t = h_t @ W_out^T + b_out.
+        """h_t = act(x_t @ Wx + h_{t-1} @ Wh + b) in every layer, then y_t = h_t @ W_out + b_out.
 
         x_t (N, F)  ->  y_t (N, O). The state is only updated when the whole step succeeded.
         """

@@ -122,8 +122,8 @@ class Adam(Optimizer):
         m_hat = m / (1 - beta1^t);   v_hat = v / (1 - beta2^t)      bias correction
         p <- p - lr * m_hat / (sqrt(v_hat) + eps)
 
-    m and v (Kingma & Ba's names; torch's exp_avg and exp_avg_sq) start at 0, so early on they underestimate the averages by the factor
-    (1 - beta^t); dividing by it undoes that. Without the correction the first steps would be
+    m and v (Kingma & Ba's names; torch's exp_avg and exp_avg_sq) start at 0, so early on they
+    underestimate the averages by the factor (1 - beta^t); dividing by it undoes that. Without the correction the first steps would be
     far from lr in size; with it, the first step is lr * g / (|g| + eps) = about lr * sign(g).
     """
 
