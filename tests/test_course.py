@@ -168,7 +168,9 @@ def test_student_edition_clears_solutions_and_outputs_only(name, synthetic):
             assert s.metadata.tags.count("raises-exception") == 1
             kept["tags"] = [*(tag for tag in t.metadata.get("tags", []) if tag != "raises-exception"),
                             "raises-exception"]
-        if _meta(t).get("solution"):
+        if _meta(t).get("solution") and t.cell_type == "markdown":
+            assert s.source == "YOUR ANSWER HERE"     # a written answer: nbgrader's text stub
+        elif _meta(t).get("solution"):
             expected = _without_solution(t.source) if "BEGIN SOLUTION" in t.source else STUB
             assert s.source == expected and STUB.split("\n")[1] in s.source
             assert s.metadata.deletable is False      # nbgrader's LockCells
@@ -240,7 +242,7 @@ def test_student_notebook_fails_only_inside_exercises(name, student_dir):
         else:
             pytest.fail(f"an error outside an exercise cell: {where}")
     # Every graded check of the released stubs fails, saying so: none passes vacuously.
-    graded = [c for c in nb.cells if _meta(c).get("grade")]
+    graded = [c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "code"]   # the checks
     failed = [c for c, _, text in _errors(nb) if _meta(c).get("grade")]
     assert len(failed) == len(graded)
     if name == "synthetic":
