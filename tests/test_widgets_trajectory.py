@@ -260,6 +260,29 @@ def test_labels_neither_overlap_nor_leave_the_square_nor_cover_the_title(case):
             assert not box.overlaps(other), (word, [t.get_text() for t in ax.texts])
 
 
+@pytest.mark.parametrize("case", [0, 1, 2, 4, 5])
+def test_no_arrow_is_drawn_through_a_label(case):
+    # In the rendered figure, no point along an arrow of the labelled pass lies inside a
+    # label's box (case 3, twenty states piled in one corner, has no clear side to offer).
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    states, word, word_length = _notebook_paths()[case]
+    fig = trajectory_figure(states, list(word), word_length=word_length)
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    path = np.vstack([np.zeros(2), states])
+    last = slice(len(word) - (word_length or len(word)), None)
+    u = np.linspace(0.0, 1.0, 50)[:, None, None]
+    along = (path[:-1] + u * (path[1:] - path[:-1]))[:, last].reshape(-1, 2)   # data units
+    pixels = ax.transData.transform(along)
+    for text in (t for t in ax.texts if t.get_gid() == "path"):
+        box = text.get_window_extent(renderer)
+        inside = ((pixels[:, 0] > box.x0) & (pixels[:, 0] < box.x1)
+                  & (pixels[:, 1] > box.y0) & (pixels[:, 1] < box.y1))
+        assert not inside.any(), (word, text.get_text())
+
+
 def test_trajectory_figure_explains_bad_input():
     with pytest.raises(ValueError, match=r"trajectory_figure: states should have shape \(time=3, hidden_size=2\), got \(3, 3\)"):
         trajectory_figure(np.zeros((3, 3)), list("hel"))

@@ -66,7 +66,8 @@ def trajectory_figure(states, labels, h0=None, word_length=None, title=None, fig
                       angles="xy", scale_units="xy", scale=1, width=0.006, headwidth=4,
                       headlength=5, headaxislength=4.5, zorder=3))
         add(ax.scatter(states[:, 0], states[:, 1], s=18, c=colours, zorder=5))
-        for point, text, (sx, sy) in _step_labels(states, labels, np.flatnonzero(last)):
+        arrows = np.stack([path[:-1], path[1:]], axis=1)[last]  # (steps, 2, 2): labelled pass
+        for point, text, (sx, sy) in _step_labels(states, labels, np.flatnonzero(last), arrows):
             add(ax.annotate(text, point, xytext=(5 * sx, 5 * sy), textcoords="offset points",
                             ha="left" if sx > 0 else "right", va="bottom" if sy > 0 else "top",
                             fontsize=LABEL_SIZE, fontweight="bold", color="#222222", zorder=6))
@@ -84,15 +85,18 @@ ITEMS_PER_LINE = 3
 VISIBLE = (-1.2, -1.2, 1.08, 1.08)          # the axes' limits: a label must fit inside them
 
 
-def _step_labels(states, labels, steps):
+def _step_labels(states, labels, steps, arrows=None):
     """[((x, y), text, (sx, sy)), ...]: where to write which label, none overlapping another.
 
     Steps whose states lie within NEAR of each other share one label. Each label goes to the
     first free side of its point (right and above, or inwards near an edge, then the others):
-    sx = +1 puts it to the right, sy = +1 above. A label with no free side joins a label it
-    would overlap. Texts list steps as "t:letter", a run of consecutive steps with the same
-    letter as "a–b:letter", ITEMS_PER_LINE items to a line.
+    sx = +1 puts it to the right, sy = +1 above. A side is free when the label stays inside
+    the square and clear of the labels placed before it and, if some side allows it, of the
+    arrows (S, 2, 2), so that no arrow is drawn through a label. A label with no free side
+    joins a label it would overlap. Texts list steps as "t:letter", a run of consecutive
+    steps with the same letter as "a–b:letter", ITEMS_PER_LINE items to a line.
     """
+    arrows = np.zeros((0, 2, 2)) if arrows is None else np.asarray(arrows, dtype=float)
     groups = []                                            # [anchor (2,), [steps]]
     for t in steps:
         for anchor, members in groups:
@@ -105,11 +109,13 @@ def _step_labels(states, labels, steps):
     for anchor, members in groups:
         text = _text(members, labels)
         sides = _sides(anchor)
-        for side in sides:
-            box = _box(anchor, text, side)
-            if _inside(box) and not any(_overlap(box, p[3]) for p in placed):
-                placed.append([anchor, members, side, box])
-                break
+        free = [side for side in sides
+                if _inside(_box(anchor, text, side))
+                and not any(_overlap(_box(anchor, text, side), p[3]) for p in placed)]
+        clear = [side for side in free if not _crosses(_box(anchor, text, side), arrows)]
+        if free:
+            side = (clear or free)[0]
+            placed.append([anchor, members, side, _box(anchor, text, side)])
         else:
             box = _box(anchor, text, sides[0])
             hit = next((p for p in placed if _overlap(box, p[3])), None)
@@ -156,6 +162,17 @@ def _box(point, text, side):
 
 def _inside(box):
     return box[0] >= VISIBLE[0] and box[1] >= VISIBLE[1] and box[2] <= VISIBLE[2] and box[3] <= VISIBLE[3]
+
+
+def _crosses(box, arrows, gap=0.01):
+    """Whether any arrow (S, 2, 2) passes through box (grown by gap), tested at 16 points along
+    each arrow: dense enough for the square's scale, and one small numpy product."""
+    if not len(arrows):
+        return False
+    u = np.linspace(0.0, 1.0, 16)[:, None, None]                              # (16, 1, 1)
+    pts = arrows[None, :, 0] + u * (arrows[None, :, 1] - arrows[None, :, 0])   # (16, S, 2)
+    x, y = pts[..., 0], pts[..., 1]
+    return bool(np.any((x > box[0] - gap) & (x < box[2] + gap) & (y > box[1] - gap) & (y < box[3] + gap)))
 
 
 def _overlap(a, b, gap=0.03):
