@@ -7,7 +7,7 @@ the diff shows only what really changed.
 It does what `jupyter nbconvert --to notebook --execute --inplace` does (the kernel starts in
 the notebook's folder, cell timings are not recorded, widget state is stored), and then
 renames every widget model id to one derived from the notebook's name and the order in which
-the ids appear. Jupyter draws those ids at random on every run, so without this step each
+the ids appear, and joins printed text that the kernel flushed in pieces. Jupyter draws those ids at random on every run, so without this step each
 re-execution rewrites hundreds of lines of ids in the widget state and in every widget output.
 It prints the time each notebook took.
 """
@@ -46,13 +46,30 @@ def stable_widget_ids(nb, name):
     return nbformat.from_dict(json.loads(text))
 
 
+def merged_streams(nb):
+    """Join consecutive stdout (or stderr) outputs of a cell into one. The kernel flushes
+    printed text in pieces whose sizes vary from run to run; Jupyter and nbval show the same
+    text either way, and one piece keeps the diff to what changed."""
+    for cell in nb.cells:
+        outs = []
+        for out in cell.get("outputs", []):
+            if (outs and out.output_type == "stream" and outs[-1].output_type == "stream"
+                    and outs[-1].name == out.name):
+                outs[-1].text += out.text
+            else:
+                outs.append(out)
+        if cell.cell_type == "code":
+            cell.outputs = outs
+    return nb
+
+
 def run(path, timeout=600):
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     seconds = time.perf_counter() - start
-    nbformat.write(stable_widget_ids(nb, path.stem), path)
+    nbformat.write(stable_widget_ids(merged_streams(nb), path.stem), path)
     return seconds
 
 
