@@ -254,9 +254,10 @@ def test_student_notebook_fails_only_inside_exercises(name, student_dir):
 # ---------------------------------------------------------------- c. real nbgrader
 # One nbgrader course holds every notebook as an assignment of its own (the teacher's
 # layout). `nbgrader generate_assignment` releases all of them, and each release must be
-# the student edition: so what test b runs is what students get, and autograding the real
-# notebooks again would only repeat test b (the stubs) and nbval (the solutions). The whole
-# cycle, two submissions autograded and their feedback, runs on the synthetic notebook.
+# the student edition: so what test b runs is what students get. The whole cycle, two
+# submissions autograded and their feedback, runs on the synthetic notebook and on notebook
+# 01 with rnnlib's own checks; autograding every notebook would only repeat test b (the
+# stubs) and nbval (the solutions), at two minutes more.
 
 
 @pytest.fixture(scope="module")
@@ -329,3 +330,34 @@ def test_nbgrader_autogrades_solved_and_stub_submissions(nbgrader_course, monkey
     assert "cube: all 2 cases agree" in feedback["solved"]
     assert "square: not implemented yet" not in feedback["solved"]
     assert "a file the lesson reads" in feedback["stubs"]     # files beside it were released
+
+
+def test_nbgrader_autogrades_a_real_notebook_with_rnnlibs_own_checks(nbgrader_course, monkeypatch):
+    """Notebook 01, submitted solved and as released: every autograded check earns its full
+    points in the one and none in the other, and the feedback carries rnnlib.checks' words.
+    (Written answers wait for the teacher: nbgrader grades markdown answers by hand.)"""
+    root, name, students = nbgrader_course, "01_two_timesteps_by_hand", ("solved01", "stubs01")
+    released = root / "release" / name / f"{name}.ipynb"
+    for student in students:
+        nb = nbformat.read(released, as_version=4)
+        if student == "solved01":
+            nb = _put_solutions_back(nb, nbformat.read(root / "source" / name / f"{name}.ipynb", 4))
+        (root / "submitted" / student / name).mkdir(parents=True)
+        nbformat.write(nb, root / "submitted" / student / name / f"{name}.ipynb")
+    _venv_on_path(monkeypatch)
+    _run_nbgrader(root, "autograde", name)
+    _run_nbgrader(root, "generate_feedback", name)
+
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        auto = {s: [(g.name, g.auto_score, g.max_score) for g in
+                    gb.find_submission_notebook(name, name, s).grades if not g.needs_manual_grade]
+                for s in students}
+    assert len(auto["solved01"]) == 2                            # rnn_step_forward, rnn_forward
+    assert all(score == best > 0 for _, score, best in auto["solved01"]), auto["solved01"]
+    assert all(score == 0 for _, score, _ in auto["stubs01"]), auto["stubs01"]
+    feedback = {s: (root / "feedback" / s / name / f"{name}.html").read_text(encoding="utf-8")
+                for s in students}
+    for check in ("check_rnn_step_forward", "check_rnn_forward"):
+        assert f"{check}: not implemented yet" in feedback["stubs01"]
+        assert f"{check}: all" in feedback["solved01"]
