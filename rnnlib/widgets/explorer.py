@@ -36,7 +36,8 @@ def output_html(out: W.Output) -> str:
 
 class HTMLText:
     """HTML for the browser with a plain-text twin: the twin is its text/plain, so a test (and
-    output_text) reads a sentence instead of '<IPython.core.display.HTML object>'."""
+    output_text) reads a sentence instead of '<IPython.core.display.HTML object>'. A browser
+    shows the HTML only: anything the learner must read goes in the HTML or in a string."""
 
     def __init__(self, html: str, text: str):
         self.html, self.text = html, text

@@ -143,8 +143,9 @@ class HiddenStateExplorer(Explorer):
                           key=lambda kr: -1 if np.isnan(kr[1]) else abs(kr[1]))
             if not np.isnan(r):
                 summary += f" Closest feature: {name} (r = {r:+.3f})."
-        self.show(HTMLText(X.coloured_text_html(self.text, h, self.scale), summary),
-                  out=self.text_out)
+        # The summary is printed, not only the HTML's text twin: the browser shows the HTML alone.
+        self.show(summary, HTMLText(X.coloured_text_html(self.text, h, self.scale),
+                                    f"(the text coloured by unit {u})"), out=self.text_out)
 
     def _draw_heatmap(self, change=None):
         start, u = self.window.value, self.unit.value
