@@ -54,6 +54,38 @@ def main():
         controls = [c for c in vars(flow).values() if hasattr(c, "value") and hasattr(c, "max")]
         changes = [setter(c, v) for c in controls for v in np.linspace(c.min, c.max, 8)]
         measure("GradientFlow, every slider", changes)
+    hidden_explorer()
+
+
+def hidden_explorer(T=2000, H=64):
+    """HiddenStateExplorer on T characters of made-up text with quotes, a random model of H units."""
+    rng = np.random.default_rng(0)
+    words = "the cat sat on a mat and said hello to my dog".split()
+    parts = []
+    while sum(map(len, parts)) < T:
+        quote = "\u201c" + " ".join(rng.choice(words, 2)) + "\u201d " if rng.random() < 0.5 else ""
+        parts.append(quote + " ".join(rng.choice(words, 5)) + rng.choice([". ", ".\n"]))
+    text = "".join(parts)[:T]
+    vocab = rnnlib.Vocab(text)
+    model = rnnlib.SequenceModel(len(vocab), H, len(vocab), seed=0)
+    c0, w0 = time.process_time(), time.perf_counter()
+    ex = widgets.HiddenStateExplorer(model, vocab, text, {"quote": [c == "\u201c" for c in text]})
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    print(f"{f'HiddenStateExplorer T={T} H={H}':34s} {cpu * 1e3:7.1f} {wall * 1e3:8.1f}"
+          f"            (construction)")
+    quote = text.index("\u201c")
+    ex.threshold.value = 0.02          # a random model's units are weak: let some be on
+    controls = {"unit": [(ex.unit, u) for u in range(12)],
+                "window start": [(ex.window, w) for w in range(0, 1200, 100)],
+                "span": [(ex.span, (quote, quote + k)) for k in range(1, 13)],
+                "threshold": [(ex.threshold, th) for th in np.linspace(0.0, 0.05, 12)],
+                "units to match": [(ex.match_units, k) for k in (1, 2, 3) * 4],
+                "temperature": [(ex.temperature, t) for t in np.linspace(0.1, 2, 12)],
+                "prime": [(ex.prime, p) for p in ("the ", "a cat ", "my dog ", "said ") * 3]}
+    for name, steps in controls.items():
+        measure(f"  {name}", [setter(c, value) for c, value in steps])
+    print(f"  (a span of 1-12 characters, {len(ex.selection or [])} units selected at the end; "
+          f"{ex.sample_length} characters sampled)")
 
 
 if __name__ == "__main__":

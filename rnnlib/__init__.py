@@ -12,6 +12,10 @@ Built one notebook at a time in the course under notebooks/. The map:
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
     train        fit: the training loop
     checkpoint   save / load: a model in one .npz file, never a pickle
+    generate     sample (with a temperature and a prime), perplexity, hidden_states,
+                 temperature_probs: a trained character model at work
+    explore      select_units, on_positions, feature_correlations, ...: the computations of
+                 the hidden-state explorer (import rnnlib.explore)
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
@@ -24,13 +28,14 @@ Built one notebook at a time in the course under notebooks/. The map:
 
 The core (everything above but plots and widgets) needs only numpy.
 """
-from . import checks, interop
+from . import checks, explore, interop
 from .checkpoint import load, load_metadata, save
 from .data import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
                          rnn_backward_padded, rnn_forward, rnn_forward_padded, rnn_step_backward,
                          rnn_step_forward)
+from .generate import hidden_states, perplexity, sample, temperature_probs
 from .dense import Dense
 from .layers import RNN, RNNCell
 from .losses import accuracy, log_softmax, mse_loss, softmax, softmax_cross_entropy
@@ -47,7 +52,8 @@ __all__ = [
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop", "checks",
-    "save", "load", "load_metadata",
+    "save", "load", "load_metadata", "sample", "perplexity", "hidden_states",
+    "temperature_probs", "explore",
 ]
 
 __version__ = "0.2.0"

@@ -344,3 +344,38 @@ def test_hidden_trajectory_follows_a_typed_word_in_jupyterlab(lab):
             np.testing.assert_allclose([float(shown.group(1)), float(shown.group(2))],
                                        _final_state(word), atol=5e-5)
             expect(out.locator("img")).to_have_count(1, timeout=REDRAW_MS)
+
+
+HIDDEN_EXPLORER_SOURCE = """\
+import rnnlib
+from rnnlib.widgets import HiddenStateExplorer
+
+text = 'she said \\u201chello\\u201d to the cat. the cat said \\u201cmeow\\u201d.\\n' * 4
+vocab = rnnlib.Vocab(text)
+model = rnnlib.SequenceModel(len(vocab), 8, len(vocab), seed=0)
+HiddenStateExplorer(model, vocab, text, {"first_letter": [c == "s" for c in text]},
+                    prime="the ", sample_length=30)"""
+
+
+def test_hidden_state_explorer_renders_its_panels_in_jupyterlab(lab):
+    from playwright.sync_api import expect
+
+    T = 4 * len("she said \u201chello\u201d to the cat. the cat said \u201cmeow\u201d.\n")
+    with notebook_running(lab, "hidden_explorer.ipynb", HIDDEN_EXPLORER_SOURCE) as panel:
+        shown = panel.locator(".widget-tab .widget-output:visible")
+        expect(shown).to_contain_text(f"unit 0 over {T} characters", timeout=WIDGET_MS)
+        # the coloured text is HTML: one span per character, its value in the title
+        expect(shown.locator("span[title]")).to_have_count(T, timeout=REDRAW_MS)
+        press_right(panel, 2)                                  # the unit slider comes first
+        expect(shown).to_contain_text(f"unit 2 over {T} characters", timeout=REDRAW_MS)
+        panel.locator(".lm-TabBar-tab", has_text="select and match").click()
+        expect(shown).to_contain_text("The span is empty", timeout=REDRAW_MS)
+        upper = panel.locator(".noUi-handle-upper").first
+        upper.focus()
+        for _ in range(4):
+            upper.press("ArrowRight")
+        expect(shown).to_contain_text("span 0 to 3: 'she '", timeout=REDRAW_MS)
+        panel.locator(".lm-TabBar-tab", has_text="features").click()
+        expect(shown).to_contain_text("first_letter", timeout=REDRAW_MS)
+        panel.locator(".lm-TabBar-tab", has_text="heatmap").click()
+        expect(shown.locator("img")).to_have_count(1, timeout=REDRAW_MS)

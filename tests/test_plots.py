@@ -205,7 +205,7 @@ def test_every_figure_function_ends_in_figure_and_every_live_plot_in_plot():
         elif name != "check_history":                              # the one helper, a check
             assert name.endswith("_figure"), name
     # and nothing public is left out of __all__
-    for module in ("activations", "graphs", "live", "trajectories", "training"):
+    for module in ("activations", "graphs", "hidden", "live", "trajectories", "training"):
         mod = getattr(plots, module)
         public = {n for n, o in vars(mod).items() if not n.startswith("_")
                   and (inspect.isfunction(o) or inspect.isclass(o)) and o.__module__ == mod.__name__}
@@ -257,6 +257,7 @@ def test_every_figure_function_returns_a_figure():
             plots.extrapolation_figure([1.0, 2.0], {"a": [2.0, 3.1]}, train_range=(1, 2)),
             plots.batching_times_figure([1, 2], [1e-6, 2e-6], [1e-6, 1e-6]),
             plots.trajectory_figure(np.zeros((1, 2)), ["h"]), plots.activation_figure(a),
-            plots.step_terms_figure(np.ones(2), np.ones(2), np.ones(2)), plots.tanh_weight_figure(1.0)]
+            plots.step_terms_figure(np.ones(2), np.ones(2), np.ones(2)), plots.tanh_weight_figure(1.0),
+            plots.hidden_heatmap_figure(np.zeros((3, 2)), "abc")]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)

@@ -29,6 +29,26 @@ def output_text(out: W.Output) -> str:
     return "".join(parts)
 
 
+def output_html(out: W.Output) -> str:
+    """The HTML an Output holds (the text/html of its display data), joined."""
+    return "".join(o.get("data", {}).get("text/html", "") for o in out.outputs)
+
+
+class HTMLText:
+    """HTML for the browser with a plain-text twin: the twin is its text/plain, so a test (and
+    output_text) reads a sentence instead of '<IPython.core.display.HTML object>'. A browser
+    shows the HTML only: anything the learner must read goes in the HTML or in a string."""
+
+    def __init__(self, html: str, text: str):
+        self.html, self.text = html, text
+
+    def _repr_html_(self):
+        return self.html
+
+    def __repr__(self):
+        return self.text
+
+
 class Explorer:
     """The base of every explorer: an Output to draw into, and a stable text/plain.
 
@@ -40,9 +60,11 @@ class Explorer:
     out: W.Output
     widget: W.Widget
 
-    def show(self, *items):
+    def show(self, *items, out=None):
         """Replace what the Output shows with items, in order: Figures (drawn as PNG), ready
-        PNGs (bytes or an IPython Image, e.g. a LivePlot's png()) and strings (as text)."""
+        PNGs (bytes or an IPython Image, e.g. a LivePlot's png()), HTML (an HTMLText or
+        anything with _repr_html_) and strings (as text). out: another Output of the
+        explorer (default self.out), for an explorer with several panels."""
         shown = []
         for item in items:
             if isinstance(item, Figure):
@@ -51,20 +73,21 @@ class Explorer:
                 item = buf.getvalue()
             if isinstance(item, (bytes, bytearray)):
                 shown.append(Image(data=bytes(item), format="png"))
-            elif isinstance(item, Image):
+            elif isinstance(item, Image) or hasattr(item, "_repr_html_"):
                 shown.append(item)
             else:
                 shown.append(str(item))
-        self.out.outputs = ()
+        out = self.out if out is None else out
+        out.outputs = ()
         for item in shown:
             if isinstance(item, str):
-                self.out.append_stdout(item if item.endswith("\n") else item + "\n")
+                out.append_stdout(item if item.endswith("\n") else item + "\n")
             else:
-                self.out.append_display_data(item)
+                out.append_display_data(item)
 
-    def shown_text(self) -> str:
-        """Everything the explorer now shows as text, figures left out."""
-        return output_text(self.out)
+    def shown_text(self, out=None) -> str:
+        """Everything the explorer (or its Output out) now shows as text, figures left out."""
+        return output_text(self.out if out is None else out)
 
     def _repr_mimebundle_(self, **kwargs):
         # IPython's display protocol. The widget view for JupyterLab, but our own text/plain:

@@ -1,0 +1,178 @@
+"""A trained character model at work: sampling with a temperature, perplexity, hidden states.
+
+    text = prime + sample(model, vocab, prime, n=200, temperature=0.8, seed=0)
+    perplexity(model, vocab, held_out_text)     # exp(mean cross-entropy), in nats; V for a guess
+    states = hidden_states(model, vocab, text)  # (T, H): the top layer's state after each character
+    temperature_probs(logits, temperature)      # softmax(logits / temperature), computed stably
+
+The model is a SequenceModel that reads one-hot characters (input_size = len(vocab)) and, for
+sample and perplexity, scores the next character (output_size = len(vocab)).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from .losses import softmax_cross_entropy
+from .models import SequenceModel
+from .module import no_grad
+from .text import Vocab
+
+MAX_SAMPLE = 1_000_000      # characters sample() draws at most: a slip of a finger, not a novel
+
+
+def temperature_probs(logits, temperature):
+    """p_k = exp(z_k / T) / sum_j exp(z_j / T): the softmax of the logits divided by T.
+
+    logits (..., V) -> probabilities (..., V), over the last axis. T = 1 is the model's own
+    distribution; T < 1 sharpens it (T -> 0 puts everything on the largest logit: greedy
+    decoding); T > 1 flattens it towards uniform.
+
+    Computed as a log-softmax of (z - max z) / T: the largest entry becomes 0 before the
+    division, so a tiny T sends the others to -inf (probability 0) instead of overflowing.
+    Entries tied for the largest logit share the probability at any T.
+    """
+    where = "temperature_probs"
+    z = v.as_float_array(logits, "logits", where).astype(np.float64)
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ValueError(f"{where}: logits should have shape (..., V) with at least one score, "
+                         f"got {v.fmt_shape(z.shape)}. For a single score use np.array([score]).")
+    v.check_finite(z, "logits", where)
+    return _temperature_probs(z, _temperature(temperature, where))
+
+
+def _temperature_probs(z, temperature):
+    shifted = z - z.max(axis=-1, keepdims=True)            # <= 0, the largest entry is 0
+    with np.errstate(over="ignore"):                       # -big / tiny T = -inf: probability 0
+        scaled = shifted / temperature
+    # log-softmax: the sum holds exp(0) = 1, so its log is finite and >= 0
+    log_p = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
+    return np.exp(log_p)
+
+
+def sample(model, vocab, prime, n, temperature=1.0, seed=0):
+    """Read prime, then draw n characters one at a time from softmax(logits / temperature).
+
+    model  a SequenceModel over one-hot characters: input_size = output_size = len(vocab)
+    vocab  the Vocab the model was trained with;  prime  a non-empty str in that vocabulary
+    n      how many characters to draw;  seed  for np.random.default_rng (same seed, same text)
+
+    Returns the n drawn characters (without the prime): prime + sample(...) is the whole text.
+    Each drawn character is fed back as the next input, from the state the prime left:
+
+        stepper = model.stepper()                      # state = zeros
+        for c in prime: logits = stepper.step(one_hot(c))
+        for i in range(n):
+            c = rng.choice(V, p=temperature_probs(logits, temperature))
+            logits = stepper.step(one_hot(c))
+    """
+    where = "sample"
+    check_model(model, vocab, where, next_character=True)
+    ids = encode_text(vocab, prime, "prime", where, min_length=1)
+    n = v.int_in(n, 0, MAX_SAMPLE, "n", where, "It is the number of characters to draw.")
+    temperature = _temperature(temperature, where)
+    rng = np.random.default_rng(v.seed(seed, where))
+    V = len(vocab)
+    one_hot = np.eye(V, dtype=model.dtype)                 # row k: the input for character k
+    stepper = model.stepper()
+    for i in ids:
+        logits = stepper.step(one_hot[i][None])[0]         # (V,) scores for the next character
+    drawn = []
+    for step in range(n):
+        p = _temperature_probs(logits.astype(np.float64), temperature)
+        drawn.append(int(rng.choice(V, p=p)))
+        if step < n - 1:                                   # the last draw needs no next scores
+            logits = stepper.step(one_hot[drawn[-1]][None])[0]
+    return vocab.decode(np.array(drawn, dtype=np.int64))
+
+
+def perplexity(model, vocab, text):
+    """exp(-(1/(T-1)) sum_t log p(text[t+1] | text[:t+1])): the exponentiated mean cross-entropy
+    (in nats) of predicting each character of text from the ones before it, from a zero state.
+
+    A model that always says "each of the V characters equally" scores exactly V; lower is
+    better; 1 means every character was predicted with certainty. text needs 2 characters.
+    """
+    where = "perplexity"
+    check_model(model, vocab, where, next_character=True)
+    ids = encode_text(vocab, text, "text", where, min_length=2)
+    x = np.eye(len(vocab), dtype=model.dtype)[ids[:-1]][None]      # (1, T-1, V): the inputs
+    with no_grad():
+        logits = model(x)                                           # (1, T-1, V)
+    loss = softmax_cross_entropy(logits.astype(np.float64), ids[1:][None])[0]
+    return float(np.exp(loss))
+
+
+def hidden_states(model, vocab, text):
+    """h[t] = the top layer's state just after reading text[t], from a zero state:  str -> (T, H).
+
+    Run under no_grad(), so a forward waiting for its backward is left alone. For a
+    go_backwards model, h[t] is the state after reading text[T-1], ..., text[t] (the rows
+    stay aligned with the characters).
+    """
+    where = "hidden_states"
+    check_model(model, vocab, where, next_character=False)
+    ids = encode_text(vocab, text, "text", where, min_length=1)
+    x = np.eye(len(vocab), dtype=model.dtype)[ids][None]            # (1, T, V)
+    with no_grad():
+        out, _ = model.rnn(x)                                       # (1, T, H) in reading order
+    states = out[0]
+    return (states[::-1] if model.go_backwards else states).copy()  # (T, H), text order
+
+
+# --- checks ------------------------------------------------------------------------------
+
+def _temperature(value, where):
+    if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool) \
+            and np.isfinite(value) and value <= 0:
+        raise ValueError(f"{where}: temperature should be a positive number, got {value!r}. "
+                         f"Logits are divided by it, so 0 is undefined; for greedy decoding "
+                         f"(always the most likely character) use a small value such as 1e-3.")
+    return v.positive_float(value, "temperature", where,
+                            "1.0 samples from the model's own distribution; smaller is greedier.")
+
+
+def check_model(model, vocab, where, next_character=True):
+    """The checks of sample, perplexity and hidden_states, for other callers that take a model
+    and its vocabulary (the explorer): a SequenceModel, a Vocab, input_size = len(vocab), and
+    with next_character=True also output_size = len(vocab) and a model that reads forwards."""
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"{where}: model should be an rnnlib.SequenceModel, got "
+                        f"{type(model).__name__}. Build one with rnnlib.SequenceModel(V, H, V) "
+                        f"or load a checkpoint with rnnlib.load(path).")
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
+                        f"Use the Vocab the model was trained with, e.g. rnnlib.Vocab(train_text).")
+    V = len(vocab)
+    sizes = [("input_size", model.input_size)]
+    if next_character:
+        sizes.append(("output_size", model.output_size))
+    for name, size in sizes:
+        if size != V:
+            raise ValueError(f"{where}: the model's {name} is {size} but the vocabulary has {V} "
+                             f"symbols; a character model reads and predicts one-hot characters, "
+                             f"so both should be {V}. Use the Vocab the model was trained with "
+                             f"(the same symbols in the same order).")
+    if next_character and model.go_backwards:
+        raise ValueError(f"{where}: the model reads backwards (go_backwards=True), so its output "
+                         f"at a character has seen the characters after it; it does not predict "
+                         f"the next character. Use a model trained forwards.")
+
+
+def encode_text(vocab, text, name, where, min_length=1):
+    """vocab's ids of text (a str of at least min_length characters), errors worded for where."""
+    if not isinstance(text, str):
+        raise TypeError(f"{where}: {name} should be a str, got {type(text).__name__}.")
+    if len(text) < min_length:
+        need = ("at least one character to start from" if min_length == 1 else
+                "at least two characters: the first is read, the second is predicted")
+        raise ValueError(f"{where}: {name} has {len(text)} characters; it needs {need}.")
+    if vocab.unk is None:                        # with an unk symbol, anything can be encoded
+        bad = next((i for i, c in enumerate(text) if c not in vocab.index), None)
+        if bad is not None:
+            known = "".join(vocab.symbols)
+            known = repr(known if len(known) <= 40 else known[:37] + "...")
+            raise ValueError(f"{where}: {name}[{bad}] is {text[bad]!r}, which is not in the "
+                             f"model's vocabulary ({len(vocab)} symbols: {known}). Use only "
+                             f"characters of the text the model was trained on.")
+    return vocab.encode(text)

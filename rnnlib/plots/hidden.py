@@ -1,0 +1,128 @@
+"""The hidden state over a text: a heatmap of units x characters for a window of the text.
+
+    hidden_heatmap_figure(states, text, start=0, width=80, unit=None)   # a Figure
+    plot = HiddenHeatmapPlot(states, text, width=80); plot.update(start, unit).png()
+
+Rows are units 0 .. H-1 from the top, columns the characters text[start:start + width],
+each cell coloured by h[t, u] on a diverging scale (blue negative, white 0, red positive),
+the same colours as the explorer's coloured text. The characters are written under their
+columns, a newline as a return arrow and a space as an open box.
+"""
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+from .. import _validation as v
+from ..explore import BLUE, RED, WHITE
+from .live import LivePlot
+
+# The explorer's HTML colours as a colormap, so the figure and the coloured text agree.
+DIVERGING = LinearSegmentedColormap.from_list("rnnlib_diverging", [BLUE / 255, WHITE / 255,
+                                                                   RED / 255])
+VISIBLE = {"\n": "\u21b5", " ": "\u2423", "\t": "\u2192"}     # characters you can see
+
+
+def _size_for_advance(text, width_px, fig):
+    """The largest font size at which text (monospaced) is at most width_px wide.
+
+    Font hinting rounds each letter's advance to whole pixels, so the width grows in steps
+    with the size: scan the sizes rather than scale by a ratio."""
+    renderer = fig.canvas.get_renderer()
+    best = 4.0
+    for size in np.arange(4.0, 24.0, 0.25):
+        text.set_fontsize(size)
+        if text.get_window_extent(renderer).width > width_px + 0.5:
+            break
+        best = size
+    return best
+
+
+def _label(c):
+    return VISIBLE.get(c, c)
+
+
+class HiddenHeatmapPlot(LivePlot):
+    """units x characters for a window of the text, redrawn fast when the window moves.
+
+    HiddenHeatmapPlot(states, text, width=80, scale=None)
+        states (T, H), text a str of length T; width: characters per window (at most T);
+        scale: the value drawn at full colour (default max |h|, 1 if all are 0)
+    update(start, unit=None): show text[start:start + width], with unit's row outlined.
+    """
+
+    def __init__(self, states, text, width=80, scale=None):
+        where = "HiddenHeatmapPlot"
+        states = v.as_float_array(states, "states", where)
+        if states.ndim != 2 or 0 in states.shape:
+            raise ValueError(f"{where}: states should have shape (T, H), got "
+                             f"{v.fmt_shape(states.shape)}.")
+        if not isinstance(text, str) or len(text) != states.shape[0]:
+            raise ValueError(f"{where}: text should be a str with one character per row of "
+                             f"states ({states.shape[0]}), got {type(text).__name__} of length "
+                             f"{len(text) if isinstance(text, str) else '?'}.")
+        v.check_finite(states, "states", where)
+        T, H = states.shape
+        self.states, self.text = states, text
+        self.width = min(v.positive_int(width, "width", where), T)
+        self.scale = float(scale) if scale else float(np.abs(states).max()) or 1.0
+
+        # Laid out in pixels: one column per character, wide enough for its letter.
+        dpi = 80
+        col = int(np.clip(round(700 / self.width), 5, 9))  # px per character, whole: see below
+        row = float(np.clip(320 / H, 2, 10))               # px per unit
+        left, right, top, bottom = 48, 72, 28, 26   # tick labels, colour bar, caption, letters
+        w_px, h_px = self.width * col, H * row
+        W, Hf = left + w_px + right, bottom + h_px + top
+        fig = self.figure = Figure(figsize=(W / dpi, Hf / dpi), dpi=dpi)
+        FigureCanvasAgg(fig)
+        ax = self.ax = fig.add_axes((left / W, bottom / Hf, w_px / W, h_px / Hf))
+        self.image = ax.imshow(np.zeros((H, self.width)), cmap=DIVERGING, vmin=-self.scale,
+                               vmax=self.scale, aspect="auto", interpolation="nearest",
+                               extent=(-0.5, self.width - 0.5, H - 0.5, -0.5))
+        ax.set_xticks([])
+        ax.set_ylabel("unit", fontsize=9)
+        ax.set_yticks(range(0, H, max(1, H // 8)))
+        ax.tick_params(labelsize=8)
+        for spine in ax.spines.values():                  # the image covers them anyway
+            spine.set_visible(False)
+        cax = fig.add_axes(((left + w_px + 10) / W, bottom / Hf, 10 / W, h_px / Hf))
+        bar = fig.colorbar(self.image, cax=cax)
+        bar.ax.tick_params(labelsize=8)
+        # The letters are ONE monospaced text whose font size makes each letter exactly a
+        # column wide: one text draws in ~1 ms, one text per letter would take ~80 ms.
+        self.letters = ax.text(0, -4 / h_px, "M" * self.width, ha="left", va="top",
+                               family="DejaVu Sans Mono", parse_math=False,
+                               transform=ax.transAxes)
+        self.letters.set_fontsize(_size_for_advance(self.letters, w_px, fig))
+        self.caption = fig.text(left / W, 1 - 14 / Hf, "", fontsize=10, va="center")
+        self.row = Rectangle((-0.5, -0.5), self.width, 1, fill=False, lw=1.0, ec="none")
+        ax.add_patch(self.row)
+        self.dynamic = [self.image, self.row, self.caption, self.letters]
+
+    def update(self, start, unit=None):
+        """Show text[start:start + width]; outline unit's row (None: no outline)."""
+        T, H = self.states.shape
+        start = v.int_in(start, 0, T - self.width, "start", "HiddenHeatmapPlot.update",
+                         f"A window of {self.width} characters starts at 0 to {T - self.width}.")
+        if unit is not None:
+            unit = v.index(unit, H, "unit", "HiddenHeatmapPlot.update")
+        end = start + self.width
+        self.image.set_data(self.states[start:end].T)     # (H, width): a row per unit
+        self.letters.set_text("".join(map(_label, self.text[start:end])))
+        # No outline is an invisible edge, not set_visible(False): LivePlot makes every dynamic
+        # artist visible again when it redraws the static part.
+        self.row.set_edgecolor("none" if unit is None else "black")
+        if unit is not None:
+            self.row.set_y(unit - 0.5)
+        outlined = "" if unit is None else f"; unit {unit} outlined"
+        self.caption.set_text(f"characters {start} to {end - 1} of {T}{outlined}")
+        return self
+
+
+def hidden_heatmap_figure(states, text, start=0, width=80, unit=None, scale=None):
+    """units x characters of text[start:start + width] as a Figure (see HiddenHeatmapPlot)."""
+    return HiddenHeatmapPlot(states, text, width, scale).update(start, unit).figure

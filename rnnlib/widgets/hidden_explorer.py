@@ -1,0 +1,249 @@
+"""HiddenStateExplorer: look inside a trained character model while it reads a text.
+
+Five panels, each redrawn alone when one of its controls moves:
+    unit        the text, each character on the colour of one unit's activation
+    heatmap     units x characters for a window of the text, scrolled by a slider
+    select      a span and a threshold: the units on all along the span and off elsewhere,
+                and the other places in the text where the same units are on (select and match)
+    features    units ranked by |Pearson r| with each ground-truth feature
+    sampling    what the model writes after a prime text, at a temperature
+
+The computations are rnnlib.explore's (numpy only); this module only lays them out.
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+import numpy as np
+
+from .. import _validation as v
+from .. import explore as X
+from ..generate import check_model, encode_text, hidden_states, sample
+from ..plots.hidden import HiddenHeatmapPlot
+from .explorer import Explorer, HTMLText
+
+TITLES = ("unit", "heatmap", "select and match", "features", "sampling")
+
+
+def _snippet(text, limit=40):
+    """repr of a piece of text, cut in the middle when long, so a message stays readable."""
+    return repr(text) if len(text) <= limit else repr(text[: limit - 12] + "..." + text[-9:])
+
+
+class HiddenStateExplorer(Explorer):
+    """Look inside a trained SequenceModel while it reads text.
+
+    HiddenStateExplorer(model, vocab, text, features=None, *, width=80, prime=None,
+                        temperature=1.0, sample_length=200, seed=0, max_chars=5000)
+
+    model     an rnnlib.SequenceModel over one-hot characters of vocab (input_size = len(vocab))
+    text      the text it reads from a zero state; cut to its first max_chars characters
+    features  None, or dict name -> array with one number (or bool) per character of text:
+              ground truth such as "inside quotes" or "bracket depth", to correlate units with
+    width     characters per heatmap window;  prime, temperature, sample_length, seed: the
+              sampling panel's start (prime defaults to the first 10 characters of text)
+
+    Controls (attributes, so a test sets .value as a learner would):
+        unit          the unit shown in the coloured text and outlined in the heatmap
+        window        the first character of the heatmap's window
+        span          (start, end): the selected characters text[start:end]; start == end is none
+        threshold     a unit is on where its activation is above +threshold or below -threshold
+        match_units   how many of the best selected units must be on together for a match
+        prime, temperature   the sampling panel
+    Outputs: text_out, heatmap_out, match_out, features_out, sample_out (self.out = text_out).
+    .states (T, H), .correlations (dict name -> r (H,), or None), .selection (the last
+    rnnlib.explore.Selection, or None).
+    """
+
+    def __init__(self, model, vocab, text, features=None, *, width=80, prime=None,
+                 temperature=1.0, sample_length=200, seed=0, max_chars=5000):
+        where = "HiddenStateExplorer"
+        if not isinstance(text, str):
+            raise TypeError(f"{where}: text should be a str, the text the model reads, got "
+                            f"{type(text).__name__}.")
+        if prime is not None and not isinstance(prime, str):
+            raise TypeError(f"{where}: prime should be a str or None, got {type(prime).__name__}.")
+        max_chars = v.positive_int(max_chars, "max_chars", where)
+        hint = "That is the range of its slider."
+        temperature = v.number_in(temperature, 0.05, 2.0, "temperature", where, hint)
+        sample_length = v.int_in(sample_length, 1, 5000, "sample_length", where,
+                                 "It is the number of characters the sampling panel draws.")
+        check_model(model, vocab, where, next_character=False)
+        encode_text(vocab, text[:max_chars], "text", where, min_length=1)   # the Vocab's own error
+        self.full_length = len(text)
+        self.text = text[:max_chars]
+        self.states = hidden_states(model, vocab, self.text)       # (T, H)
+        T, H = self.states.shape
+        if isinstance(features, dict):                              # cut with the text
+            features = {k: (f[:max_chars] if np.ndim(f) == 1 and len(f) == self.full_length
+                            else f) for k, f in features.items()}
+        self.features = X.check_features(features, T, where)
+        self.correlations = (None if self.features is None
+                             else X.feature_correlations(self.states, self.features))
+        self.model, self.vocab, self.seed = model, vocab, seed
+        self.sample_length = sample_length
+        self.scale = float(np.abs(self.states).max()) or 1.0
+        self.selection = None
+        self._heat = HiddenHeatmapPlot(self.states, self.text, width, self.scale)
+        width = self._heat.width
+
+        wide = dict(style={"description_width": "110px"}, layout=W.Layout(width="520px"))
+        self.unit = W.IntSlider(value=0, min=0, max=H - 1, description="unit", **wide)
+        self.window = W.IntSlider(value=0, min=0, max=T - width, description="window start",
+                                  **wide)
+        self.span = W.IntRangeSlider(value=(0, 0), min=0, max=T, description="span [start, end)",
+                                     **wide)
+        top = float(np.ceil(self.scale * 100) / 100)
+        self.threshold = W.FloatSlider(value=min(0.5, top), min=0.0, max=top, step=0.01,
+                                       description="threshold ±", **wide)
+        self.match_units = W.IntSlider(value=min(3, H), min=1, max=min(10, H),
+                                       description="units to match", **wide)
+        self.prime = W.Text(value=self.text[:10] if prime is None else prime,
+                            description="prime", continuous_update=False, **wide)
+        self.temperature = W.FloatSlider(value=temperature, min=0.05, max=2.0, step=0.05,
+                                         description="temperature", **wide)
+        self.text_out, self.heatmap_out, self.match_out, self.features_out, self.sample_out = (
+            W.Output() for _ in TITLES)
+        self.out = self.text_out
+
+        tabs = W.Tab(children=[
+            self.text_out, W.VBox([self.window, self.heatmap_out]),
+            W.VBox([self.span, self.threshold, self.match_units, self.match_out]),
+            self.features_out, W.VBox([self.prime, self.temperature, self.sample_out])])
+        tabs.titles = TITLES
+        self.widget = W.VBox([self.unit, tabs])
+
+        self.unit.observe(self._unit_moved, names="value")
+        self.window.observe(self._draw_heatmap, names="value")
+        for control in (self.span, self.threshold, self.match_units):
+            control.observe(self._draw_match, names="value")
+        for control in (self.prime, self.temperature):
+            control.observe(self._draw_sample, names="value")
+        self._unit_moved()
+        self._draw_match()
+        self._draw_features()
+        self._draw_sample()
+
+    # --- the panels -----------------------------------------------------------------------
+    def _unit_moved(self, change=None):
+        self._draw_unit()
+        self._draw_heatmap()
+
+    def _draw_unit(self, change=None):
+        u = self.unit.value
+        h = self.states[:, u]
+        lo, hi = int(h.argmin()), int(h.argmax())
+        cut = (f" (the first {len(self.text)} of {self.full_length})"
+               if self.full_length > len(self.text) else "")
+        summary = (f"unit {u} over {len(self.text)} characters{cut}: lowest {h[lo]:+.3f} at "
+                   f"{lo} {self.text[lo]!r}, highest {h[hi]:+.3f} at {hi} {self.text[hi]!r}. "
+                   f"Blue is -{self.scale:.2f}, white 0, red +{self.scale:.2f}; hover over a "
+                   f"character for its position and value.")
+        if self.correlations:
+            name, r = max(((k, r[u]) for k, r in self.correlations.items()),
+                          key=lambda kr: -1 if np.isnan(kr[1]) else abs(kr[1]))
+            if not np.isnan(r):
+                summary += f" Closest feature: {name} (r = {r:+.3f})."
+        # The summary is printed, not only the HTML's text twin: the browser shows the HTML alone.
+        self.show(summary, HTMLText(X.coloured_text_html(self.text, h, self.scale),
+                                    f"(the text coloured by unit {u})"), out=self.text_out)
+
+    def _draw_heatmap(self, change=None):
+        start, u = self.window.value, self.unit.value
+        end = start + self._heat.width
+        self.show(self._heat.update(start, u).png(),
+                  f"units x characters {start} to {end - 1}: {_snippet(self.text[start:end], 90)}"
+                  f"; unit {u} outlined", out=self.heatmap_out)
+
+    def _draw_match(self, change=None):
+        start, end = self.span.value
+        threshold = self.threshold.value
+        if start == end:
+            self.selection = None
+            self.show(f"The span is empty (start = end = {start}). Drag the two ends of the "
+                      f"span slider apart to select the characters text[start:end].",
+                      out=self.match_out)
+            return
+        piece = _snippet(self.text[start:end])
+        sel = self.selection = X.select_units(self.states, start, end, threshold)
+        if not len(sel):
+            self.show(f"No unit is on (above +{threshold:.2f} or below -{threshold:.2f}) at "
+                      f"every character of {piece} (positions {start} to {end - 1}). Lower "
+                      f"the threshold, or select a shorter span.", out=self.match_out)
+            return
+        k = min(self.match_units.value, len(sel))
+        mask = X.on_positions(self.states, sel.units[:k], sel.signs[:k], threshold)
+        others = [(a, b) for a, b in X.runs(mask) if b <= start or a >= end]
+        lines = [f"span {start} to {end - 1}: {piece}, threshold ±{threshold:.2f}",
+                 f"{len(sel)} unit{'s are' if len(sel) > 1 else ' is'} on all along it, ranked "
+                 f"by how much more on inside than outside:",
+                 " unit  side  mean inside  mean outside   score"]
+        for u, s, i, o, score in list(zip(sel.units, sel.signs, sel.inside, sel.outside,
+                                           sel.scores))[:10]:
+            side = "+" if s > 0 else "-"
+            lines.append(f"{u:5d}  {side:>4}  {i:+11.3f}  {o:+12.3f}  {score:+6.3f}")
+        if len(sel) > 10:
+            lines.append(f"  ... and {len(sel) - 10} more")
+        names = ", ".join(f"{u}{'+' if s > 0 else '-'}"
+                          for u, s in zip(sel.units[:k], sel.signs[:k]))
+        who = f"unit {names} is on" if k == 1 else f"units {names} are on together"
+        if others:
+            shown = "; ".join(f"{a}-{b - 1} {_snippet(self.text[a:b], 24)}" for a, b in others[:10])
+            more = f"; and {len(others) - 10} more" if len(others) > 10 else ""
+            lines.append(f"{who} at {len(others)} other place{'s' if len(others) > 1 else ''}: "
+                         f"{shown}{more}")
+        else:
+            lines.append(f"{who} nowhere else in the text.")
+        marks = np.where(mask, 2, 0)
+        marks[start:end] = 1
+        self.show("\n".join(lines),
+                  HTMLText(X.marked_text_html(self.text, marks),
+                           f"(the text: the span boxed in yellow, {len(others)} other places "
+                           f"in green)"), out=self.match_out)
+
+    def _draw_features(self):
+        if self.correlations is None:
+            self.show("No ground-truth features were given, so there is nothing to correlate "
+                      "units with. Pass features={'name': values, ...}, one value per character "
+                      "of the text (e.g. 1 inside quotes, 0 outside).", out=self.features_out)
+            return
+        lines = [f"Units ranked by |Pearson r| with each feature, over {len(self.text)} "
+                 f"characters:", f"{'feature':<24} unit        r"]
+        for name, r in self.correlations.items():
+            units, rs = X.top_units(r, 5)
+            if not len(units):
+                lines.append(f"{name[:24]:<24} (constant here, or every unit is: no correlation)")
+            for i, (u, ru) in enumerate(zip(units, rs)):
+                lines.append(f"{name[:24] if i == 0 else '':<24} {u:4d}  {ru:+7.3f}")
+        self.show("\n".join(lines), out=self.features_out)
+
+    def _draw_sample(self, change=None):
+        prime, V = self.prime.value, len(self.vocab)
+        m = self.model
+        problem = ""
+        if m.output_size != V or m.go_backwards:
+            problem = ("This model does not predict the next character (its output is not one "
+                       "score per symbol, or it reads backwards), so it cannot write text.")
+        elif not prime:
+            problem = "Type a prime text: the model reads it, then writes what comes next."
+        else:
+            bad = [c for c in dict.fromkeys(prime) if c not in self.vocab.index]
+            if bad:
+                problem = (f"The model only knows the characters of its vocabulary; "
+                           f"{', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not "
+                           f"among them. Change the prime text.")
+        if problem:
+            self.show(problem, out=self.sample_out)
+            return
+        t = self.temperature.value
+        drawn = sample(m, self.vocab, prime, self.sample_length, temperature=t, seed=self.seed)
+        esc = X.html_char
+        html = ('<div style="font-family: monospace; white-space: pre-wrap">'
+                f'<b>{"".join(map(esc, prime))}</b>{"".join(map(esc, drawn))}</div>')
+        self.show(f"temperature {t:.2f}, seed {self.seed}: {self.sample_length} characters "
+                  f"after the prime (in bold)",
+                  HTMLText(html, prime + drawn), out=self.sample_out)
+
+    def __repr__(self):
+        return (f"HiddenStateExplorer({self.model!r}, text of {len(self.text)} characters, "
+                f"unit={self.unit.value}, window={self.window.value}, span={self.span.value}, "
+                f"threshold={self.threshold.value:.2f}, temperature={self.temperature.value:.2f})")

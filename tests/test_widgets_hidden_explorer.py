@@ -1,0 +1,375 @@
+"""The hidden-state explorer (rnnlib.widgets.HiddenStateExplorer), its heatmap
+(rnnlib.plots.hidden) and its computations (rnnlib.explore).
+
+The model is set by hand so that one unit, QUOTE, tracks "inside quotes" exactly: it reads
+curly quotes, a big push up at the opening one and down at the closing one, and a
+self-connection of 4 that holds the state in between (tanh(4h - 1) has stable fixed points near
++0.995 and -0.9999; the first character, read from h = 0, gives tanh(-1) = -0.76). The
+other 63 units keep their random initial weights. So the ground truth is known: the
+correlation panel must find QUOTE with r close to 1, selecting a quotation must select QUOTE,
+and its matches must be the other quotations.
+"""
+import html
+import re
+import statistics
+import time
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+import rnnlib
+from rnnlib import explore
+from rnnlib.plots import HiddenHeatmapPlot, hidden_heatmap_figure
+from rnnlib.widgets import HiddenStateExplorer, output_html, output_text
+
+H, QUOTE = 64, 37
+OPEN, CLOSE = "\u201c", "\u201d"
+WORDS = "the cat sat on a mat and said hello to my dog who ran far away".split()
+
+
+def make_text(T=2000, seed=0):
+    """Sentences of WORDS, some with a quotation of 1-4 words, cut to T characters."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    while sum(map(len, parts)) < T:
+        words = list(rng.choice(WORDS, rng.integers(2, 7)))
+        if rng.random() < 0.5:
+            quote = " ".join(rng.choice(WORDS, rng.integers(1, 5)))
+            words.insert(rng.integers(0, len(words) + 1), OPEN + quote + CLOSE)
+        parts.append(" ".join(words) + rng.choice([". ", ".\n"]))
+    return "".join(parts)[:T]
+
+
+def inside_quotes(text):
+    """1 after reading an opening quote and until the closing one is read, else 0."""
+    inside, now = np.zeros(len(text)), 0
+    for t, c in enumerate(text):
+        now = 1 if c == OPEN else 0 if c == CLOSE else now
+        inside[t] = now
+    return inside
+
+
+TEXT = make_text()
+VOCAB = rnnlib.Vocab(WORDS[0] + "".join(sorted(set(TEXT))), order="sorted")
+FEATURES = {"inside_quotes": inside_quotes(TEXT),
+            "position_in_line": np.array([len(TEXT[:t + 1].rsplit("\n", 1)[-1])
+                                          for t in range(len(TEXT))]),
+            "constant": np.ones(len(TEXT))}
+
+
+def quote_model():
+    m = rnnlib.SequenceModel(len(VOCAB), H, len(VOCAB), seed=0)
+    sd = m.state_dict()
+    for k in ("rnn.weight_ih_l0", "rnn.weight_hh_l0"):
+        sd[k][QUOTE] = 0.0
+    sd["rnn.weight_ih_l0"][QUOTE, VOCAB.index[OPEN]] = 8.0
+    sd["rnn.weight_ih_l0"][QUOTE, VOCAB.index[CLOSE]] = -8.0
+    sd["rnn.weight_hh_l0"][QUOTE, QUOTE] = 4.0
+    sd["rnn.bias_ih_l0"][QUOTE], sd["rnn.bias_hh_l0"][QUOTE] = -1.0, 0.0
+    m.load_state_dict(sd)
+    return m
+
+
+MODEL = quote_model()
+
+
+@pytest.fixture(scope="module")
+def states():
+    return rnnlib.hidden_states(MODEL, VOCAB, TEXT)
+
+
+@pytest.fixture
+def ex():
+    return HiddenStateExplorer(MODEL, VOCAB, TEXT, FEATURES, prime="the cat said ",
+                               sample_length=40)
+
+
+def quotations():
+    """(start, end) of every quotation, opening quote included, closing quote excluded."""
+    return explore.runs(FEATURES["inside_quotes"] > 0)
+
+
+def test_the_hand_set_unit_tracks_quotes(states):
+    inside = FEATURES["inside_quotes"] > 0
+    assert states[inside, QUOTE].min() > 0.99 and states[~inside, QUOTE].max() < -0.75
+    assert states[1:][~inside[1:], QUOTE].max() < -0.99
+    assert len(quotations()) > 10
+
+
+# --- rnnlib.explore, the computations -----------------------------------------------------
+
+def test_feature_correlations_are_pearson_r(states):
+    r = explore.feature_correlations(states, FEATURES)
+    for name in ("inside_quotes", "position_in_line"):
+        expected = [np.corrcoef(states[:, u], FEATURES[name])[0, 1] for u in range(H)]
+        np.testing.assert_allclose(r[name], expected, rtol=1e-10, atol=1e-12)
+    assert np.isnan(r["constant"]).all()               # a constant feature has no correlation
+    units, rs = explore.top_units(r["inside_quotes"], 3)
+    assert units[0] == QUOTE and rs[0] > 0.99
+    assert len(explore.top_units(r["constant"], 3)[0]) == 0
+
+
+def test_select_units_in_a_quotation_selects_the_quote_unit(states):
+    a, b = quotations()[2]
+    sel = explore.select_units(states, a, b, 0.5)
+    assert sel.units[0] == QUOTE and sel.signs[0] == +1
+    inside = FEATURES["inside_quotes"] > 0
+    mask = np.zeros(len(TEXT), bool)
+    mask[a:b] = True
+    # the score by hand: mean inside the span minus mean everywhere else
+    assert sel.scores[0] == pytest.approx(states[mask, QUOTE].mean() - states[~mask, QUOTE].mean())
+    np.testing.assert_array_equal(explore.on_positions(states, [QUOTE], [+1], 0.5), inside)
+
+
+def test_select_units_outside_quotes_finds_the_unit_on_its_negative_side(states):
+    a, _ = quotations()[0]
+    sel = explore.select_units(states, 0, a, 0.5)
+    i = list(sel.units).index(QUOTE)
+    # on below -0.5 all along; but most of the text is outside quotes too, so it is only a
+    # little more "on" in the span than elsewhere: the score says so
+    outside = states[a:, QUOTE].mean()
+    assert sel.signs[i] == -1
+    assert sel.scores[i] == pytest.approx(-(states[:a, QUOTE].mean() - outside))
+    assert 0 < sel.scores[i] < 1
+    assert list(sel.scores) == sorted(sel.scores, reverse=True)
+
+
+def test_select_units_edge_cases(states):
+    assert len(explore.select_units(states, 5, 5, 0.1)) == 0           # empty span
+    assert len(explore.select_units(states, 0, 30, 1.0)) == 0          # |tanh| < 1: none
+    whole = explore.select_units(states, 0, len(TEXT), 0.0)            # no outside
+    assert np.isnan(whole.outside).all() and len(whole) >= 0
+    with pytest.raises(ValueError, match="end should be a whole number from 10"):
+        explore.select_units(states, 10, 5, 0.5)
+    with pytest.raises(ValueError, match="threshold should be a number >= 0"):
+        explore.select_units(states, 0, 5, -0.1)
+
+
+def test_runs_are_half_open_stretches():
+    assert explore.runs([0, 1, 1, 0, 0, 1]) == [(1, 3), (5, 6)]
+    assert explore.runs([1, 1]) == [(0, 2)] and explore.runs([]) == [] and explore.runs([0]) == []
+
+
+def test_diverging_colours_by_hand():
+    c = explore.diverging_colours([0.0, 1.0, -1.0, 0.25, 7.0, -2.0], 1.0)
+    # white at 0; RdBu's red (178, 24, 43) and blue (33, 102, 172) at the ends; a quarter of
+    # the way: 255 + (178 - 255) / 4 = 235.75 -> 236 = ec, 197.25 -> c5, 202 = ca; beyond
+    # the scale is clipped to the end colour
+    assert list(c) == ["#ffffff", "#b2182b", "#2166ac", "#ecc5ca", "#b2182b", "#2166ac"]
+    assert explore.diverging_colours(np.zeros((2, 3)), 2.0).shape == (2, 3)
+
+
+SPAN = re.compile(r'<span style="background:(#[0-9a-f]{6});color:#[0-9a-f]{3}" '
+                  r'title="(\d+): ([-+]\d\.\d{3})">(.*?)</span>', re.S)
+
+
+def test_coloured_text_html_has_a_cell_per_character_with_its_value():
+    text = 'a<b"\n'
+    values = np.array([0.5, -1.0, 0.0, 0.25, 1.0])
+    cells = SPAN.findall(explore.coloured_text_html(text, values, 1.0, offset=10))
+    assert [int(t) for _, t, _, _ in cells] == [10, 11, 12, 13, 14]
+    assert [float(x) for _, _, x, _ in cells] == list(values)
+    assert [html.unescape(c) for _, _, _, c in cells] == ["a", "<", "b", '"', "\u21b5\n"]
+    assert [bg for bg, _, _, _ in cells] == list(explore.diverging_colours(values, 1.0))
+
+
+def test_marked_text_html_marks_the_selection_and_the_matches():
+    page = explore.marked_text_html("ab cd ef", [1, 1, 0, 2, 2, 0, 0, 0])
+    assert f'<span style="{explore.MARK_STYLES[1]}">ab</span> ' in page
+    assert f'<span style="{explore.MARK_STYLES[2]}">cd</span> ef' in page
+
+
+# --- the heatmap ---------------------------------------------------------------------------
+
+def test_heatmap_shows_the_window_as_units_by_characters(states):
+    plot = HiddenHeatmapPlot(states, TEXT, width=50)
+    plot.update(100, QUOTE)
+    np.testing.assert_array_equal(plot.image.get_array(), states[100:150].T)     # (H, 50)
+    assert plot.letters.get_text() == TEXT[100:150].replace(" ", "\u2423").replace("\n", "\u21b5")
+    assert plot.row.get_y() == QUOTE - 0.5 and "unit 37 outlined" in plot.caption.get_text()
+    assert plot.png()[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = hidden_heatmap_figure(states, TEXT, start=10, width=30)
+    assert isinstance(fig, Figure)
+    with pytest.raises(ValueError, match="start should be a whole number from 0 to 1950"):
+        plot.update(1951)
+
+
+def test_heatmap_letters_are_one_column_wide(states):
+    for width in (20, 80, 200):
+        plot = HiddenHeatmapPlot(states, TEXT, width=width)
+        renderer = plot.figure.canvas.get_renderer()
+        plot.letters.set_text("M" * width)
+        letters = plot.letters.get_window_extent(renderer)
+        image = plot.ax.get_window_extent(renderer)
+        assert abs(letters.width - image.width) <= 0.5 + 0.02 * image.width / width
+
+
+# --- the widget: every control changes what it shows ----------------------------------------
+
+def test_first_draw_fills_every_panel(ex):
+    assert "unit 0 over 2000 characters" in output_text(ex.text_out)
+    assert ex.heatmap_out.outputs[0]["data"].get("image/png")
+    assert "span is empty" in output_text(ex.match_out)
+    assert "inside_quotes" in output_text(ex.features_out)
+    assert output_text(ex.sample_out).count("the cat said ") == 1
+
+
+def test_the_unit_picker_recolours_the_text(ex, states):
+    before = output_html(ex.text_out)
+    ex.unit.value = QUOTE
+    page = output_html(ex.text_out)
+    assert page != before
+    cells = SPAN.findall(page)
+    assert len(cells) == len(TEXT)
+    np.testing.assert_allclose([float(x) for _, _, x, _ in cells], states[:, QUOTE], atol=5e-4)
+    t = quotations()[0][0] + 1                                 # a character inside quotes
+    assert int(cells[t][0][1:3], 16) > int(cells[t][0][5:7], 16)          # red over blue
+    text = output_text(ex.text_out)
+    assert f"unit {QUOTE} over 2000 characters" in text
+    assert re.search(r"Closest feature: inside_quotes \(r = \+(0\.99\d|1\.000)\)", text)
+    assert "unit 37 outlined" in output_text(ex.heatmap_out)    # the heatmap follows the unit
+
+
+def test_the_window_slider_scrolls_the_heatmap(ex):
+    before = ex.heatmap_out.outputs[0]["data"]["image/png"]
+    ex.window.value = 700
+    assert f"units x characters 700 to 779: {TEXT[700:780]!r}" in output_text(ex.heatmap_out)
+    assert ex.heatmap_out.outputs[0]["data"]["image/png"] != before
+    ex.window.value = ex.window.max
+    assert f"to {len(TEXT) - 1}" in output_text(ex.heatmap_out)
+
+
+def test_selecting_a_quotation_finds_the_unit_and_the_other_quotations(ex):
+    ex.match_units.value = 1
+    a, b = quotations()[3]
+    ex.span.value = (a, b)
+    text = output_text(ex.match_out)
+    assert re.search(rf"^\s+{QUOTE}\s+\+", text, re.M)          # QUOTE on the positive side
+    assert ex.selection.units[0] == QUOTE
+    others = len(quotations()) - 1
+    assert f"unit {QUOTE}+ is on at {others} other places" in text
+    page = output_html(ex.match_out)
+    assert page.count(explore.MARK_STYLES[2]) == others and page.count(explore.MARK_STYLES[1]) == 1
+
+
+def test_the_threshold_and_the_match_count_change_the_result(ex):
+    a, b = quotations()[3]
+    ex.span.value = (a, b)
+    ex.match_units.value = 1
+    one = output_text(ex.match_out)
+    ex.threshold.value = 0.05                      # more units count as on: another table
+    assert output_text(ex.match_out) != one
+    assert len(ex.selection) >= 3                  # the random units are weak but not that weak
+    before = output_text(ex.match_out)
+    ex.match_units.value = 3
+    text = output_text(ex.match_out)
+    assert text != before and "are on together" in text
+
+
+def test_an_empty_selection_shows_a_message(ex):
+    ex.span.value = (40, 80)
+    ex.span.value = (55, 55)
+    assert "span is empty (start = end = 55)" in output_text(ex.match_out)
+    assert ex.selection is None and not output_html(ex.match_out)
+
+
+def test_a_threshold_that_selects_nothing_shows_a_message(ex):
+    ex.span.value = (40, 80)
+    ex.threshold.value = ex.threshold.max           # at least max |h|: nothing is beyond it
+    text = output_text(ex.match_out)
+    assert "No unit is on" in text and "Lower the threshold" in text
+    assert "Traceback" not in text and not output_html(ex.match_out)
+
+
+def test_the_prime_and_the_temperature_change_the_sample(ex):
+    def shown():
+        return output_text(ex.sample_out).split("\n", 1)[1].rstrip("\n")
+    assert shown() == "the cat said " + rnnlib.sample(MODEL, VOCAB, "the cat said ", 40, 1.0, 0)
+    ex.temperature.value = 0.3
+    assert "temperature 0.30" in output_text(ex.sample_out)
+    assert shown() == "the cat said " + rnnlib.sample(MODEL, VOCAB, "the cat said ", 40, 0.3, 0)
+    ex.prime.value = OPEN + "hello"
+    assert shown() == OPEN + "hello" + rnnlib.sample(MODEL, VOCAB, OPEN + "hello", 40, 0.3, 0)
+
+
+@pytest.mark.parametrize("prime, message", [("", "Type a prime text"),
+                                            ("the CAT", "'C', 'A', 'T' are not among them")])
+def test_a_bad_prime_shows_a_message(ex, prime, message):
+    ex.prime.value = prime
+    assert message in output_text(ex.sample_out)
+
+
+def test_without_features_the_panel_says_so():
+    ex = HiddenStateExplorer(MODEL, VOCAB, TEXT[:300])
+    assert "No ground-truth features were given" in output_text(ex.features_out)
+    assert "Closest feature" not in output_text(ex.text_out)
+
+
+def test_the_features_table_ranks_the_quote_unit_first(ex):
+    lines = output_text(ex.features_out).splitlines()
+    row = lines[lines.index(next(l for l in lines if l.startswith("inside_quotes")))]
+    assert re.match(rf"inside_quotes\s+{QUOTE}\s+\+(0\.99\d|1\.000)$", row)
+    assert any("constant" in l and "no correlation" in l for l in lines)
+
+
+def test_a_long_text_is_cut_and_features_with_it():
+    ex = HiddenStateExplorer(MODEL, VOCAB, TEXT, FEATURES, max_chars=500)
+    assert ex.states.shape == (500, H) and ex.span.max == 500
+    assert "the first 500 of 2000" in output_text(ex.text_out)
+
+
+def test_a_model_that_does_not_predict_characters_can_still_be_explored():
+    clf = rnnlib.SequenceModel(len(VOCAB), 8, 2, seed=0)
+    ex = HiddenStateExplorer(clf, VOCAB, TEXT[:200])
+    assert "does not predict the next character" in output_text(ex.sample_out)
+    ex.unit.value = 7
+    assert "unit 7 over 200" in output_text(ex.text_out)
+
+
+def test_bad_arguments_are_clear():
+    with pytest.raises(ValueError, match=r"HiddenStateExplorer: text\[0\] is 'X'"):
+        HiddenStateExplorer(MODEL, VOCAB, "X marks")
+    with pytest.raises(ValueError, match="HiddenStateExplorer: text has 0 characters"):
+        HiddenStateExplorer(MODEL, VOCAB, "")
+    with pytest.raises(ValueError, match=r"features\['f'\] should have shape \(5,\)"):
+        HiddenStateExplorer(MODEL, VOCAB, "the c", {"f": [1, 2]})
+    with pytest.raises(TypeError, match="features should be a dict"):
+        HiddenStateExplorer(MODEL, VOCAB, "the c", [1, 2, 3, 4, 5])
+    with pytest.raises(ValueError, match="input_size"):
+        HiddenStateExplorer(rnnlib.SequenceModel(3, 4, 3), VOCAB, "the c")
+
+
+def test_repr_is_stable_and_is_the_cells_text(ex):
+    ex.unit.value = 5
+    assert repr(ex) == repr(ex) and "0x" not in repr(ex) and "unit=5" in repr(ex)
+    bundle = ex._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(ex)
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert ex.widget.children[1].titles == ("unit", "heatmap", "select and match", "features",
+                                            "sampling")
+
+
+def test_every_handler_is_fast(ex):
+    """Each control's handler in CPU time, median over several changes, on 2000 characters
+    with H = 64. The requirement is under 100 ms; this bound only catches a redraw gone slow,
+    with room for a busy machine (benchmarks/bench_widgets.py prints the numbers)."""
+    a, b = quotations()[3]
+    changes = {
+        "unit": [(ex.unit, u) for u in range(1, 9)],
+        "window": [(ex.window, w) for w in range(100, 900, 100)],
+        "span": [(ex.span, (a - i, b)) for i in range(8)],
+        "threshold": [(ex.threshold, th) for th in np.linspace(0.1, 0.8, 8)],
+        "match_units": [(ex.match_units, k) for k in (1, 2, 3, 1, 2, 3)],
+        "temperature": [(ex.temperature, t) for t in np.linspace(0.2, 1.6, 8)],
+        "prime": [(ex.prime, p) for p in ("the dog ", "a cat ", OPEN, "hello. ", "my mat ")],
+    }
+    medians = {}
+    for name, steps in changes.items():
+        times = []
+        for control, value in steps:
+            t0 = time.process_time()
+            control.value = value
+            times.append(time.process_time() - t0)
+        medians[name] = statistics.median(times[1:])          # the first warms caches up
+    assert max(medians.values()) < 0.25, medians
