@@ -1,7 +1,12 @@
-"""Batching sequences of different lengths: pad them to one array, and mark the real steps.
+"""Data for the course: batches of sequences of different lengths, and one long generated text.
 
     x, lengths = pad_sequences([a, b, c])   # a (5, F), b (3, F), c (2, F) -> x (3, 5, F), [5, 3, 2]
     mask = sequence_mask(lengths)           # (3, 5) bool, True on real steps
+
+    corpus = structured_text(200_000, seed=0)         # code-like text + ground truth per character
+    text_features(text)                               # that ground truth for any text
+    char_baselines(train_text, test_text)             # uniform / unigram / bigram perplexity
+    x, y = bptt_windows(ids, n_streams=32, window=32) # (W, 32, 32) each, for truncated BPTT
 """
 from __future__ import annotations
 
@@ -60,3 +65,83 @@ def sequence_mask(lengths, T=None):
     T = v.positive_int(T, "T", where)
     arr = v.lengths(arr, len(arr), T, where)
     return np.arange(T)[None, :] < arr[:, None]                # (N, T)
+
+
+# --- a long text as training data: parallel streams, windows, and baselines to beat --------
+# The generated corpus lives in corpus.py; its public names are re-exported here, so a
+# notebook needs only rnnlib.data.
+from .corpus import FEATURES, Corpus, structured_text, text_features  # noqa: E402, F401
+
+
+def bptt_windows(ids, n_streams, window):
+    """Cut one long id sequence into n_streams parallel streams, then into windows of `window` steps.
+
+        L = len(ids) // n_streams;  stream n = ids[n*L : (n+1)*L];  W = (L - 1) // window
+        x[w, n] = stream n [w*window     : (w+1)*window]        the characters read
+        y[w, n] = stream n [w*window + 1 : (w+1)*window + 1]    the next character of each
+
+    ids (T,) whole numbers  ->  x (W, N, window) int64, y (W, N, window) int64
+    Window w + 1 of stream n starts where window w ended, so in truncated backpropagation
+    through time the final state of window w is the right initial state of window w + 1
+    (carry h_n over, backpropagate inside the window only). The ids left over at the end of
+    each stream (fewer than a window) are dropped.
+    """
+    where = "bptt_windows"
+    arr = np.asarray(ids) if not isinstance(ids, str) else None
+    if arr is None or arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) or arr.ndim != 1:
+        got = ("a str" if isinstance(ids, str) else
+               f"shape {v.fmt_shape(arr.shape)}, dtype {arr.dtype}")
+        raise TypeError(f"{where}: ids should be a 1-D array of whole numbers (time,), got {got}. "
+                        f"Turn a text into ids with rnnlib.Vocab(text).encode(text).")
+    n_streams = v.positive_int(n_streams, "n_streams", where)
+    window = v.positive_int(window, "window", where)
+    L = len(arr) // n_streams
+    W = (L - 1) // window if L else 0
+    if W < 1:
+        raise ValueError(f"{where}: {len(arr)} ids are too few for n_streams={n_streams} streams "
+                         f"with one window of window={window} steps each: that needs at least "
+                         f"n_streams * (window + 1) = {n_streams * (window + 1)} ids. Use fewer "
+                         f"streams, a shorter window or a longer text.")
+    streams = arr[: n_streams * L].reshape(n_streams, L).astype(np.int64)       # (N, L)
+    x = streams[:, : W * window].reshape(n_streams, W, window)                   # (N, W, window)
+    y = streams[:, 1: W * window + 1].reshape(n_streams, W, window)
+    return x.transpose(1, 0, 2).copy(), y.transpose(1, 0, 2).copy()              # (W, N, window)
+
+
+def char_baselines(train_text, test_text):
+    """Perplexity on test_text of three models that need no training beyond counting.
+
+        uniform   p(c) = 1 / V
+        unigram   p(c) = (count(c) + 1) / (n + V)                      counts in train_text
+        bigram    p(c | a) = (count(a c) + 1) / (count(a, followed by anything) + V)
+        perplexity = exp( -(1/M) sum log p ) over the M = len(test_text) - 1 characters
+                     test_text[1:], each given the one before it
+
+    V is the number of distinct characters of train_text and test_text together; adding one
+    to every count ("add-one" or Laplace smoothing) keeps a pair never seen in training from
+    getting probability 0. The characters scored are the ones a language model that reads
+    test_text[:-1] and predicts test_text[1:] is scored on, so its perplexity compares
+    directly. Returns dict {"uniform": float, "unigram": float, "bigram": float}.
+    """
+    where = "char_baselines"
+    train_text = v.text(train_text, "train_text", where,
+                        empty="Counting needs some text; pass the training text.")
+    test_text = v.text(test_text, "test_text", where,
+                       empty="Pass the held-out text to score.")
+    if len(test_text) < 2:
+        raise ValueError(f"{where}: test_text should have at least 2 characters, got "
+                         f"{len(test_text)}: the first one is only read, never predicted.")
+    symbols = sorted(set(train_text) | set(test_text))
+    index = {c: i for i, c in enumerate(symbols)}
+    V = len(symbols)
+    tr = np.array([index[c] for c in train_text])
+    te = np.array([index[c] for c in test_text])
+    uni = np.bincount(tr, minlength=V) + 1.0                        # (V,) add-one counts
+    pairs = np.ones((V, V))                                        # pairs[a, c] = count(a c) + 1
+    np.add.at(pairs, (tr[:-1], tr[1:]), 1.0)
+    logp_uni = np.log(uni / uni.sum())                             # (V,)
+    logp_bi = np.log(pairs / pairs.sum(axis=1, keepdims=True))     # (V, V), rows sum to 1
+    prev, nxt = te[:-1], te[1:]                                    # (M,) the scored pairs
+    return {"uniform": float(V),
+            "unigram": float(np.exp(-logp_uni[nxt].mean())),
+            "bigram": float(np.exp(-logp_bi[prev, nxt].mean()))}
