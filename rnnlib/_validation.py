@@ -22,7 +22,6 @@ import numbers
 import numpy as np
 
 NONLINEARITIES = ("tanh", "relu", "leaky_relu")
-FLOAT_DTYPES = (np.float32, np.float64)
 
 
 # --- the boundary ------------------------------------------------------------------------
@@ -257,19 +256,6 @@ def unknown_nonlinearity(value, where: str) -> Exception:
         f"got {value!r}. Pick one of those names (lower case, with an underscore).")
 
 
-def float_dtype(value, where: str) -> np.dtype:
-    """np.float32 or np.float64 (also given as 'float32' or np.dtype('float32'))."""
-    try:
-        dt = None if value is None else np.dtype(value)     # np.dtype(None) would be float64
-    except TypeError:
-        dt = None
-    if dt is None or dt.type not in FLOAT_DTYPES:
-        raise TypeError(f"{where}: dtype should be np.float32 or np.float64, got {value!r}. "
-                        f"float64 (the default) is exact enough for gradient checks; float32 is "
-                        f"twice as fast and half the memory.")
-    return dt
-
-
 def seed(value, where: str):
     """A seed for np.random.default_rng: None, a whole number >= 0, a SeedSequence or a Generator."""
     if value is None or isinstance(value, (np.random.SeedSequence, np.random.Generator)):
@@ -281,6 +267,27 @@ def seed(value, where: str):
         raise ValueError(f"{where}: seed should be a whole number >= 0, got {value!r}. "
                          f"Use e.g. seed=0.")
     return int(value)
+
+
+def short(value, limit: int = 30) -> str:
+    """repr of a string, cut short when long, so a message stays one readable line."""
+    r = repr(value)
+    return r if len(r) <= limit else r[: limit - 4] + "..." + r[-1]     # keep the closing quote
+
+
+def text(value, name: str, where: str, empty: str | None = None) -> str:
+    """A str. empty=None allows "", otherwise empty is the advice given when value is ""."""
+    if not isinstance(value, str):
+        hint = "Pass a Python str such as 'hello'."
+        if isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value):
+            hint = (f"For several strings, join them ({name}=''.join(...)), or use the *_batch "
+                    f"methods, which take a list of strings.")
+        elif isinstance(value, np.ndarray):
+            hint = ("Arrays of ids are decoded with vocab.decode(ids); to encode, pass a str.")
+        raise TypeError(f"{where}: {name} should be a str, got {type(value).__name__}. {hint}")
+    if empty is not None and value == "":
+        raise ValueError(f"{where}: {name} is the empty string. {empty}")
+    return value
 
 
 # --- sequences ---------------------------------------------------------------------------

@@ -50,7 +50,7 @@ class Module:
     """Parameters, gradients, a training flag and a dtype, with torch.nn.Module's methods."""
 
     def __init__(self, dtype=np.float64):
-        self.dtype = v.float_dtype(dtype, type(self).__name__)
+        self.dtype = _check_dtype(dtype, type(self).__name__)
         self.params = {}
         self.grads = {}
         self.training = True
@@ -114,3 +114,16 @@ class Module:
             raise RuntimeError(f"{where}: there is no forward pass to go back through. {how} "
                                f"(A forward inside no_grad() keeps nothing to go back through.)")
         return self.cache
+
+
+def _check_dtype(value, where):
+    """np.float32 or np.float64 (also given as 'float32' or np.dtype('float32'))."""
+    try:
+        dt = None if value is None else np.dtype(value)     # np.dtype(None) would be float64
+    except TypeError:
+        dt = None
+    if dt is None or dt.type not in (np.float32, np.float64):
+        raise TypeError(f"{where}: dtype should be np.float32 or np.float64, got {value!r}. "
+                        f"float64 (the default) is exact enough for gradient checks; float32 is "
+                        f"twice as fast and half the memory.")
+    return dt

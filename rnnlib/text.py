@@ -39,7 +39,7 @@ class Vocab:
 
     def __init__(self, text, order="first", unk=None):
         where = "Vocab"
-        text = _check_text(text, "text", where, empty="A vocabulary is built from the characters "
+        text = v.text(text, "text", where, empty="A vocabulary is built from the characters "
                       "of a text, so it needs at least one; e.g. Vocab('hello').")
         order = v.choice(order, ("first", "sorted"), "order", where)
         if unk is not None and not (isinstance(unk, str) and len(unk) == 1):
@@ -86,7 +86,7 @@ class Vocab:
 
     def encode(self, text):
         """ids[t] = index of text[t].   str of length T -> ids (T,) int64"""
-        text = _check_text(text, "text", "Vocab.encode")
+        text = v.text(text, "text", "Vocab.encode")
         return self._encode(text, "text", "Vocab.encode")
 
     def decode(self, ids):
@@ -142,32 +142,11 @@ class Vocab:
 
 # --- checks ------------------------------------------------------------------------------
 
-def _short(value, limit: int = 30) -> str:
-    """repr of a string, cut short when long, so a message stays one readable line."""
-    r = repr(value)
-    return r if len(r) <= limit else r[: limit - 4] + "..." + r[-1]     # keep the closing quote
-
-
-def _check_text(value, name: str, where: str, empty: str | None = None) -> str:
-    """A str. empty=None allows "", otherwise empty is the advice given when value is ""."""
-    if not isinstance(value, str):
-        hint = "Pass a Python str such as 'hello'."
-        if isinstance(value, (list, tuple)) and all(isinstance(s, str) for s in value):
-            hint = (f"For several strings, join them ({name}=''.join(...)), or use the *_batch "
-                    f"methods, which take a list of strings.")
-        elif isinstance(value, np.ndarray):
-            hint = ("Arrays of ids are decoded with vocab.decode(ids); to encode, pass a str.")
-        raise TypeError(f"{where}: {name} should be a str, got {type(value).__name__}. {hint}")
-    if empty is not None and value == "":
-        raise ValueError(f"{where}: {name} is the empty string. {empty}")
-    return value
-
-
 def _check_text_list(value, name: str, where: str) -> list:
     """A non-empty list (or tuple) of non-empty strings: one text per sequence of a batch."""
     if isinstance(value, str):
         raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got a "
-                        f"single str {_short(value)}. For a batch of one, pass [{_short(value)}].")
+                        f"single str {v.short(value)}. For a batch of one, pass [{v.short(value)}].")
     if not isinstance(value, (list, tuple)):
         raise TypeError(f"{where}: {name} should be a list of strings, one per sequence, got "
                         f"{type(value).__name__}. Pass e.g. ['hello', 'eolll', 'lleel'].")
@@ -175,7 +154,7 @@ def _check_text_list(value, name: str, where: str) -> list:
         raise ValueError(f"{where}: {name} is an empty list, so there is no batch to build. "
                          f"Pass at least one string, e.g. ['hello'].")
     for i, s in enumerate(value):
-        _check_text(s, f"{name}[{i}]", where, empty="Every sequence in a batch needs at least one "
+        v.text(s, f"{name}[{i}]", where, empty="Every sequence in a batch needs at least one "
              "step, because an RNN has nothing to read otherwise; drop empty strings first.")
     return list(value)
 
@@ -185,6 +164,6 @@ def _unknown_symbol(symbol: str, position: int, name: str, symbols, where: str) 
     known = "".join(symbols)
     return ValueError(
         f"{where}: {name}[{position}] is {symbol!r}, which is not in the vocabulary "
-        f"{_short(known, 40)} ({len(symbols)} symbols). Build the Vocab from a text that holds "
+        f"{v.short(known, 40)} ({len(symbols)} symbols). Build the Vocab from a text that holds "
         f"every symbol you will encode, or pass unk='?' (any one character) to map unknown "
         f"symbols to one extra symbol.")

@@ -182,7 +182,7 @@ def test_carrying_the_state_across_windows_equals_reading_the_whole_stream():
 
 @pytest.mark.parametrize("call, error, words", [
     (lambda: structured_text(0), ValueError, "n_chars should be a positive whole number"),
-    (lambda: structured_text(2.5), ValueError, "n_chars"),
+    (lambda: structured_text(2.5), TypeError, "n_chars"),
     (lambda: structured_text(10, seed=-1), ValueError, "seed should be a whole number >= 0"),
     (lambda: structured_text(10, seed=1.5), TypeError, "seed should be a whole number"),
     (lambda: structured_text(10, seed=None), TypeError, "seed"),
