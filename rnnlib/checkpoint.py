@@ -59,6 +59,9 @@ def save(model, path, metadata=None):
             np.savez(f, format=np.array(FORMAT), module=np.array(type(model).__name__),
                      config=np.array(json.dumps(model.config(), sort_keys=True)),
                      metadata=np.array(meta), **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)             # mkstemp made it private; a file as open() makes
         os.replace(tmp, path)                     # atomic on the same file system
     except BaseException:
         if os.path.exists(tmp):

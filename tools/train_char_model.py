@@ -4,6 +4,7 @@
     python tools/train_char_model.py --seed 1              # the same with another seed
     python tools/train_char_model.py --preset short        # the one-second run a test repeats
     python tools/train_char_model.py --weight-decay 0      # any setting can be overridden
+    python tools/train_char_model.py --save assets/char_model.npz   # the course's checkpoint
 
 What it does, with rnnlib's public API only:
   1. generates train + held-out text (one corpus, cut in two) with its ground truth;
@@ -48,25 +49,17 @@ PRESETS = {
                   epochs=1, lr=2e-2, clip=5.0, weight_decay=0.0),
 }
 
-# clip_grad_norm is being renamed clip_grad_norm_ (torch's name); use whichever exists.
-clip_grad_norm = getattr(rnnlib, "clip_grad_norm_", None) or rnnlib.clip_grad_norm
-
-
 def build(vocab_size, hidden, seed):
-    """The model: rnn reads one-hot characters, head turns every hidden state into V logits."""
-    rnn = rnnlib.RNN(vocab_size, hidden, nonlinearity="tanh", batch_first=True, seed=seed)
-    head = rnnlib.Dense(hidden, vocab_size, seed=seed + 1)
-    return rnn, head
+    """The model: its rnn reads one-hot characters, its head turns every state into V logits."""
+    return rnnlib.SequenceModel(vocab_size, hidden, vocab_size, nonlinearity="tanh", seed=seed)
 
 
-def train(rnn, head, vocab, text, *, streams, window, epochs, lr, clip, weight_decay=0.0,
+def train(model, vocab, text, *, streams, window, epochs, lr, clip, weight_decay=0.0,
           log_every=0):
     """Truncated BPTT over `epochs` passes of text; returns the list of window losses."""
     x, y = bptt_windows(vocab.encode(text), streams, window)         # (W, N, window) each
-    params = {**{f"rnn.{k}": p for k, p in rnn.params.items()},
-              **{f"head.{k}": p for k, p in head.params.items()}}
-    grads = {**{f"rnn.{k}": g for k, g in rnn.grads.items()},       # the layers' own arrays,
-             **{f"head.{k}": g for k, g in head.grads.items()}}     # refilled by every backward
+    rnn, head = model.rnn, model.head
+    params, grads = model.params, model.grads
     opt = rnnlib.Adam(params, lr=lr)
     losses = []
     for epoch in range(epochs):
@@ -75,10 +68,9 @@ def train(rnn, head, vocab, text, *, streams, window, epochs, lr, clip, weight_d
             out, h_n = rnn(vocab.one_hot(x[w]), h0=h)                # (N, window, H)
             logits = head(out)                                       # (N, window, V)
             loss, dlogits = rnnlib.softmax_cross_entropy(logits, y[w])[:2]
-            rnn.zero_grad()
-            head.zero_grad()
+            model.zero_grad()
             rnn.backward(head.backward(dlogits))                     # stops at h0: truncated
-            clip_grad_norm(grads, clip)
+            rnnlib.clip_grad_norm_(grads, clip)
             opt.step(grads)
             if weight_decay:
                 for p in params.values():                            # decoupled, AdamW-style
@@ -133,9 +125,10 @@ def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weig
     train_c, test_c = corpus[:train_chars], corpus[train_chars:]
     vocab = rnnlib.Vocab(corpus.text, order="sorted")
     baselines = char_baselines(train_c.text, test_c.text)
-    rnn, head = build(len(vocab), hidden, seed)
+    model = build(len(vocab), hidden, seed)
+    rnn, head = model.rnn, model.head
     t0 = time.process_time()
-    losses = train(rnn, head, vocab, train_c.text, streams=streams, window=window,
+    losses = train(model, vocab, train_c.text, streams=streams, window=window,
                    epochs=epochs, lr=lr, clip=clip, weight_decay=weight_decay,
                    log_every=log_every)
     train_cpu = time.process_time() - t0
@@ -144,7 +137,7 @@ def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weig
     return dict(seed=seed, hidden=hidden, updates=len(losses), train_cpu_s=round(train_cpu, 1),
                 baselines=baselines, perplexity=ppl, final_train_loss=float(np.mean(losses[-50:])),
                 best_units={k: dict(unit=u, r=round(r, 3)) for k, (u, r) in units.items()},
-                model=(rnn, head, vocab))
+                model=model, vocab=vocab)
 
 
 def main(argv=None):
@@ -154,14 +147,19 @@ def main(argv=None):
     for k, val in PRESETS["full"].items():
         p.add_argument(f"--{k.replace('_', '-')}", type=type(val), default=None)
     p.add_argument("--log-every", type=int, default=0)
+    p.add_argument("--save", default=None, help="write the trained model here (.npz, rnnlib.save)")
     args = p.parse_args(argv)
     cfg = dict(PRESETS[args.preset])
     cfg.update({k: getattr(args, k) for k in cfg if getattr(args, k) is not None})
     t0 = time.perf_counter()
     res = run(**cfg, seed=args.seed, log_every=args.log_every)
-    res.pop("model")
+    model, vocab = res.pop("model"), res.pop("vocab")
     res["wall_s"] = round(time.perf_counter() - t0, 1)
     res["config"] = cfg
+    if args.save:
+        meta = {k: v for k, v in res.items() if k not in ("wall_s", "train_cpu_s")}
+        rnnlib.save(model, args.save, metadata={**meta, "symbols": "".join(vocab.symbols),
+                                                "vocab_order": "sorted", "preset": args.preset})
     print(json.dumps(res, indent=1))
     return res
 
