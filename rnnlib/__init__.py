@@ -9,7 +9,7 @@ Built one notebook at a time in the course under notebooks/. The map:
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
-    train        fit: the training loop
+    train        fit: the training loop; fit_truncated, time_windows: truncated BPTT
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
@@ -34,7 +34,7 @@ from .models import SequenceModel, Stepper
 from .module import Module, no_grad
 from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
 from .text import Vocab
-from .train import fit
+from .train import fit, fit_truncated, time_windows
 
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
@@ -42,7 +42,8 @@ __all__ = [
     "Module", "no_grad", "RNNCell", "RNN", "Dense", "SequenceModel", "Stepper",
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
-    "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop", "checks",
+    "fit", "fit_truncated", "time_windows", "Vocab", "pad_sequences", "sequence_mask", "gradcheck",
+    "interop", "checks",
 ]
 
 __version__ = "0.2.0"
