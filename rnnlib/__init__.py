@@ -10,7 +10,7 @@ Built one notebook at a time in the course under notebooks/. The map:
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
     optim        SGD, Adagrad, Adam on a dict of parameters; clip_grad_norm_, clip_grad_value_
-    train        fit: the training loop
+    train        fit: the training loop; fit_truncated, time_windows: truncated BPTT
     checkpoint   save / load: a model in one .npz file, never a pickle
     generate     sample (with a temperature and a prime), perplexity, hidden_states,
                  temperature_probs: a trained character model at work
@@ -43,7 +43,7 @@ from .models import SequenceModel, Stepper
 from .module import Module, no_grad
 from .optim import SGD, Adagrad, Adam, Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
 from .text import Vocab
-from .train import fit
+from .train import fit, fit_truncated, time_windows
 
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
@@ -51,9 +51,9 @@ __all__ = [
     "Module", "no_grad", "RNNCell", "RNN", "Dense", "SequenceModel", "Stepper",
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
-    "fit", "Vocab", "pad_sequences", "sequence_mask", "gradcheck", "interop", "checks",
-    "save", "load", "load_metadata", "sample", "perplexity", "hidden_states",
-    "temperature_probs", "explore",
+    "fit", "fit_truncated", "time_windows", "Vocab", "pad_sequences", "sequence_mask",
+    "gradcheck", "interop", "checks", "save", "load", "load_metadata", "sample", "perplexity",
+    "hidden_states", "temperature_probs", "explore",
 ]
 
 __version__ = "0.2.0"

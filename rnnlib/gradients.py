@@ -217,6 +217,3 @@ def tbptt_gradients(x, h0, Wx, Wh, b, dh, k, nonlinearity="tanh"):
             dh0 = dh_start
         h_start = hw[:, -1]          # carried into the next window; dh_start is not (the cut)
     return dx, dh0, dWx, dWh, db
-
-
-# --- clipping by value ------------------------------------------------------------------

@@ -14,6 +14,11 @@ One epoch is exactly the loop a notebook would write by hand:
 
 fit shows nothing itself: pass callback=rnnlib.widgets.TrainingMonitor(epochs) in a notebook
 for a progress bar and a live loss plot, or any function callback(epoch, history).
+
+fit_truncated runs the same steps on windows of k timesteps (truncated backpropagation
+through time, stateful as min-char-rnn trains): each window starts from the state the previous
+one ended in, its backward pass stops at the window's first step, and every window gets its
+own optimiser step. time_windows(T, k) says where the windows are.
 """
 from __future__ import annotations
 
@@ -22,9 +27,11 @@ import numpy as np
 from . import _validation as v
 from .data import sequence_mask
 from .losses import accuracy, mse_loss, softmax_cross_entropy
-from .optim import Optimizer, clip_grad_norm_, global_norm
+from .optim import Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
 
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
+
+ALIGNS = ("start", "end")
 
 
 def _check_model(model, optimizer, where):
@@ -42,12 +49,56 @@ def _check_model(model, optimizer, where):
                          f"it from this model: rnnlib.Adam(model.params, lr=...).")
 
 
+def _settings(where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every):
+    """The checks fit and fit_truncated share; returns (loss_fn, epochs, every, clip, clip_value, x, targets)."""
+    _check_model(model, optimizer, where)
+    epochs = v.positive_int(epochs, "epochs", where)
+    every = v.positive_int(every, "every", where)
+    if isinstance(loss, str):
+        loss_fn = LOSSES[v.choice(loss, tuple(LOSSES), "loss", where)]
+    elif callable(loss):
+        loss_fn = loss
+    else:
+        raise TypeError(f"{where}: loss should be 'cross_entropy', 'mse' or a function "
+                        f"(y, targets, mask) -> (loss, dy), got {type(loss).__name__}.")
+    if clip is not None and clip_value is not None:
+        raise ValueError(f"{where}: clip={clip!r} and clip_value={clip_value!r} are two ways to clip "
+                         f"the same gradients; pass only one. clip rescales the whole gradient to a "
+                         f"norm of at most clip (its direction kept); clip_value cuts each entry to "
+                         f"[-clip_value, clip_value].")
+    if clip is not None:
+        clip = v.positive_float(clip, "clip", where, "It is the max_norm for clip_grad_norm_; try 5.0.")
+    if clip_value is not None:
+        clip_value = v.positive_float(clip_value, "clip_value", where,
+                                      "It is the largest |entry| clip_grad_value_ lets through; try 0.1.")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"{where}: callback should be a function (epoch, history), got "
+                        f"{type(callback).__name__}.")
+    x = v.array(x, [("batch", None), ("time", None), ("input_size", None)], "x", where, v.sequence_hint(x))
+    N, T = x.shape[:2]
+    targets = np.asarray(targets)
+    if targets.ndim < 2 or targets.shape[:2] != (N, T):
+        raise ValueError(f"{where}: targets should start with the (batch, time) axes of x, "
+                         f"{v.fmt_shape((N, T))}, got {v.fmt_shape(targets.shape)}.")
+    return loss_fn, epochs, every, clip, clip_value, x, targets
+
+
 def _loss_and_grad(loss_fn, y, targets, mask, where):
     out = loss_fn(y, targets, mask)
     if not (isinstance(out, tuple) and len(out) == 2):
         raise TypeError(f"{where}: the loss function should return a pair (loss, dy), got "
                         f"{type(out).__name__}{f' of {len(out)} items' if isinstance(out, tuple) else ''}.")
     return out
+
+
+def _clip(grads, clip, clip_value):
+    """Clip in place as asked (by global norm, by value, or not at all); return the norm before."""
+    if clip is not None:
+        return clip_grad_norm_(grads, clip)
+    norm = global_norm(grads)
+    if clip_value is not None:
+        clip_grad_value_(grads, clip_value)
+    return norm
 
 
 def _epoch_mean(batches, i):
@@ -59,26 +110,37 @@ def _epoch_mean(batches, i):
     return float(np.dot(w, [b[i] for b in batches]) / w.sum())
 
 
-def _diverged(epoch, history, optimizer, clip, passes):
+def _record(history, batches):
+    history["loss"].append(_epoch_mean(batches, 1))
+    history["grad_norm"].append(_epoch_mean(batches, 2))
+    if batches[0][3] is not None:
+        history.setdefault("accuracy", []).append(_epoch_mean(batches, 3))
+
+
+def _diverged(epoch, history, optimizer, clip, clip_value, passes, where="fit"):
     """The error for a run whose numbers overflowed: what happened, and what to change."""
     if passes == 0:
         return FloatingPointError(
-            "fit: a number overflowed float64 in the first pass, before any update, so the "
+            f"{where}: a number overflowed float64 in the first pass, before any update, so the "
             "inputs or targets are too large for the model's weights. Scale them down, e.g. "
             "divide x and the targets by their largest absolute value.")
     before = (f" The loss was {history['loss'][-1]:.4g} after epoch {epoch - 1}." if history["loss"]
               else "")
-    fix = ("clip the gradients, e.g. fit(..., clip=1.0)" if clip is None
-           else f"clip the gradients harder than clip={clip:g}")
+    if clip is not None:
+        fix = f"clip the gradients harder than clip={clip:g}"
+    elif clip_value is not None:
+        fix = f"clip the gradients harder than clip_value={clip_value:g}"
+    else:
+        fix = f"clip the gradients, e.g. {where}(..., clip=1.0)"
     return FloatingPointError(
-        f"fit: training diverged in epoch {epoch}: the weights grew until a number overflowed "
+        f"{where}: training diverged in epoch {epoch}: the weights grew until a number overflowed "
         f"float64.{before} The learning rate is probably too large for this problem "
         f"(optimizer.lr = {optimizer.lr:g}); try one 10 times smaller, or {fix}. The model "
         f"keeps the huge weights it reached; build a new one to start again.")
 
 
 def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengths=None, clip=None,
-        batch_size=None, seed=0, callback=None, every=1):
+        clip_value=None, batch_size=None, seed=0, callback=None, every=1):
     """Train model on (x, targets) for `epochs` passes over the data; return the history.
 
     model      has forward(x, lengths=...) -> y, backward(dy), zero_grad(), params, grads
@@ -89,6 +151,7 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
     loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy)
     lengths    (N,) real length of each padded sequence: padded steps are masked out of the loss
     clip       None, or the max_norm for clip_grad_norm_ before each step
+    clip_value None, or the clip_value for clip_grad_value_ before each step (not both)
     batch_size None for one step per epoch on the whole batch; otherwise minibatches of this
                many sequences, in an order shuffled each epoch by np.random.default_rng(seed)
     callback   None, or a function callback(epoch, history) run after epoch `every`,
@@ -104,27 +167,9 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
     diverged (learning rate too large), or the first pass already overflowed (inputs too large).
     """
     where = "fit"
-    _check_model(model, optimizer, where)
-    epochs = v.positive_int(epochs, "epochs", where)
-    every = v.positive_int(every, "every", where)
-    if isinstance(loss, str):
-        loss_fn = LOSSES[v.choice(loss, tuple(LOSSES), "loss", where)]
-    elif callable(loss):
-        loss_fn = loss
-    else:
-        raise TypeError(f"{where}: loss should be 'cross_entropy', 'mse' or a function "
-                        f"(y, targets, mask) -> (loss, dy), got {type(loss).__name__}.")
-    if clip is not None:
-        clip = v.positive_float(clip, "clip", where, "It is the max_norm for clip_grad_norm_; try 5.0.")
-    if callback is not None and not callable(callback):
-        raise TypeError(f"{where}: callback should be a function (epoch, history), got "
-                        f"{type(callback).__name__}.")
-    x = v.array(x, [("batch", None), ("time", None), ("input_size", None)], "x", where, v.sequence_hint(x))
+    loss_fn, epochs, every, clip, clip_value, x, targets = _settings(
+        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every)
     N, T = x.shape[:2]
-    targets = np.asarray(targets)
-    if targets.ndim < 2 or targets.shape[:2] != (N, T):
-        raise ValueError(f"{where}: targets should start with the (batch, time) axes of x, "
-                         f"{v.fmt_shape((N, T))}, got {v.fmt_shape(targets.shape)}.")
     mask = None
     if lengths is not None:
         lengths = v.lengths(lengths, N, T, where)
@@ -152,16 +197,105 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
                     acc = accuracy(y, targets[idx], m) if loss_fn is softmax_cross_entropy else None
                     model.backward(dy)
                     passes += 1
-                    norm = clip_grad_norm_(grads, clip) if clip is not None else global_norm(grads)
+                    norm = _clip(grads, clip, clip_value)
                     optimizer.step(grads)
                 except FloatingPointError:
-                    raise _diverged(epoch, history, optimizer, clip, passes) from None
+                    raise _diverged(epoch, history, optimizer, clip, clip_value, passes) from None
             weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
             batches.append((weight, loss_value, norm, acc))
-        history["loss"].append(_epoch_mean(batches, 1))
-        history["grad_norm"].append(_epoch_mean(batches, 2))
-        if batches[0][3] is not None:
-            history.setdefault("accuracy", []).append(_epoch_mean(batches, 3))
+        _record(history, batches)
+        if callback is not None and (epoch % every == 0 or epoch == epochs):
+            callback(epoch, history)
+    return history
+
+
+# --- truncated backpropagation through time ----------------------------------------------
+
+def time_windows(T, k, *, align="start"):
+    """The windows of k timesteps that cover 0 .. T-1, in order, as a list of slices.
+
+    align "start"  [0, k), [k, 2k), ...: the last window is the short one when k does not
+                   divide T (min-char-rnn's layout, for a loss at every step)
+          "end"    ..., [T-2k, T-k), [T-k, T): the first window is the short one, so the last
+                   window is always full (for a loss at the last step only: its gradient then
+                   reaches exactly k-1 steps back)
+    k >= T gives one window, [0, T): no truncation at all.
+
+        time_windows(10, 4)              -> [slice(0, 4), slice(4, 8), slice(8, 10)]
+        time_windows(10, 4, align="end") -> [slice(0, 2), slice(2, 6), slice(6, 10)]
+    """
+    where = "time_windows"
+    T = v.positive_int(T, "T", where)
+    k = v.positive_int(k, "k", where)
+    align = v.choice(align, ALIGNS, "align", where)
+    first = T % k if align == "end" and T % k else min(k, T)     # where the first window ends
+    return [slice(0, first)] + [slice(s, min(s + k, T)) for s in range(first, T, k)]
+
+
+def fit_truncated(model, x, targets, optimizer, *, k, loss="cross_entropy", epochs=100, clip=None,
+                  clip_value=None, align="start", callback=None, every=1):
+    """Train with truncated backpropagation through time, windows of k steps; return the history.
+
+    Each epoch reads the whole batch once, window by window (time_windows(T, k, align=align)),
+    starting from the zero state. For each window w:
+
+        model.zero_grad()
+        y, state = model(x[:, w], h0=state, return_state=True)   # from where the last window ended
+        loss, dy = loss_fn(y, targets[:, w], None)
+        model.backward(dy)                  # stops at the window's first step: the gradient is cut
+        optimizer.step(grads)               # after clipping, as in fit: one update per window
+
+    The state (num_layers, N, H) carries over from window to window, but no gradient crosses
+    a window's start: the loss at step s reaches only the steps of its own window. With k >= T
+    there is one window and an epoch is exactly one epoch of fit (no minibatches). The batch
+    stays together and in order (no batch_size, no shuffling): row n of one window continues
+    row n of the last.
+
+    model      rnnlib.SequenceModel (forward(x, h0=, return_state=True), backward, zero_grad,
+               params, grads), reading forwards (go_backwards=False)
+    x          (N, T, F); targets (N, T) class ids or (N, T, O) values, cut like x
+    k          the window length, a whole number >= 1
+    loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy), called
+               with mask=None on each window's (N, k, ...) slices
+    clip, clip_value, callback, every: as in fit
+    align      "start" or "end", see time_windows
+
+    Returns history as fit does, one entry per epoch: the mean over the epoch's windows,
+    weighted by their lengths, of the loss (each measured before its window's update) and of
+    the gradient norm before clipping; and "accuracy" for "cross_entropy".
+    Raises FloatingPointError, in the words of fit, when training diverges.
+    """
+    where = "fit_truncated"
+    loss_fn, epochs, every, clip, clip_value, x, targets = _settings(
+        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every)
+    if getattr(model, "go_backwards", False):
+        raise ValueError(f"{where}: the model reads backwards (go_backwards=True), but truncated "
+                         f"BPTT carries the state forwards in time, from one window to the next. "
+                         f"Use a model with go_backwards=False.")
+    N, T = x.shape[:2]
+    windows = time_windows(T, v.positive_int(k, "k", where), align=align)
+    grads = {name: model.grads[name] for name in optimizer.params}
+
+    history = {"loss": [], "grad_norm": []}
+    passes = 0
+    for epoch in range(1, epochs + 1):
+        state, batches = None, []                                # None: the zero state
+        for w in windows:
+            with np.errstate(over="raise", invalid="raise"):
+                try:
+                    model.zero_grad()
+                    y, state = model(x[:, w], h0=state, return_state=True)   # (N, k, O), (L, N, H)
+                    loss_value, dy = _loss_and_grad(loss_fn, y, targets[:, w], None, where)
+                    acc = accuracy(y, targets[:, w]) if loss_fn is softmax_cross_entropy else None
+                    model.backward(dy)                           # dh0 is dropped: the cut
+                    passes += 1
+                    norm = _clip(grads, clip, clip_value)
+                    optimizer.step(grads)
+                except FloatingPointError:
+                    raise _diverged(epoch, history, optimizer, clip, clip_value, passes,
+                                    where) from None
+            batches.append((N * (w.stop - w.start), loss_value, norm, acc))
+        _record(history, batches)
         if callback is not None and (epoch % every == 0 or epoch == epochs):
             callback(epoch, history)
     return history

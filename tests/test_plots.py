@@ -258,6 +258,10 @@ def test_every_figure_function_returns_a_figure():
             plots.batching_times_figure([1, 2], [1e-6, 2e-6], [1e-6, 1e-6]),
             plots.trajectory_figure(np.zeros((1, 2)), ["h"]), plots.activation_figure(a),
             plots.step_terms_figure(np.ones(2), np.ones(2), np.ones(2)), plots.tanh_weight_figure(1.0),
-            plots.hidden_heatmap_figure(np.zeros((3, 2)), "abc")]
+            plots.hidden_heatmap_figure(np.zeros((3, 2)), "abc"),
+            plots.truncation_figure(4, 2), plots.gradient_norms_figure({"a": np.ones(3)}),
+            plots.gradient_flow_figure(np.ones(3), np.ones(2)), plots.eigenvalues_figure({"W": a}),
+            plots.slope_histogram_figure({"a": a}),
+            plots.accuracy_against_gap_figure([2, 5], np.ones((2, 3)))]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)

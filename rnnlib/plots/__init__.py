@@ -8,8 +8,11 @@ redrawing only what moves.
 
     activations   activation_figure, step_terms_figure, tanh_weight_figure,
                   tanh_derivative_figure; StepTermsPlot, TanhWeightPlot
-    graphs        two_timesteps_figure, unrolled_graph_figure, sum_over_time_figure
+    graphs        two_timesteps_figure, unrolled_graph_figure, sum_over_time_figure,
+                  truncation_figure
     trajectories  trajectory_figure
+    gradients     gradient_norms_figure, eigenvalues_figure, slope_histogram_figure,
+                  accuracy_against_gap_figure, gradient_flow_figure; GradientFlowPlot
     hidden        hidden_heatmap_figure; HiddenHeatmapPlot (units x characters of a text)
     training      training_curves_figure, loss_curves_figure, extrapolation_figure,
                   batching_times_figure; TrainingCurvesPlot; check_history (of a
@@ -18,16 +21,21 @@ redrawing only what moves.
 """
 from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
                           tanh_derivative_figure, tanh_weight_figure)
-from .graphs import sum_over_time_figure, two_timesteps_figure, unrolled_graph_figure
+from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalues_figure,
+                        gradient_flow_figure, gradient_norms_figure, slope_histogram_figure)
+from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
+                     unrolled_graph_figure)
 from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure
 from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
                        extrapolation_figure, loss_curves_figure, training_curves_figure)
 
-__all__ = ["HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot", "TrainingCurvesPlot",
-           "activation_figure", "batching_times_figure", "check_history", "extrapolation_figure",
-           "hidden_heatmap_figure", "loss_curves_figure",
-           "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure",
-           "tanh_weight_figure", "training_curves_figure", "trajectory_figure",
-           "two_timesteps_figure", "unrolled_graph_figure"]
+__all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
+           "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
+           "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
+           "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
+           "loss_curves_figure", "slope_histogram_figure", "step_terms_figure",
+           "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
+           "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
+           "unrolled_graph_figure"]

@@ -1,6 +1,7 @@
 """The recurrent network as a graph unrolled in time: two timesteps of a small network, the
-graph of forward values and backward gradients over T steps, and a gradient as a sum over
-timesteps.
+graph of forward values and backward gradients over T steps, a gradient as a sum over
+timesteps, and truncated BPTT's windows (where the state carries over, where the gradient
+is cut).
 
 Every function returns a matplotlib Figure (never calls plt.show()).
 """
@@ -165,6 +166,64 @@ def sum_over_time_figure(parts, labels, total_label="sum", title=None):
         ax.set_title(name, fontsize=10)
         if k:
             fig.text(0.01 + k / K, 0.41, "=" if k == K - 1 else "+", fontsize=16, ha="center", va="center")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    return fig
+
+
+def truncation_figure(T=9, k=3, align="start", loss="every", title=None):
+    """Truncated BPTT over T steps in windows of k (rnnlib.time_windows(T, k, align=align)).
+
+    Black arrows carry the state forward, across the windows' borders too (green there: the
+    state carries over); red dashed arrows carry the gradient back, inside a window only: at
+    each border it is cut (a red cross). loss "every" puts a loss term on every step (as a
+    language model has), "last" only on the last one (as the memory task has). The state
+    before step 0 is h_{-1}; each shaded window gets one optimiser step.
+    """
+    from ..train import time_windows                # the core does not import plots
+
+    where = "truncation_figure"
+    T = v.positive_int(T, "T", where)
+    if T > 14:
+        raise ValueError(f"{where}: T should be at most 14 for a readable drawing, got {T}.")
+    windows = time_windows(T, k, align=align)
+    loss = v.choice(loss, ("every", "last"), "loss", where)
+    dx, yx, yh, yl = 1.5, 0.0, 1.5, 3.0
+    hw, hh = 0.33, 0.24
+    fig = Figure(figsize=(1.4 + 1.08 * (T + 1), 3.9), dpi=80)
+    ax = fig.add_axes((0.01, 0.01, 0.98, 0.86 if title else 0.98))
+    ax.set_axis_off()
+    ax.set(xlim=(-0.7, T * dx + 0.7), ylim=(-1.0, yl + 1.15))
+    _box(ax, (0, yh), "$h_{-1}$", "#eeeeee")
+    starts = {w.start for w in windows}
+    for i, w in enumerate(windows):
+        left, right = (w.start + 1) * dx - 0.62, w.stop * dx + 0.62
+        ax.axvspan(left, right, ymin=0.11, ymax=0.91, color="#f2f2f2" if i % 2 else "#e6eef8",
+                   zorder=0)
+        steps = f"step {w.start}" if w.stop - w.start == 1 else f"steps {w.start}..{w.stop - 1}"
+        ax.text((left + right) / 2, yl + 0.72, f"window {i + 1}: {steps}", ha="center",
+                fontsize=9, color="0.3")
+    for t in range(T):
+        c = (t + 1) * dx
+        _box(ax, (c, yx), f"$x_{{{t}}}$", "#dbe9f6")
+        _box(ax, (c, yh), f"$h_{{{t}}}$", "#fde6cc")
+        _arrow(ax, (c, yx + hh), (c, yh - hh), _FORWARD)
+        if loss == "every" or t == T - 1:
+            _box(ax, (c, yl), f"$L_{{{t}}}$", "#e3f1df")
+            _arrow(ax, (c - 0.07, yh + hh), (c - 0.07, yl - hh), _FORWARD)
+            _arrow(ax, (c + 0.07, yl - hh), (c + 0.07, yh + hh), _BACKWARD, dashed=True)
+        carried = t in starts and t > 0
+        _arrow(ax, (c - dx + hw, yh + 0.08), (c - hw, yh + 0.08),
+               "tab:green" if carried else _FORWARD)
+        if t in starts:        # the gradient stops here: nothing goes back to h_{t-1}
+            ax.plot([c - dx / 2], [yh - 0.12], marker="x", color=_BACKWARD, ms=11, mew=2.5, zorder=4)
+        elif loss == "every" or t > windows[-1].start:     # only where some loss sends a gradient
+            _arrow(ax, (c - hw, yh - 0.08), (c - dx + hw, yh - 0.08), _BACKWARD, dashed=True)
+    ax.plot([], [], color=_FORWARD, lw=1.4, label="forward: the state")
+    ax.plot([], [], color="tab:green", lw=1.4, label="state carried into the next window")
+    ax.plot([], [], color=_BACKWARD, lw=1.4, ls="--", label="backward: the gradient")
+    ax.plot([], [], "x", color=_BACKWARD, ms=9, mew=2.5, ls="none", label="gradient cut")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=9, frameon=False)
     if title:
         fig.suptitle(title, fontsize=11)
     return fig

@@ -8,15 +8,18 @@ needs neither ipywidgets nor matplotlib.
     hidden_explorer  HiddenStateExplorer: a trained model's units over a text, select and
                 match, correlation with ground truth, sampling
     monitor     TrainingMonitor: pass it to rnnlib.fit as callback=
+    gradient_flow  GradientFlow: ||dL/dh_t|| against t under sliders for Wh's spectral
+                radius, the input scale and the length
     quiz        Quiz: multiple-choice questions with feedback on every answer
 """
 from .explorer import Explorer, HTMLText, output_html, output_text
 from .hidden_explorer import HiddenStateExplorer
+from .gradient_flow import GradientFlow
 from .monitor import TrainingMonitor
 from .quiz import Quiz
 from .steps import StepThrough, TanhExplorer
 from .trajectory import HiddenTrajectory, rotation
 
-__all__ = ["Explorer", "HTMLText", "HiddenStateExplorer", "HiddenTrajectory", "Quiz",
+__all__ = ["Explorer", "GradientFlow", "HTMLText", "HiddenStateExplorer", "HiddenTrajectory", "Quiz",
            "StepThrough", "TanhExplorer", "TrainingMonitor", "output_html", "output_text",
            "rotation"]

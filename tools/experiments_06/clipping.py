@@ -4,7 +4,7 @@ The same task (first symbol after `gap` distractors drawn from A..D, scored at t
 step), trained with plain SGD, because Adam divides every update by the gradient's running
 size and so hides exactly what clipping is about. Three runs from the same seed and the same
 batches: no clipping, clipping by global norm (rnnlib.clip_grad_norm, torch's
-clip_grad_norm_ semantics) and clipping by value (rnnlib.gradients.clip_grad_value_).
+clip_grad_norm_ semantics) and clipping by value (rnnlib.clip_grad_value_).
 
 The recurrent matrix starts at spectral radius `radius` (torch's init rescaled): above about 1
 the gradient through time can grow geometrically, and a few batches make it huge.
@@ -25,7 +25,8 @@ import time
 import numpy as np
 
 import rnnlib
-from rnnlib.gradients import clip_grad_value_, with_spectral_radius
+from rnnlib import clip_grad_value_
+from rnnlib.gradients import with_spectral_radius
 from memory_task import SIGNALS, V, memory_batch
 
 clip_grad_norm_ = getattr(rnnlib, "clip_grad_norm_", None) or rnnlib.clip_grad_norm
