@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
 from .losses import softmax_cross_entropy
 from .models import SequenceModel
 from .module import no_grad
@@ -21,6 +22,17 @@ from .text import Vocab
 MAX_SAMPLE = 1_000_000      # characters sample() draws at most: a slip of a finger, not a novel
 
 
+def _check_temperature_probs(logits, temperature):
+    where = "temperature_probs"
+    z = v.as_float_array(logits, "logits", where).astype(np.float64)
+    if z.ndim == 0 or z.shape[-1] == 0:
+        raise ValueError(f"{where}: logits should have shape (..., V) with at least one score, "
+                         f"got {v.fmt_shape(z.shape)}. For a single score use np.array([score]).")
+    v.check_finite(z, "logits", where)
+    return z, _temperature(temperature, where)
+
+
+@checked_by(_check_temperature_probs)
 def temperature_probs(logits, temperature):
     """p_k = exp(z_k / T) / sum_j exp(z_j / T): the softmax of the logits divided by T.
 
@@ -32,18 +44,8 @@ def temperature_probs(logits, temperature):
     division, so a tiny T sends the others to -inf (probability 0) instead of overflowing.
     Entries tied for the largest logit share the probability at any T.
     """
-    where = "temperature_probs"
-    z = v.as_float_array(logits, "logits", where).astype(np.float64)
-    if z.ndim == 0 or z.shape[-1] == 0:
-        raise ValueError(f"{where}: logits should have shape (..., V) with at least one score, "
-                         f"got {v.fmt_shape(z.shape)}. For a single score use np.array([score]).")
-    v.check_finite(z, "logits", where)
-    return _temperature_probs(z, _temperature(temperature, where))
-
-
-def _temperature_probs(z, temperature):
-    shifted = z - z.max(axis=-1, keepdims=True)            # <= 0, the largest entry is 0
-    with np.errstate(over="ignore"):                       # -big / tiny T = -inf: probability 0
+    shifted = logits - logits.max(axis=-1, keepdims=True)   # <= 0, the largest entry is 0
+    with np.errstate(over="ignore"):                        # -big / tiny T = -inf: probability 0
         scaled = shifted / temperature
     # log-softmax: the sum holds exp(0) = 1, so its log is finite and >= 0
     log_p = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
@@ -79,7 +81,7 @@ def sample(model, vocab, prime, n, temperature=1.0, seed=0):
         logits = stepper.step(one_hot[i][None])[0]         # (V,) scores for the next character
     drawn = []
     for step in range(n):
-        p = _temperature_probs(logits.astype(np.float64), temperature)
+        p = temperature_probs.unchecked(logits.astype(np.float64), temperature)
         drawn.append(int(rng.choice(V, p=p)))
         if step < n - 1:                                   # the last draw needs no next scores
             logits = stepper.step(one_hot[drawn[-1]][None])[0]
