@@ -15,8 +15,10 @@ with the line of your code where it happened.
                check_rnn_forward_padded
     backward   check_rnn_step_backward, check_rnn_backward, check_step_jacobian
     training   check_softmax_cross_entropy, check_adam_update, check_training_step
+    explore    check_unit_correlations
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
+from .explore import check_unit_correlations
 from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded,
                       check_rnn_step_forward, check_simple_rnn, check_tanh_layer)
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
@@ -24,4 +26,4 @@ from .training import check_adam_update, check_softmax_cross_entropy, check_trai
 __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "check_one_hot",
            "check_simple_rnn", "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
            "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
-           "check_training_step"]
+           "check_training_step", "check_unit_correlations"]
