@@ -10,7 +10,8 @@ redrawing only what moves.
                   tanh_derivative_figure; StepTermsPlot, TanhWeightPlot
     graphs        two_timesteps_figure, unrolled_graph_figure, sum_over_time_figure
     trajectories  trajectory_figure
-    hidden        hidden_heatmap_figure; HiddenHeatmapPlot (units x characters of a text)
+    hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
+                  characters of a text)
     training      training_curves_figure, loss_curves_figure, extrapolation_figure,
                   batching_times_figure; TrainingCurvesPlot; check_history (of a
                   history as rnnlib.fit returns it)
@@ -19,7 +20,7 @@ redrawing only what moves.
 from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
                           tanh_derivative_figure, tanh_weight_figure)
 from .graphs import sum_over_time_figure, two_timesteps_figure, unrolled_graph_figure
-from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure
+from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure, unit_by_level_figure
 from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
@@ -30,4 +31,4 @@ __all__ = ["HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot", "
            "hidden_heatmap_figure", "loss_curves_figure",
            "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure",
            "tanh_weight_figure", "training_curves_figure", "trajectory_figure",
-           "two_timesteps_figure", "unrolled_graph_figure"]
+           "two_timesteps_figure", "unit_by_level_figure", "unrolled_graph_figure"]
