@@ -262,6 +262,19 @@ def test_every_figure_function_returns_a_figure():
             plots.truncation_figure(4, 2), plots.gradient_norms_figure({"a": np.ones(3)}),
             plots.gradient_flow_figure(np.ones(3), np.ones(2)), plots.eigenvalues_figure({"W": a}),
             plots.slope_histogram_figure({"a": a}),
-            plots.accuracy_against_gap_figure([2, 5], np.ones((2, 3)))]
+            plots.accuracy_against_gap_figure([2, 5], np.ones((2, 3))),
+            plots.unit_by_level_figure([0.1, 0.2, -0.3], [0, 1, 1], 6, "depth")]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)
+
+
+def test_unit_by_level_shows_each_levels_mean_and_count():
+    """Means by hand: level 0 holds 0.1 and 0.3 (mean 0.2), level 2 holds -0.5 alone."""
+    fig = plots.unit_by_level_figure([0.1, 0.3, -0.5], [0, 0, 2], 6, "depth")
+    ax = fig.axes[0]
+    bars = ax.collections[1].get_segments()
+    assert [seg[0][1] for seg in bars] == pytest.approx([0.2, -0.5])
+    assert [t.get_text() for t in ax.texts] == ["2 chars", "1 char"]
+    assert ax.get_xlabel() == "depth" and ax.get_ylabel() == "unit 6's activation"
+    with pytest.raises(ValueError, match="same shape"):
+        plots.unit_by_level_figure([0.1, 0.2], [0], 6, "depth")

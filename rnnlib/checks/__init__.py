@@ -16,8 +16,10 @@ with the line of your code where it happened.
     backward   check_rnn_step_backward, check_rnn_backward, check_step_jacobian
     training   check_softmax_cross_entropy, check_adam_update, check_training_step
     generation check_temperature_probs, check_perplexity_from_logits
+    explore    check_unit_correlations
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
+from .explore import check_unit_correlations
 from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded,
                       check_rnn_step_forward, check_simple_rnn, check_tanh_layer)
 from .generation import check_perplexity_from_logits, check_temperature_probs
@@ -26,4 +28,5 @@ from .training import check_adam_update, check_softmax_cross_entropy, check_trai
 __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "check_one_hot",
            "check_simple_rnn", "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
            "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
-           "check_training_step", "check_temperature_probs", "check_perplexity_from_logits"]
+           "check_training_step", "check_temperature_probs", "check_perplexity_from_logits",
+           "check_unit_correlations"]

@@ -13,7 +13,8 @@ redrawing only what moves.
     trajectories  trajectory_figure
     gradients     gradient_norms_figure, eigenvalues_figure, slope_histogram_figure,
                   accuracy_against_gap_figure, gradient_flow_figure; GradientFlowPlot
-    hidden        hidden_heatmap_figure; HiddenHeatmapPlot (units x characters of a text)
+    hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
+                  characters of a text)
     training      training_curves_figure, loss_curves_figure, extrapolation_figure,
                   batching_times_figure; TrainingCurvesPlot; check_history (of a
                   history as rnnlib.fit returns it)
@@ -25,7 +26,7 @@ from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalu
                         gradient_flow_figure, gradient_norms_figure, slope_histogram_figure)
 from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
                      unrolled_graph_figure)
-from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure
+from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure, unit_by_level_figure
 from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
@@ -38,4 +39,4 @@ __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot",
            "loss_curves_figure", "slope_histogram_figure", "step_terms_figure",
            "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
-           "unrolled_graph_figure"]
+           "unit_by_level_figure", "unrolled_graph_figure"]

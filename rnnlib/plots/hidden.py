@@ -2,6 +2,7 @@
 
     hidden_heatmap_figure(states, text, start=0, width=80, unit=None)   # a Figure
     plot = HiddenHeatmapPlot(states, text, width=80); plot.update(start, unit).png()
+    unit_by_level_figure(states[:, u], depth, u, "depth")      # one unit against a feature's levels
 
 Rows are units 0 .. H-1 from the top, columns the characters text[start:start + width],
 each cell coloured by h[t, u] on a diverging scale (blue negative, white 0, red positive),
@@ -126,3 +127,35 @@ class HiddenHeatmapPlot(LivePlot):
 def hidden_heatmap_figure(states, text, start=0, width=80, unit=None, scale=None):
     """units x characters of text[start:start + width] as a Figure (see HiddenHeatmapPlot)."""
     return HiddenHeatmapPlot(states, text, width, scale).update(start, unit).figure
+
+
+def unit_by_level_figure(activation, levels, unit, feature, seed=0):
+    """One unit's activation at every character, grouped by the value of a whole-number feature
+    (e.g. bracket depth 0, 1, 2, 3): a dot per character (spread sideways so they can be seen),
+    the mean of each level as a black bar, and how many characters each level has.
+
+    activation (T,), levels (T,) whole numbers  ->  Figure. seed: the sideways spread only.
+    """
+    where = "unit_by_level_figure"
+    h = v.as_float_array(activation, "activation", where).ravel()
+    lv = np.asarray(levels).ravel()
+    if h.shape != lv.shape or h.size == 0:
+        raise ValueError(f"{where}: activation and levels should have the same shape (T,), one "
+                         f"value per character, got {v.fmt_shape(np.shape(activation))} and "
+                         f"{v.fmt_shape(np.shape(levels))}.")
+    fig = Figure(figsize=(5.5, 3.2), dpi=90, layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    jitter = np.random.default_rng(seed).uniform(-0.28, 0.28, h.size)
+    ax.scatter(lv + jitter, h, s=4, alpha=0.25, color="C0", linewidths=0)
+    values = np.unique(lv)
+    means = np.array([h[lv == k].mean() for k in values])
+    ax.hlines(means, values - 0.35, values + 0.35, color="black", linewidth=2.5, label="mean")
+    for k in values:
+        n = int((lv == k).sum())
+        ax.annotate(f"{n} char{'s' if n != 1 else ''}", (k, 1.0), xycoords=("data", "axes fraction"),
+                    ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(values)
+    ax.set(xlabel=feature, ylabel=f"unit {unit}'s activation")
+    ax.legend(loc="best", fontsize=8)
+    return fig
