@@ -118,11 +118,14 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     for all timesteps in one matrix product before the loop; only h_{t-1} @ Wh is sequential.
     """
     N, T, F = x.shape
-    xw = x @ Wx + b                                   # (N, T, H) all input projections at once
+    xw = x @ Wx                                       # (N, T, H) all input projections at once
+    xw += b                                           # in place: a large new array costs time
     h = np.empty(xw.shape, dtype=np.result_type(xw, h0, Wh))
     h_prev = h0                                       # (N, H)
     for t in range(T):
-        h_prev = activation(xw[:, t] + h_prev @ Wh, nonlinearity)   # (N, H)
+        a = h_prev @ Wh                               # (N, H)
+        a += xw[:, t]                                 # a_t = x_t @ Wx + b + h_{t-1} @ Wh
+        h_prev = activation(a, nonlinearity)          # (N, H)
         h[:, t] = h_prev
     cache = (x, h0, Wx, Wh, h, nonlinearity)
     return h, cache
@@ -156,11 +159,11 @@ def rnn_backward(dh, cache):
     N, T, H = h.shape
     F = x.shape[2]
     da = np.empty_like(h)                             # (N, T, H) gradient at each pre-activation
-    act_grad = activation_grad(h, nonlinearity)       # (N, T, H)
     dh_from_next = np.zeros_like(h[:, 0])             # (N, H) gradient arriving from step t+1
     for t in reversed(range(T)):
-        da[:, t] = (dh[:, t] + dh_from_next) * act_grad[:, t]
-        dh_from_next = da[:, t] @ Wh.T
+        da_t = (dh[:, t] + dh_from_next) * activation_grad(h[:, t], nonlinearity)   # (N, H)
+        da[:, t] = da_t
+        dh_from_next = da_t @ Wh.T
 
     h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)     # (N, T, H) h_{t-1} for each t
     dx = da @ Wx.T                                                  # (N, T, F)
