@@ -264,7 +264,7 @@ def accuracy_against_gap_figure(gaps, accuracies, gradient_at_start=None, chance
         ax.axhline(chance, color="0.5", ls=":", lw=1, label="chance")
     ax.set(xlabel="gap (steps between the symbol and the question)", ylabel="held-out accuracy",
            ylim=(0, 1.05), xticks=gaps)
-    ax.legend(fontsize=8, frameon=False, loc="lower left")
+    ax.legend(fontsize=8, loc="center left", framealpha=0.9)   # clear of the chance line
     if panels == 2:
         g = v.array(gradient_at_start, [("gaps", len(gaps))], "gradient_at_start", where)
         axes[1].semilogy(gaps, g, "s-", color="crimson", ms=5)
