@@ -145,3 +145,18 @@ def test_the_mention_finder_finds_what_it_should():
     assert _mentioned("as notebook 06 shows; notebooks 07-08 and 09_rnnlib_pytorch_keras.ipynb") == \
         {"06", "07", "08", "09"}
     assert LABEL.findall("seed 000's task, Seed_004") == ["seed 000", "Seed_004"]
+
+
+def test_the_lines_of_fit_that_notebook_05_prints_are_still_there():
+    """Notebook 05 prints the lines of rnnlib.fit from `model.zero_grad()` to
+    `optimizer.step(grads)`; if either anchor went, its cell would fail with a StopIteration
+    that says nothing. This fast test says which anchor is missing."""
+    import inspect
+
+    import rnnlib
+    source = inspect.getsource(rnnlib.fit).splitlines()
+    for anchor in ("model.zero_grad()", "optimizer.step(grads)"):
+        assert any(anchor in line for line in source), f"rnnlib.fit has no line with {anchor!r}"
+    nb = nbformat.read(ROOT / "notebooks" / "05_training.ipynb", as_version=4)
+    assert any("getsource(rnnlib.fit)" in c.source and '"model.zero_grad()"' in c.source
+               and '"optimizer.step(grads)"' in c.source for c in nb.cells)

@@ -38,6 +38,14 @@ def _split(norms):
     return curve, t[norms == 0], t[np.isinf(norms)], t[np.isnan(norms)]
 
 
+def _labelled(value, name, what, where):
+    """A non-empty dict label -> array, the input of the figures that draw one thing per label."""
+    if not isinstance(value, dict) or not value:
+        raise TypeError(f"{where}: {name} should be a non-empty dict label -> {what}, "
+                        f"got {type(value).__name__}.")
+    return value
+
+
 def _norms(value, name, where):
     """A 1-D float array of gradient norms; inf and nan are allowed (they are drawn as such)."""
     norms = v.as_float_array(value, name, where)
@@ -164,9 +172,7 @@ def gradient_norms_figure(curves, title=None):
     norms (the same T or not). Exact zeros, inf and nan are drawn as markers in bands at the
     bottom and the top, in the colour of their curve."""
     where = "gradient_norms_figure"
-    if not isinstance(curves, dict) or not curves:
-        raise TypeError(f"{where}: curves should be a non-empty dict label -> (T,) array of norms, "
-                        f"got {type(curves).__name__}.")
+    _labelled(curves, "curves", "(T,) array of norms", where)
     fig = Figure(figsize=(7.2, 3.4), dpi=80)
     ax = fig.add_axes((0.1, 0.15, 0.62, 0.74))
     _log_axis(ax)
@@ -194,17 +200,16 @@ def eigenvalues_figure(matrices, title=None):
     """The eigenvalues of each matrix around the unit circle: matrices is a dict label ->
     (H, H) array. Scaling a matrix scales its eigenvalues: they keep their directions."""
     where = "eigenvalues_figure"
-    if not isinstance(matrices, dict) or not matrices:
-        raise TypeError(f"{where}: matrices should be a non-empty dict label -> (H, H) array, "
-                        f"got {type(matrices).__name__}.")
+    _labelled(matrices, "matrices", "(H, H) array", where)
     fig = Figure(figsize=(6.4, 3.6), dpi=80)
     ax = fig.add_axes((0.08, 0.14, 0.5, 0.78))
     _eigen_axis(ax)
     for (label, W), marker in zip(matrices.items(), "os^Dv*"):
         W = v.array(W, [("hidden_size", None), ("hidden_size", None)], f"matrices[{label!r}]", where)
-        inside, outside = _on_panel(np.linalg.eigvals(W))
+        eigenvalues = np.linalg.eigvals(W)
+        inside, outside = _on_panel(eigenvalues)
         (dots,) = ax.plot(inside.real, inside.imag, marker, ms=5, ls="none", alpha=0.8,
-                          label=f"{label}: ρ = {np.abs(np.linalg.eigvals(W)).max():.2f}")
+                          label=f"{label}: ρ = {np.abs(eigenvalues).max():.2f}")
         ax.plot(outside.real, outside.imag, marker, ms=5, ls="none", mfc="none", mec=dots.get_color())
     ax.legend(loc="upper left", bbox_to_anchor=(1.03, 1.0), fontsize=9, frameon=False)
     if title:
@@ -218,9 +223,7 @@ def slope_histogram_figure(slopes, nonlinearity="tanh", title=None):
     Slopes near 0 are saturated units, which pass almost no gradient back."""
     where = "slope_histogram_figure"
     v.nonlinearity(nonlinearity, where)
-    if not isinstance(slopes, dict) or not slopes:
-        raise TypeError(f"{where}: slopes should be a non-empty dict label -> array of slopes, "
-                        f"got {type(slopes).__name__}.")
+    _labelled(slopes, "slopes", "array of slopes", where)
     fig = Figure(figsize=(6.4, 2.9), dpi=80, layout="constrained")
     ax = fig.add_subplot()
     bins = np.linspace(0, 1, 41)
