@@ -89,14 +89,13 @@ def train_rnnlib(ids, V, seconds, streams=128):
     model = rnnlib.SequenceModel(V, H, V, seed=0)
     opt = rnnlib.Adam(model.params, lr=3e-3)
     x, y = bptt_windows(ids, streams, T)                           # (W, N, T) each
-    eye = np.eye(V)
     chars, start, w = 0, time.perf_counter(), 0
     h = np.zeros((1, streams, H))
     while time.perf_counter() - start < seconds:
         if w == len(x):
             w, h = 0, np.zeros((1, streams, H))
         model.zero_grad()
-        out, h = model.rnn(eye[x[w]], h0=h)                        # (N, T, H)
+        out, h = model.rnn(x[w], h0=h)              # (N, T, H); ids: rows of Wx looked up
         _, dlogits = rnnlib.softmax_cross_entropy(model.head(out), y[w])
         model.rnn.backward(model.head.backward(dlogits))
         rnnlib.clip_grad_norm_(model.grads, 5.0)
@@ -107,7 +106,7 @@ def train_rnnlib(ids, V, seconds, streams=128):
 
 def rnnlib_held_out_loss(model, ids, V):
     with rnnlib.no_grad():
-        logits = model(np.eye(V)[ids[:-1]][None])
+        logits = model(ids[:-1][None])
     return rnnlib.softmax_cross_entropy(logits, ids[1:][None])[0]
 
 

@@ -1,12 +1,16 @@
-"""rnnlib's RNN layer against torch.nn.RNN on the CPU: forward + backward of one tanh layer,
-batch_first, same process, same thread count, interleaved runs, medians.
+"""rnnlib's RNN layer against torch.nn.RNN on the CPU and against a plain per-character numpy loop:
+forward + backward of one tanh layer, batch first, same process, same thread count, interleaved
+runs, medians.
 
     python benchmarks/bench_rnn.py                 # torch columns only when torch is installed
     python benchmarks/bench_rnn.py --repeat 30
 
-Prints one row per configuration and dtype: rnnlib ms, torch ms and their ratio (rnnlib / torch:
-below 1 means rnnlib is faster). The claim is the ratio, measured side by side; absolute times
-depend on the machine.
+Prints one row per configuration and dtype: rnnlib ms, torch ms, their ratio (rnnlib / torch:
+below 1 means rnnlib is faster) and the per-character loop's ms. The loop is the min-char-rnn
+recipe: one sequence at a time, one step at a time, column vectors, every product inside the
+loop. Before timing, all three are run once on the same weights and their gradients compared,
+so the table compares the same computation. The claim is the ratio, measured side by side;
+absolute times depend on the machine.
 """
 from __future__ import annotations
 
@@ -26,33 +30,78 @@ except ImportError:          # the course does not need torch: the torch columns
 CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
 
 
-def rnnlib_step(N, T, F, H, dtype, seed=0):
-    rnn = rnnlib.RNN(F, H, seed=seed, dtype=dtype)
+def problem(N, T, F, H, dtype, seed=0):
+    """One layer's weights in torch's layout, an input and an output gradient."""
+    layer = rnnlib.RNN(F, H, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, T, F)).astype(dtype)
     dout = rng.standard_normal((N, T, H)).astype(dtype)
+    return layer, x, dout
 
+
+def rnnlib_run(layer, x, dout):
     def run():
-        rnn.zero_grad()
-        rnn(x)
-        rnn.backward(dout)
+        layer.zero_grad()
+        layer(x)
+        dx = layer.backward(dout)
+        return dx, layer.grads["weight_ih_l0"], layer.grads["weight_hh_l0"], layer.grads["bias_ih_l0"]
     return run
 
 
-def torch_step(N, T, F, H, dtype, seed=0):
-    tdtype = {np.float32: torch.float32, np.float64: torch.float64}[dtype]
-    torch.manual_seed(seed)
-    rnn = torch.nn.RNN(F, H, batch_first=True, dtype=tdtype)
-    rng = np.random.default_rng(seed)
-    x = torch.tensor(rng.standard_normal((N, T, F)), dtype=tdtype, requires_grad=True)
-    dout = torch.tensor(rng.standard_normal((N, T, H)), dtype=tdtype)
+def torch_run(layer, x, dout):
+    tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
+    rnn = torch.nn.RNN(layer.input_size, layer.hidden_size, batch_first=True, dtype=tdtype)
+    with torch.no_grad():
+        for name, p in rnn.named_parameters():
+            p.copy_(torch.from_numpy(layer.params[name]))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    dt = torch.from_numpy(dout)
 
     def run():
         rnn.zero_grad()
-        x.grad = None
-        out, _ = rnn(x)
-        out.backward(dout)
+        xt.grad = None
+        out, _ = rnn(xt)
+        out.backward(dt)
+        return (xt.grad.numpy(), rnn.weight_ih_l0.grad.numpy(), rnn.weight_hh_l0.grad.numpy(),
+                rnn.bias_ih_l0.grad.numpy())
     return run
+
+
+def loop_run(layer, x, dout):
+    """min-char-rnn's loop: h = tanh(Wxh x + Whh h + bh) per sequence and per step, column vectors."""
+    p = layer.params
+    Wxh, Whh = p["weight_ih_l0"], p["weight_hh_l0"]               # (H, F), (H, H)
+    bh = (p["bias_ih_l0"] + p["bias_hh_l0"])[:, None]             # (H, 1)
+    N, T, F = x.shape
+
+    def run():
+        dWxh, dWhh, dbh = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(bh)
+        dx = np.zeros_like(x)
+        for n in range(N):
+            hs = {-1: np.zeros_like(bh)}
+            for t in range(T):
+                hs[t] = np.tanh(Wxh @ x[n, t][:, None] + Whh @ hs[t - 1] + bh)
+            dhnext = np.zeros_like(bh)
+            for t in reversed(range(T)):
+                dhraw = (1 - hs[t] * hs[t]) * (dout[n, t][:, None] + dhnext)
+                dbh += dhraw
+                dWxh += dhraw @ x[n, t][None, :]
+                dWhh += dhraw @ hs[t - 1].T
+                dx[n, t] = (Wxh.T @ dhraw)[:, 0]
+                dhnext = Whh.T @ dhraw
+        return dx, dWxh, dWhh, dbh[:, 0]
+    return run
+
+
+def same_results(runs, dtype):
+    """Every implementation gives the same dx and weight gradients (to float round-off)."""
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    results = [r() for r in runs]
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            err = np.linalg.norm(np.asarray(a, np.float64) - b) / np.linalg.norm(np.asarray(a, np.float64))
+            if not err < tol:
+                raise AssertionError(f"the implementations disagree: relative error {err:.1e}")
 
 
 def median_ms(fns, repeat):
@@ -72,21 +121,27 @@ def median_ms(fns, repeat):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds per configuration")
+    parser.add_argument("--loop-repeat", type=int, default=3,
+                        help="timed rounds of the (slow) per-character loop")
     args = parser.parse_args(argv)
+    print(f"numpy {np.__version__}", end="")
     if torch is not None:
-        torch.set_num_threads(max(1, torch.get_num_threads()))
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; numpy {np.__version__}")
+        print(f"; torch {torch.__version__}, {torch.get_num_threads()} threads")
     else:
-        print("torch is not installed: the torch columns are left out")
-    print(f"{'N':>3} {'T':>4} {'F':>4} {'H':>4}  {'dtype':7s} {'rnnlib ms':>10} {'torch ms':>9} {'ratio':>6}")
+        print("\ntorch is not installed: the torch columns are left out")
+    print(f"{'N':>3} {'T':>4} {'F':>4} {'H':>4}  {'dtype':7s} {'rnnlib ms':>10} {'torch ms':>9} "
+          f"{'ratio':>6} {'loop ms':>9}")
     for N, T, F, H in CONFIGS:
         for dtype in (np.float32, np.float64):
-            fns = [rnnlib_step(N, T, F, H, dtype)]
-            if torch is not None:
-                fns.append(torch_step(N, T, F, H, dtype))
+            layer, x, dout = problem(N, T, F, H, dtype)
+            ours, loop = rnnlib_run(layer, x, dout), loop_run(layer, x, dout)
+            fns = [ours] + ([torch_run(layer, x, dout)] if torch is not None else [])
+            same_results(fns + [loop], dtype)
             ms = median_ms(fns, args.repeat)
+            loop_ms = median_ms([loop], args.loop_repeat)[0]
             tail = f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None else f"{'-':>9} {'-':>6}"
-            print(f"{N:3d} {T:4d} {F:4d} {H:4d}  {np.dtype(dtype).name:7s} {ms[0]:10.2f} {tail}", flush=True)
+            print(f"{N:3d} {T:4d} {F:4d} {H:4d}  {np.dtype(dtype).name:7s} {ms[0]:10.2f} {tail} "
+                  f"{loop_ms:9.1f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,23 @@ def sequence_hint(arr, name: str = "x") -> str:
     return ""
 
 
+def is_token_ids(value) -> bool:
+    """True for a 2-D array of integers: (batch, time) token ids standing for one-hot vectors."""
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):   # a ragged list: not ids, as_float_array explains it
+        return False
+    return arr.ndim == 2 and arr.dtype.kind in "iu"
+
+
+def sequence_or_ids_hint(arr, name: str = "x") -> str:
+    """sequence_hint, and for a 2-D array the reminder that (batch, time) ids are accepted."""
+    hint = sequence_hint(arr, name)
+    if hint.startswith("A 2-D"):
+        hint += " Token ids (batch, time) are accepted too, as an integer array."
+    return hint
+
+
 # --- arrays ------------------------------------------------------------------------------
 
 def as_float_array(value, name: str, where: str) -> np.ndarray:

@@ -44,8 +44,12 @@ class Dense(Module):
         v.check_finite(x, "x", where)
         x = x.astype(self.dtype, copy=False)
         self._keep(x)
-        y = x @ self.params["weight"].T                     # (..., O)
-        return y + self.params["bias"] if self.bias else y
+        # one 2-D product over every leading axis: (N*T, F) @ (F, O), not N products of (T, F)
+        y = (x.reshape(-1, self.in_features) @ self.params["weight"].T).reshape(
+            *x.shape[:-1], self.out_features)               # (..., O)
+        if self.bias:
+            y += self.params["bias"]
+        return y
 
     def backward(self, dy):
         """dx = dy @ weight,  dweight = sum over every leading axis of dy^T x,  dbias = sum of dy."""
@@ -59,7 +63,7 @@ class Dense(Module):
         self.grads["weight"] += dy2.T @ x2                  # (O, F)
         if self.bias:
             self.grads["bias"] += dy2.sum(axis=0)
-        return dy @ self.params["weight"]
+        return (dy2 @ self.params["weight"]).reshape(*x.shape[:-1], self.in_features)
 
     def __repr__(self):
         extra = "" if self.bias else ", bias=False"

@@ -33,15 +33,18 @@ LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
 # Each derivative is written in terms of the activation's *output* h, so the backward pass
 # only needs the hidden states it already stored: tanh' = 1 - h^2, relu' = [h > 0].
 
-def activation(a, nonlinearity):
-    """act(a) for act in tanh, relu, leaky_relu (slope 0.01 for a < 0); any other name is an error."""
+def activation(a, nonlinearity, out=None):
+    """act(a) for act in tanh, relu, leaky_relu (slope 0.01 for a < 0); any other name is an error.
+
+    out: an array to write the result into (it may be a itself), as for any numpy ufunc.
+    """
     a = np.asarray(a)
     if nonlinearity == "tanh":
-        return np.tanh(a)
+        return np.tanh(a, out=out)
     if nonlinearity == "relu":
-        return np.maximum(a, 0)
+        return np.maximum(a, 0, out=out)
     if nonlinearity == "leaky_relu":
-        return np.where(a > 0, a, LEAKY_SLOPE * a)
+        return np.maximum(a, LEAKY_SLOPE * a, out=out)      # a for a > 0, 0.01 a below
     raise v.unknown_nonlinearity(nonlinearity, "activation")
 
 
@@ -49,7 +52,8 @@ def activation_grad(h, nonlinearity):
     """d act(a) / da, from h = act(a). leaky_relu keeps the sign of a, so h > 0 iff a > 0."""
     h = np.asarray(h)
     if nonlinearity == "tanh":
-        return 1 - h * h
+        g = h * h                                       # one new array: 1 - h^2 is made in it
+        return np.subtract(1, g, out=g) if g.ndim else 1 - g
     if nonlinearity == "relu":
         return (h > 0).astype(h.dtype)
     if nonlinearity == "leaky_relu":
@@ -106,6 +110,7 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
     """h_t = act(x_t @ Wx + h_{t-1} @ Wh + b) for t = 0 .. T-1, starting from h_{-1} = h0.
 
     x (N, T, F), h0 (N, H), Wx (F, H), Wh (H, H), b (H,)  ->  h (N, T, H), cache
+    x may also be token ids (N, T), whole numbers in 0 .. F-1, standing for one-hot vectors.
 
     This is the plain loop it computes, one step at a time:
 
@@ -114,20 +119,29 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
             h_prev, _ = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b, nonlinearity)
             h[:, t] = h_prev
 
-    The input projection x_t @ Wx + b does not depend on the previous state, so it is done
-    for all timesteps in one matrix product before the loop; only h_{t-1} @ Wh is sequential.
+    Three things make it fast without changing a number (notebook 03's appendix measures them):
+    - x_t @ Wx + b does not depend on the previous state, so it is done for all timesteps in
+      one matrix product before the loop; only h_{t-1} @ Wh is sequential. For a one-hot
+      x_t = e_i the product e_i @ Wx is row i of Wx, so token ids are looked up instead.
+    - Everything is stored time-major, (T, N, ...), in buffers allocated once, so each step
+      reads and writes one contiguous block: hT[t] holds x_t @ Wx + b, then a_t, then h_t.
+    - The batch dimension N rides along in every product: N sequences cost about one.
     """
-    N, T, F = x.shape
-    xw = x @ Wx                                       # (N, T, H) all input projections at once
-    xw += b                                           # in place: a large new array costs time
-    h = np.empty(xw.shape, dtype=np.result_type(xw, h0, Wh))
+    N, T = x.shape[:2]
+    H = Wh.shape[0]
+    xT = x.swapaxes(0, 1)                             # (T, N, F), or (T, N) ids: a view
+    if x.ndim == 2:                                   # token ids: e_i @ Wx is row i of Wx
+        hT = Wx[xT]                                   # (T, N, H) a look-up, no product
+    else:
+        xT = np.ascontiguousarray(xT)                 # one copy, then every x_t is one block
+        hT = (xT.reshape(T * N, -1) @ Wx).reshape(T, N, H)    # every x_t @ Wx in one product
+    hT += b
     h_prev = h0                                       # (N, H)
     for t in range(T):
-        a = h_prev @ Wh                               # (N, H)
-        a += xw[:, t]                                 # a_t = x_t @ Wx + b + h_{t-1} @ Wh
-        h_prev = activation(a, nonlinearity)          # (N, H)
-        h[:, t] = h_prev
-    cache = (x, h0, Wx, Wh, h, nonlinearity)
+        hT[t] += h_prev @ Wh                          # a_t = x_t @ Wx + b + h_{t-1} @ Wh
+        h_prev = activation(hT[t], nonlinearity, out=hT[t])   # h_t, written over a_t
+    h = hT.swapaxes(0, 1)                             # (N, T, H) batch first: a view, no copy
+    cache = (xT.swapaxes(0, 1), h0, Wx, Wh, h, nonlinearity)
     return h, cache
 
 
@@ -141,6 +155,7 @@ def rnn_backward(dh, cache):
 
     dh (N, T, H): the loss gradient arriving at every hidden state from above (the output).
     Returns dx (N, T, F), dh0 (N, H), dWx (F, H), dWh (H, H), db (H,).
+    When x was token ids, dx is None: ids have no gradient.
 
     The plain loop, one step at a time (step_caches from the forward loop):
 
@@ -152,32 +167,51 @@ def rnn_backward(dh, cache):
         dh0 = dh_from_next
 
     Only the recursion through dh_from_next is sequential. It stores the pre-activation
-    gradient da_t of every step, and the weight gradients are then each one matrix product
-    over all N*T steps, e.g. dWx = sum_t x_t^T da_t = x.reshape(N*T, F).T @ da.reshape(N*T, H).
+    gradient da_t of every step, and dx and the weight gradients are then each one matrix
+    product over all T*N rows, e.g. dWx = sum_t x_t^T da_t = x.reshape(T*N, F).T @ da.
     """
     x, h0, Wx, Wh, h, nonlinearity = cache
     N, T, H = h.shape
-    F = x.shape[2]
-    da = np.empty_like(h)                             # (N, T, H) gradient at each pre-activation
-    dh_from_next = np.zeros_like(h[:, 0])             # (N, H) gradient arriving from step t+1
+    hT, dhT = h.swapaxes(0, 1), dh.swapaxes(0, 1)     # (T, N, H) time-major views
+    daT = activation_grad(hT, nonlinearity)           # (T, N, H) act'(a_t); becomes da_t below
+    dh_from_next = np.zeros_like(h0)                  # (N, H) dL/dh_t arriving from step t+1
     for t in reversed(range(T)):
-        da_t = (dh[:, t] + dh_from_next) * activation_grad(h[:, t], nonlinearity)   # (N, H)
-        da[:, t] = da_t
-        dh_from_next = da_t @ Wh.T
+        dh_from_next += dhT[t]                        # dL/dh_t = dh[:, t] + from step t+1
+        daT[t] *= dh_from_next                        # da_t = dL/dh_t * act'(a_t), in place
+        np.matmul(daT[t], Wh.T, out=dh_from_next)     # dL/dh_{t-1} = da_t @ Wh^T
 
-    h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)     # (N, T, H) h_{t-1} for each t
-    dx = da @ Wx.T                                                  # (N, T, F)
-    dWx = x.reshape(N * T, F).T @ da.reshape(N * T, H)              # (F, H)
-    dWh = h_prev.reshape(N * T, H).T @ da.reshape(N * T, H)         # (H, H)
-    db = da.sum(axis=(0, 1))                                        # (H,)
+    da = daT.reshape(T * N, H)                        # one row per (t, n)
+    dWh = h0.T @ daT[0] + hT[:-1].reshape(-1, H).T @ daT[1:].reshape(-1, H)   # h_{t-1}^T da_t
+    db = da.sum(axis=0)                                                        # (H,)
+    xT = x.swapaxes(0, 1)                             # (T, N, F) or (T, N) ids
+    if x.ndim == 2:                                   # ids: dWx[i] adds the da_t of every x_t = i
+        dx, dWx = None, sum_rows_by_id(xT.reshape(-1), da, Wx.shape[0])
+    else:
+        dx = (da @ Wx.T).reshape(T, N, -1).swapaxes(0, 1)                      # (N, T, F)
+        dWx = xT.reshape(T * N, -1).T @ da                                     # (F, H)
     return dx, dh_from_next, dWx, dWh, db
+
+
+def sum_rows_by_id(ids, rows, size):
+    """out[i] = the sum of rows[k] over every k with ids[k] == i:  ids (M,), rows (M, H) -> (size, H).
+
+    It is one_hot(ids, size).T @ rows without the one-hot matrix: the backward of the
+    look-up W[ids]. np.add.at(out, ids, rows) says the same in one line but is several times
+    slower; sorting the ids makes the rows of each id one run, summed by np.add.reduceat.
+    """
+    order = np.argsort(ids, kind="stable")
+    sorted_ids = ids[order]
+    starts = np.flatnonzero(np.diff(sorted_ids, prepend=-1))    # where each id's run begins
+    out = np.zeros((size, rows.shape[1]), rows.dtype)
+    out[sorted_ids[starts]] = np.add.reduceat(rows[order], starts)
+    return out
 
 
 # --- a padded batch: sequences of different lengths -------------------------------------
 
 def _check_padded(x, h0, Wx, Wh, b, lengths, nonlinearity="tanh"):
     x, h0, Wx, Wh, b, nonlinearity = _sequence_args("rnn_forward_padded", x, h0, Wx, Wh, b,
-                                                    nonlinearity)
+                                                    nonlinearity, ids_ok=False)
     N, T, _ = x.shape
     lengths = v.lengths(lengths, N, T, "rnn_forward_padded")
     return x, h0, Wx, Wh, b, lengths, nonlinearity
@@ -266,12 +300,20 @@ def _step_args(where, x, h_prev, Wx, Wh, b, nonlinearity):
     return x, h_prev, Wx, Wh, b, v.nonlinearity(nonlinearity, where)
 
 
-def _sequence_args(where, x, h0, Wx, Wh, b, nonlinearity):
+def _sequence_args(where, x, h0, Wx, Wh, b, nonlinearity, ids_ok=True):
     Wx, Wh, b = v.rnn_weights(Wx, Wh, b, where)
     F, H = Wx.shape
-    x = v.array(x, [("batch", None), ("time", None), ("input_size", F)], "x", where,
-                v.sequence_hint(x))
+    if ids_ok and v.is_token_ids(x):                  # token ids (N, T)
+        x = v.ids(x, F, "x", where)
+    else:
+        x = v.array(x, [("batch", None), ("time", None), ("input_size", F)], "x", where,
+                    v.sequence_or_ids_hint(x) if ids_ok else v.sequence_hint(x))
     h0 = v.array(h0, [("batch", x.shape[0]), ("hidden_size", H)], "h0", where)
+    # one dtype for every array (float32 stays float32 only when everything is float32)
+    dtype = np.result_type(h0, Wx, Wh, b, *([x] if x.dtype.kind == "f" else []))
+    h0, Wx, Wh, b = (a.astype(dtype, copy=False) for a in (h0, Wx, Wh, b))
+    if x.dtype.kind == "f":
+        x = x.astype(dtype, copy=False)
     return x, h0, Wx, Wh, b, v.nonlinearity(nonlinearity, where)
 
 

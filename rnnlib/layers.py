@@ -17,6 +17,7 @@ batch_first         False: x is (T, N, F)      True: x is (N, T, F), as everywhe
 variable lengths    PackedSequence             lengths=(N,) ints; the same numbers, padding
                                                gives zero output as pad_packed_sequence does
 reading backwards   (none)                     go_backwards=True, Keras' argument
+token ids           (none: nn.Embedding first) x may be (N, T) ids, read as one-hot vectors
 dtype               torch.float32 by default   np.float64 by default (gradient checks need it)
 ==================  =========================  ===============================================
 """
@@ -136,7 +137,9 @@ class RNN(Module):
     state = rnn.rng.bit_generator.state and assign it back before each call.
 
     Call: output, h_n = rnn(x, h0=None, lengths=None)
-        x       (N, T, F) (or (T, N, F) with batch_first=False)
+        x       (N, T, F) (or (T, N, F) with batch_first=False), or token ids (N, T) of
+                whole numbers in 0 .. F-1 standing for one-hot vectors: the input product
+                e_i @ Wx is then the look-up of row i (backward returns dx = None)
         h0      (num_layers * D, N, H), zeros when None; D = 2 if bidirectional else 1
         lengths (N,) real length of each padded sequence; steps past it give zero output
                 and h_n holds the state at each sequence's last real step
@@ -225,6 +228,8 @@ class RNN(Module):
             outs = []
             for d in range(D):
                 seq = layer_in if d == 0 else reverse_padded(layer_in, lengths)
+                if seq.ndim == 2 and lengths is not None:   # ids, padded: as one-hot vectors
+                    seq = np.eye(self.input_size, dtype=self.dtype)[seq]
                 if lengths is None:
                     h, cache = rnn_forward.unchecked(seq, h0[layer * D + d], *self.weights(layer, d),
                                                      self.nonlinearity)
@@ -248,7 +253,7 @@ class RNN(Module):
             layer_in = out
 
         self._keep(dict(caches=caches, dropmasks=dropmasks, lengths=lengths, mask=mask,
-                        out_shape=layer_in.shape))
+                        out_shape=layer_in.shape, ids=x.ndim == 2))
         output = layer_in if self.batch_first else layer_in.transpose(1, 0, 2)
         return output, np.stack(h_n)
 
@@ -256,13 +261,17 @@ class RNN(Module):
         where = "RNN.forward"
         L, D, H = self.num_layers, self.num_directions, self.hidden_size
         axes = [("batch", None), ("time", None)] if self.batch_first else [("time", None), ("batch", None)]
-        x = v.array(x, axes + [("input_size", self.input_size)], "x", where,
-                    v.sequence_hint(x) if self.batch_first else
-                    "With batch_first=False, x is (time, batch, input_size).")
-        x = x.astype(self.dtype, copy=False)
+        if v.is_token_ids(x):                                       # token ids (N, T)
+            x = v.ids(x, self.input_size, "x", where)
+        else:
+            x = v.array(x, axes + [("input_size", self.input_size)], "x", where,
+                        v.sequence_or_ids_hint(x) if self.batch_first else
+                        "With batch_first=False, x is (time, batch, input_size), or token ids "
+                        "(time, batch).")
+            x = x.astype(self.dtype, copy=False)
         if not self.batch_first:
-            x = x.transpose(1, 0, 2)
-        N, T, _ = x.shape
+            x = x.swapaxes(0, 1)
+        N, T = x.shape[:2]
         if h0 is None:
             h0 = np.zeros((L * D, N, H), self.dtype)
         else:
@@ -278,7 +287,8 @@ class RNN(Module):
         """Backpropagate through the most recent forward call; add to self.grads.
 
         doutput (like output): dL/doutput.  dh_n (like h_n) or None: dL/dh_n.
-        Returns dx (like x), and also dh0 (like h0) when return_dh0=True.
+        Returns dx (like x; None when x was token ids), and also dh0 (like h0) when
+        return_dh0=True.
         Gradients accumulate across calls, as in torch; call zero_grad() between steps.
         """
         last, doutput, dh_n = self._check_backward(doutput, dh_n, return_dh0)
@@ -304,7 +314,8 @@ class RNN(Module):
                     dh[:, -1] += dh_n[i]                    # h_n is the state after the last step
                 backward = rnn_backward if lengths is None else rnn_backward_padded
                 dseq, dh0[i], dWx, dWh, db = backward.unchecked(dh, last["caches"][i])
-                din = din + (dseq if d == 0 else reverse_padded(dseq, lengths))
+                if layer > 0 or not last["ids"]:           # token ids have no gradient
+                    din = din + (dseq if d == 0 else reverse_padded(dseq, lengths))
                 sfx = f"l{layer}" + ("_reverse" if d else "")
                 grads[f"weight_ih_{sfx}"] += dWx.T
                 grads[f"weight_hh_{sfx}"] += dWh.T
@@ -315,9 +326,12 @@ class RNN(Module):
 
         for k, g in grads.items():          # only now, with every check passed, touch self.grads
             self.grads[k] += g
-        if self.go_backwards:
-            dout = reverse_padded(dout, lengths)
-        dx = dout if self.batch_first else dout.transpose(1, 0, 2)
+        if last["ids"]:
+            dx = None
+        else:
+            if self.go_backwards:
+                dout = reverse_padded(dout, lengths)
+            dx = dout if self.batch_first else dout.swapaxes(0, 1)
         return (dx, dh0) if return_dh0 else dx
 
     def _check_backward(self, doutput, dh_n, return_dh0):

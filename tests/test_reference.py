@@ -20,6 +20,7 @@ REQUIRED = [
     "torch_two_layers_bidirectional", "torch_lengths", "torch_lengths_bidirectional",
     "torch_lengths_two_layers", "torch_lengths_two_layers_bidirectional", "torch_leaky_relu",
     "keras_simple_rnn", "keras_go_backwards", "keras_masked", "keras_masked_go_backwards",
+    "torch_token_ids", "torch_token_ids_lengths_two_layers_bidirectional",
 ]
 
 
@@ -114,6 +115,45 @@ def test_rnn_matches_reference(name):
     assert set(rnn.grads) == set(params(d))
     for k, g in rnn.grads.items():
         np.testing.assert_allclose(g, d[f"grad.{k}"], err_msg=k, **TOL)
+
+
+TOKEN_IDS = [n for n in NAMES if load(n)["config"].get("token_ids")]
+
+
+@pytest.mark.parametrize("name", TOKEN_IDS)
+def test_token_ids_match_reference(name):
+    """torch ran on one-hot vectors; rnnlib reads the ids themselves and looks rows of
+    weight_ih up (forward) and sums rows back by id (backward): the same numbers."""
+    d = load(name)
+    x = d["x"]
+    assert np.all(x.sum(-1) == 1) and np.all((x == 0) | (x == 1))    # one-hot rows
+    ids = x.argmax(-1)                                                 # (N, T) int64
+    rnn = make_rnn(d)
+    output, h_n = rnn(ids, d["h0"], lengths=lengths_of(d))
+    np.testing.assert_allclose(output, d["output"], **TOL)
+    np.testing.assert_allclose(h_n, d["h_n"], **TOL)
+    dx, dh0 = rnn.backward(d["dout"], d["dh_n"], return_dh0=True)
+    assert dx is None                                                  # ids have no gradient
+    np.testing.assert_allclose(dh0, d["grad.h0"], **TOL)
+    for k, g in rnn.grads.items():
+        np.testing.assert_allclose(g, d[f"grad.{k}"], err_msg=k, **TOL)
+
+
+def test_functional_token_ids_match_reference():
+    d = load("torch_token_ids")
+    p = params(d)
+    Wx, Wh, b = p["weight_ih_l0"].T, p["weight_hh_l0"].T, p["bias_ih_l0"] + p["bias_hh_l0"]
+    ids = d["x"].argmax(-1)
+    h, cache = rnnlib.rnn_forward(ids, d["h0"][0], Wx, Wh, b)
+    np.testing.assert_allclose(h, d["output"], **TOL)
+    dh = d["dout"].copy()
+    dh[:, -1] += d["dh_n"][0]
+    dx, dh0, dWx, dWh, db = rnnlib.rnn_backward(dh, cache)
+    assert dx is None
+    np.testing.assert_allclose(dh0, d["grad.h0"][0], **TOL)
+    np.testing.assert_allclose(dWx, d["grad.weight_ih_l0"].T, **TOL)
+    np.testing.assert_allclose(dWh, d["grad.weight_hh_l0"].T, **TOL)
+    np.testing.assert_allclose(db, d["grad.bias_ih_l0"], **TOL)
 
 
 @pytest.mark.parametrize("name", TORCH)

@@ -15,7 +15,8 @@ What one file holds (np.load(path); no pickle needed)
 ------------------------------------------------------
 config          0-d str array with JSON: framework ("torch" / "keras"), input_size,
                 hidden_size, num_layers, nonlinearity, bias, bidirectional, go_backwards,
-                has_lengths, description, seed, made_with (+ keras: return_sequences,
+                has_lengths, description, seed, made_with (+ token_ids when x is one-hot
+                vectors of ids; + keras: return_sequences,
                 return_state)
 x               (N, T, F) batch-first input
 h0              (L*D, N, H) initial state (L layers, D = 2 if bidirectional else 1)
@@ -61,6 +62,10 @@ torch_lengths_two_layers_bidirectional  lengths [2, 4, 1, 3], all shorter than T
 torch_leaky_relu            a hand-written loop in torch, h_t = leaky_relu(x_t W_ih^T + b_ih
                             + h_{t-1} W_hh^T + b_hh, 0.01) (torch.nn.RNN has no leaky_relu)
                                                                    N=3 T=5 F=4 H=3
+torch_token_ids             x one-hot vectors of random ids (rnnlib reads the ids)
+                                                                   N=3 T=6 F=7 H=4
+torch_token_ids_lengths_two_layers_bidirectional  the same, packed, lengths [5, 2, 4]
+                                                                   N=3 T=5 F=6 H=3
 keras_simple_rnn            SimpleRNN(return_sequences=True, return_state=True), F != H
                                                                    N=2 T=5 F=3 H=4
 keras_go_backwards          the same with go_backwards=True        N=3 T=4 F=2 H=3
@@ -123,6 +128,7 @@ class Spec:
     bidirectional: bool = False
     go_backwards: bool = False
     lengths: tuple | None = None
+    token_ids: bool = False     # x holds one-hot vectors of random ids in 0 .. F-1
 
 
 SPECS = [
@@ -156,6 +162,11 @@ SPECS = [
     Spec("keras_masked_go_backwards", "keras.layers.SimpleRNN(go_backwards=True, "
          "return_sequences=True, return_state=True) called with mask= the first lengths[n] "
          "steps", 115, 4, 5, 2, 3, framework="keras", go_backwards=True, lengths=(3, 5, 1, 4)),
+    Spec("torch_token_ids", "torch.nn.RNN on one-hot vectors of token ids", 116, 3, 6, 7, 4,
+         token_ids=True),
+    Spec("torch_token_ids_lengths_two_layers_bidirectional", "two-layer bidirectional "
+         "torch.nn.RNN on a packed batch of one-hot vectors of token ids", 117, 3, 5, 6, 3,
+         num_layers=2, bidirectional=True, lengths=(5, 2, 4), token_ids=True),
 ]
 
 KINK = 1e-4  # relu-type fixtures keep every pre-activation at least this far from 0
@@ -171,6 +182,8 @@ def config_json(spec: Spec) -> str:
                seed=spec.seed, made_with=MADE_WITH)
     if spec.framework == "keras":
         cfg.update(return_sequences=True, return_state=True)
+    if spec.token_ids:
+        cfg.update(token_ids=True)
     return json.dumps(cfg, sort_keys=True)
 
 
@@ -191,11 +204,14 @@ def torch_param_shapes(spec: Spec) -> dict:
 def random_inputs(spec: Spec, rng):
     """x, h0, dout, dh_n, all standard normal (h0 halved), in this draw order."""
     D = 2 if spec.bidirectional else 1
-    x = rng.standard_normal((spec.N, spec.T, spec.F))
+    if spec.token_ids:          # one-hot rows: x[n, t] = e_i for a random id i
+        x = np.eye(spec.F)[rng.integers(0, spec.F, (spec.N, spec.T))]
+    else:
+        x = rng.standard_normal((spec.N, spec.T, spec.F))
     h0 = 0.5 * rng.standard_normal((spec.num_layers * D, spec.N, spec.H))
     dout = rng.standard_normal((spec.N, spec.T, D * spec.H))
     dh_n = rng.standard_normal((spec.num_layers * D, spec.N, spec.H))
-    if spec.lengths is not None:
+    if spec.lengths is not None and not spec.token_ids:
         # padding holds garbage, not zeros: nothing may read it
         x[np.arange(spec.T)[None, :] >= np.array(spec.lengths)[:, None]] = 7.0
     return x, h0, dout, dh_n
