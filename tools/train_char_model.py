@@ -50,7 +50,7 @@ PRESETS = {
 }
 
 def build(vocab_size, hidden, seed):
-    """The model: its rnn reads one-hot characters, its head turns every state into V logits."""
+    """The model: its rnn reads characters (as ids, looked up like one-hot vectors), its head turns every state into V logits."""
     return rnnlib.SequenceModel(vocab_size, hidden, vocab_size, nonlinearity="tanh", seed=seed)
 
 
@@ -65,7 +65,7 @@ def train(model, vocab, text, *, streams, window, epochs, lr, clip, weight_decay
     for epoch in range(epochs):
         h = np.zeros((1, streams, rnn.hidden_size))                  # (layers, N, H)
         for w in range(len(x)):
-            out, h_n = rnn(vocab.one_hot(x[w]), h0=h)                # (N, window, H)
+            out, h_n = rnn(x[w], h0=h)                  # ids (N, window): rows of Wx looked up
             logits = head(out)                                       # (N, window, V)
             loss, dlogits = rnnlib.softmax_cross_entropy(logits, y[w])[:2]
             model.zero_grad()
@@ -94,7 +94,7 @@ def evaluate(rnn, head, vocab, text, chunk=500):
     for s in range(0, len(ids) - 1, chunk):
         xs, ys = ids[s: s + chunk][None], ids[s + 1: s + chunk + 1][None]
         xs = xs[:, : ys.shape[1]]
-        out, h = rnn(vocab.one_hot(xs), h0=h)                        # (1, chunk, H)
+        out, h = rnn(xs, h0=h)                                       # ids -> (1, chunk, H)
         loss = rnnlib.softmax_cross_entropy(head(out), ys)[0]
         nll += loss * ys.shape[1]
         states.append(out[0])
