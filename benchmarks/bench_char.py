@@ -1,8 +1,10 @@
-"""Character-model training throughput: rnnlib (batched streams, truncated BPTT) against a plain
-per-character numpy loop of the min-char-rnn kind (batch 1, one-hot column vectors, one matrix
-product per step), at the same hidden size H = 100 and window T = 25, on the same text.
+"""Character-model training throughput: rnnlib (parallel streams, truncated BPTT, characters given
+as ids so the input product is a row look-up) against a plain per-character numpy loop of the
+min-char-rnn kind (batch 1, one-hot column vectors, one matrix product per step), at the same
+hidden size H = 100 and window T = 25, on the same text.
 
-    python benchmarks/bench_char.py                 # 20 s of training each
+    python benchmarks/bench_char.py                 # 20 s of training each, 128 streams
+    python benchmarks/bench_char.py --streams 32
     python benchmarks/bench_char.py --seconds 60
 
 Prints characters per second for each, their ratio, and the held-out loss (nats per character)
@@ -113,6 +115,7 @@ def rnnlib_held_out_loss(model, ids, V):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="training time for each")
+    parser.add_argument("--streams", type=int, default=128, help="rnnlib's parallel streams (batch)")
     args = parser.parse_args(argv)
     corpus = structured_text(220_000, seed=0)
     vocab = rnnlib.Vocab(corpus.text, order="sorted")
@@ -120,11 +123,11 @@ def main(argv=None):
     train, test = ids[:200_000], ids[200_000:]
     V = len(vocab)
     loop, loop_rate = train_loop(train, args.seconds)
-    ours, our_rate = train_rnnlib(train, V, args.seconds)
+    ours, our_rate = train_rnnlib(train, V, args.seconds, args.streams)
     print(f"H = {H}, T = {T}, V = {V}, {args.seconds:g} s of training each")
     print(f"{'':28s} {'chars/s':>9s} {'held-out loss':>14s}")
     print(f"{'per-character numpy loop':28s} {loop_rate:9.0f} {loop.held_out_loss(test):14.3f}")
-    print(f"{'rnnlib, 128 streams':28s} {our_rate:9.0f} {rnnlib_held_out_loss(ours, test, V):14.3f}")
+    print(f"{f'rnnlib, {args.streams} streams':28s} {our_rate:9.0f} {rnnlib_held_out_loss(ours, test, V):14.3f}")
     print(f"throughput ratio: {our_rate / loop_rate:.1f}x")
 
 

@@ -168,7 +168,8 @@ def rnn_backward(dh, cache):
 
     Only the recursion through dh_from_next is sequential. It stores the pre-activation
     gradient da_t of every step, and dx and the weight gradients are then each one matrix
-    product over all T*N rows, e.g. dWx = sum_t x_t^T da_t = x.reshape(T*N, F).T @ da.
+    product over all T*N rows, e.g. dWx = sum_t x_t^T da_t = xT.reshape(T*N, F).T @ da, where
+    xT and da both hold the steps time-major, one row per (t, n) in the same order.
     """
     x, h0, Wx, Wh, h, nonlinearity = cache
     N, T, H = h.shape

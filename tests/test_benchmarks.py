@@ -1,0 +1,76 @@
+"""The benchmark scripts run without torch and compare like with like.
+
+No timing is asserted here (timings are for benchmarks/, read side by side); these tests check
+that the scripts work on a machine without torch, print their table, and that what they time
+computes the same numbers as rnnlib.
+"""
+import importlib.util
+import pathlib
+
+import numpy as np
+import pytest
+
+BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def bench_rnn(monkeypatch):
+    module = load("bench_rnn")
+    monkeypatch.setattr(module, "torch", None)                     # as on a course machine
+    monkeypatch.setattr(module, "CONFIGS", [(2, 3, 4, 5)])
+    return module
+
+
+def test_bench_rnn_prints_its_table_without_torch(bench_rnn, capsys):
+    bench_rnn.main(["--repeat", "1", "--loop-repeat", "1"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "torch is not installed: the torch columns are left out"
+    assert out[2].split() == ["N", "T", "F", "H", "dtype", "rnnlib", "ms", "torch", "ms", "ratio",
+                              "loop", "ms"]
+    rows = [line.split() for line in out[3:]]
+    assert [r[:5] for r in rows] == [["2", "3", "4", "5", "float32"], ["2", "3", "4", "5", "float64"]]
+    for r in rows:
+        assert r[6:8] == ["-", "-"] and float(r[5]) > 0 and float(r[8]) > 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_per_character_loop_computes_what_rnnlib_computes(bench_rnn, dtype):
+    layer, x, dout = bench_rnn.problem(3, 4, 5, 6, dtype)
+    bench_rnn.same_results([bench_rnn.rnnlib_run(layer, x, dout), bench_rnn.loop_run(layer, x, dout)],
+                           dtype)
+
+
+def test_the_agreement_check_catches_a_different_computation(bench_rnn):
+    layer, x, dout = bench_rnn.problem(3, 4, 5, 6, np.float64)
+    ours = bench_rnn.rnnlib_run(layer, x, dout)
+    wrong = lambda: tuple(1.01 * np.asarray(a) for a in ours())   # noqa: E731  1% off
+    with pytest.raises(AssertionError, match="disagree"):
+        bench_rnn.same_results([ours, wrong], np.float64)
+
+
+def test_bench_char_loop_starts_at_the_uniform_loss():
+    """Weights of scale 0.01 and zero biases predict about 1/V for every character, so the
+    held-out loss of the untrained loop is close to log V nats."""
+    bench_char = load("bench_char")
+    V = 7
+    ids = np.random.default_rng(0).integers(0, V, 200)
+    loop = bench_char.PerCharacterLoop(V)
+    assert abs(loop.held_out_loss(ids) - np.log(V)) < 0.01
+
+
+def test_bench_char_rnnlib_side_trains_on_ids():
+    bench_char = load("bench_char")
+    V = 7
+    ids = np.tile(np.arange(V), 400)                               # 0 1 2 ... 6 0 1 2 ...
+    before = bench_char.rnnlib_held_out_loss(bench_char.rnnlib.SequenceModel(V, bench_char.H, V, seed=0),
+                                             ids[:200], V)
+    model, rate = bench_char.train_rnnlib(ids, V, seconds=0.5, streams=4)
+    assert rate > 0
+    assert bench_char.rnnlib_held_out_loss(model, ids[:200], V) < 0.5 * before   # it learns the cycle
