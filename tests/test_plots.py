@@ -88,6 +88,41 @@ def test_batching_times_is_log_log_with_slope_one_guides_and_the_speed_up():
         plots.batching_times_figure([1, 10], [1e-6], [1e-6, 1e-6])
 
 
+def test_sequence_times_is_log_log_with_one_legend_and_slope_one_guides():
+    by_n = {"loop": [1e-3, 2e-3, 4e-3], "batched": [1e-4, 1.2e-4, 4e-4]}      # N = 1, 4, 16
+    by_t = {"loop": [1e-3, 2e-3], "batched": [1e-4, 2e-4]}                    # T = 10, 20
+    fig = plots.sequence_times_figure([1, 4, 16], by_n, [10, 20], by_t, T=25, N=8)
+    left, right = fig.axes
+    for ax in (left, right):
+        assert ax.get_xscale() == ax.get_yscale() == "log"
+        assert "log scale" in ax.get_xlabel() and "log scale" in ax.get_ylabel()
+    assert "log-log" in fig.get_suptitle()
+    assert left.get_title().endswith("T = 25") and right.get_title().endswith("N = 8")
+    np.testing.assert_allclose(left.lines[1].get_ydata(), [0.1, 0.12, 0.4])   # milliseconds
+    guides = [ln for ln in left.lines if ln.get_linestyle() == ":"]
+    np.testing.assert_allclose(guides[0].get_ydata(), [1.0, 4.0, 16.0])       # 1 ms * N, loop's first
+    np.testing.assert_allclose(guides[1].get_ydata(), [0.1, 0.4])              # 0.4 ms * N / 16, N >= 4
+    (guide,) = [ln for ln in right.lines if ln.get_linestyle() == ":"]
+    np.testing.assert_allclose(guide.get_ydata(), [1.0, 2.0])                  # 1 ms * T / 10
+    # one legend for both panels: each forward has one style, the same on both sides
+    assert [t.get_text() for t in fig.legends[0].get_texts()][:2] == ["loop", "batched"]
+    assert [(ln.get_color(), ln.get_marker()) for ln in left.lines[:2]] == \
+        [(ln.get_color(), ln.get_marker()) for ln in right.lines[:2]]
+    assert ":" not in plots.training.SEQUENCE_DASHES                           # dotted: guides only
+    assert not _legend_overlaps_an_axes(fig)
+
+    with pytest.raises(ValueError, match="sequence_times_figure: batch_sizes should be positive"):
+        plots.sequence_times_figure([0, 4, 16], by_n, [10, 20], by_t)
+    with pytest.raises(ValueError, match=r"seconds_by_batch\['loop'\] should have shape \(len\(batch_sizes\)=3,\), got \(1,\)"):
+        plots.sequence_times_figure([1, 4, 16], {**by_n, "loop": [1e-3]}, [10, 20], by_t)
+    with pytest.raises(ValueError, match=r"seconds_by_length\['batched'\] should hold positive"):
+        plots.sequence_times_figure([1, 4, 16], by_n, [10, 20], {**by_t, "batched": [0.0, 1e-4]})
+    with pytest.raises(ValueError, match="the same labels in the same order"):
+        plots.sequence_times_figure([1, 4, 16], by_n, [10, 20], {"batched": [1e-4, 2e-4]})
+    with pytest.raises(TypeError, match="should be a dict label -> seconds"):
+        plots.sequence_times_figure([1, 4, 16], [1e-3, 2e-3, 4e-3], [10, 20], by_t)
+
+
 def _legend_overlaps_an_axes(fig):
     """True when a legend of fig covers part of any axes (the plotting area)."""
     fig.draw_without_rendering()                      # lays the figure out, as saving it does
@@ -256,6 +291,7 @@ def test_every_figure_function_returns_a_figure():
             plots.loss_curves_figure({"a": [1.0, 0.5]}),
             plots.extrapolation_figure([1.0, 2.0], {"a": [2.0, 3.1]}, train_range=(1, 2)),
             plots.batching_times_figure([1, 2], [1e-6, 2e-6], [1e-6, 1e-6]),
+            plots.sequence_times_figure([1, 2], {"a": [1e-6, 2e-6]}, [1, 2], {"a": [1e-6, 2e-6]}),
             plots.trajectory_figure(np.zeros((1, 2)), ["h"]), plots.activation_figure(a),
             plots.step_terms_figure(np.ones(2), np.ones(2), np.ones(2)), plots.tanh_weight_figure(1.0),
             plots.hidden_heatmap_figure(np.zeros((3, 2)), "abc"),

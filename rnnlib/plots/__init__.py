@@ -16,8 +16,8 @@ redrawing only what moves.
     hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
                   characters of a text)
     training      training_curves_figure, loss_curves_figure, extrapolation_figure,
-                  batching_times_figure; TrainingCurvesPlot; check_history (of a
-                  history as rnnlib.fit returns it)
+                  batching_times_figure, sequence_times_figure; TrainingCurvesPlot;
+                  check_history (of a history as rnnlib.fit returns it)
     live          LivePlot, the fast-redraw engine under the *Plot classes
 """
 from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
@@ -30,13 +30,14 @@ from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure, unit_by_level_figu
 from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
-                       extrapolation_figure, loss_curves_figure, training_curves_figure)
+                       extrapolation_figure, loss_curves_figure, sequence_times_figure,
+                       training_curves_figure)
 
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
            "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
            "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
-           "loss_curves_figure", "slope_histogram_figure", "step_terms_figure",
-           "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
+           "loss_curves_figure", "sequence_times_figure", "slope_histogram_figure",
+           "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
            "unit_by_level_figure", "unrolled_graph_figure"]

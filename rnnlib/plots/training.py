@@ -1,5 +1,6 @@
 """Curves of measured numbers: the loss (and accuracy) per epoch, several loss curves compared,
-predictions beyond the training range, and the time of a batched step against a loop.
+predictions beyond the training range, the time of a batched step against a loop, and the time
+of several forwards over a whole sequence against the batch size and the sequence length.
 
 Every *_figure function returns a matplotlib Figure (never calls plt.show()).
 TrainingCurvesPlot is training_curves_figure kept alive for the TrainingMonitor widget.
@@ -225,3 +226,89 @@ def batching_times_figure(batch_sizes, loop_seconds, batched_seconds):
     fig.suptitle("log-log axes: a power of N is a straight line; a constant factor shifts it",
                  fontsize=10)
     return fig
+
+
+# the curves' line styles leave out ":", which marks the slope-1 guides
+SEQUENCE_DASHES = ("-", "--", "-.", (0, (6, 2, 1, 2, 1, 2)))
+SEQUENCE_MARKERS = ("o", "s", "^", "D", "v", "P")
+
+
+def sequence_times_figure(batch_sizes, seconds_by_batch, sequence_lengths, seconds_by_length,
+                          *, T=None, N=None):
+    """Measured time of several forwards over a whole sequence: against N (left) and T (right).
+
+    batch_sizes (K,) the N measured at a fixed T; seconds_by_batch: dict label -> (K,) seconds
+    per forward. sequence_lengths (J,) the T measured at a fixed N; seconds_by_length: dict with
+    the same labels, in the same order, label -> (J,) seconds. T and N, when given, are the
+    fixed values, named in the panel titles.
+    Both panels are log-log, where time proportional to N^k (or T^k) is a straight line of
+    slope k and a constant factor only shifts a line up or down. Dotted lines of slope 1 run
+    through the first curve's first point in both panels and, on the left, through the last
+    curve's last point (over the upper half of the N axis). Each forward keeps its colour, line
+    style and marker in both panels; one legend under the panels names them.
+    """
+    where = "sequence_times_figure"
+    n = _positive_sizes(batch_sizes, "batch_sizes", where)
+    steps = _positive_sizes(sequence_lengths, "sequence_lengths", where)
+    by_n = _seconds_by_label(seconds_by_batch, len(n), "seconds_by_batch", "batch_sizes", where)
+    by_t = _seconds_by_label(seconds_by_length, len(steps), "seconds_by_length",
+                             "sequence_lengths", where)
+    if list(by_n) != list(by_t):
+        raise ValueError(f"{where}: seconds_by_batch and seconds_by_length should have the same "
+                         f"labels in the same order, one per forward; got {list(by_n)} and "
+                         f"{list(by_t)}.")
+
+    fig = Figure(figsize=(8, 3.6 + 0.25 * ((len(by_n) - 1) // 3)), dpi=80, layout="constrained")
+    left, right = fig.subplots(1, 2)
+    for ax, sizes, curves in ((left, n, by_n), (right, steps, by_t)):
+        for i, (label, seconds) in enumerate(curves.items()):
+            colour = CURVE_COLOURS[i % len(CURVE_COLOURS)]
+            ax.loglog(sizes, seconds * 1e3, color=colour, lw=1.6,
+                      ls=SEQUENCE_DASHES[i % len(SEQUENCE_DASHES)],
+                      marker=SEQUENCE_MARKERS[i % len(SEQUENCE_MARKERS)], ms=4, label=label)
+        first = next(iter(curves.values()))
+        # drawn over the curves: a curve of slope 1 would hide a guide drawn under it
+        ax.loglog(sizes, first[0] * sizes / sizes[0] * 1e3, ":", color="0.25", zorder=3,
+                  label="slope 1: time proportional to N or T" if ax is left else None)
+        ax.set_ylabel("milliseconds per forward (log scale)")
+        ax.grid(True, which="major", color="0.9")
+    last = list(by_n.values())[-1]
+    upper = n >= np.sqrt(n[0] * n[-1])                  # the upper half of the N axis
+    left.loglog(n[upper], last[-1] * n[upper] / n[-1] * 1e3, ":", color="0.25", zorder=3)
+    left.set(xlabel="batch size N (log scale)",
+             title="against the batch size" + (f", T = {T}" if T is not None else ""))
+    right.set(xlabel="sequence length T (log scale)",
+              title="against the sequence length" + (f", N = {N}" if N is not None else ""))
+    _legend_below(fig, left, len(by_n) + 1)
+    fig.suptitle("log-log axes: a power is a straight line; a constant factor shifts it",
+                 fontsize=10)
+    return fig
+
+
+def _positive_sizes(sizes, name, where):
+    """sizes as a 1-D float array of positive numbers (the x axis of a log-log plot)."""
+    sizes = np.asarray(sizes)
+    if np.issubdtype(sizes.dtype, np.integer):
+        sizes = sizes.astype(float)                       # counts are ints; the axes are floats
+    sizes = v.array(sizes, [("K", None)], name, where)
+    if (sizes <= 0).any():
+        raise ValueError(f"{where}: {name} should be positive; they are drawn on a logarithmic "
+                         f"axis.")
+    return sizes
+
+
+def _seconds_by_label(curves, size, name, sizes_name, where):
+    """{label: (size,) positive seconds} from a dict of measured times, or an error saying why."""
+    if not isinstance(curves, dict) or not curves:
+        got = "an empty dict" if isinstance(curves, dict) else type(curves).__name__
+        raise TypeError(f"{where}: {name} should be a dict label -> seconds, one entry per "
+                        f"forward, e.g. {{'loop': loop_seconds}}; got {got}.")
+    out = {}
+    for label, seconds in curves.items():
+        seconds = v.array(seconds, [(f"len({sizes_name})", size)], f"{name}[{label!r}]", where,
+                          f"It holds one time per entry of {sizes_name}.")
+        if (seconds <= 0).any():
+            raise ValueError(f"{where}: {name}[{label!r}] should hold positive times; they are "
+                             f"drawn on a logarithmic axis.")
+        out[str(label)] = seconds
+    return out
