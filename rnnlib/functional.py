@@ -125,7 +125,8 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
       x_t = e_i the product e_i @ Wx is row i of Wx, so token ids are looked up instead.
     - Everything is stored time-major, (T, N, ...), in buffers allocated once, so each step
       reads and writes one contiguous block: hT[t] holds x_t @ Wx + b, then a_t, then h_t.
-    - The batch dimension N rides along in every product: N sequences cost about one.
+    - The batch dimension N rides along in every product: a few sequences cost about as
+      much as one, and from a few dozen on the time grows about in proportion to N.
     """
     N, T = x.shape[:2]
     H = Wh.shape[0]
