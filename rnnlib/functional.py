@@ -138,8 +138,10 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
         hT = (xT.reshape(T * N, -1) @ Wx).reshape(T, N, H)    # every x_t @ Wx in one product
     hT += b
     h_prev = h0                                       # (N, H)
+    hWh = np.empty_like(h0)                           # (N, H) h_{t-1} @ Wh, the same array every step
     for t in range(T):
-        hT[t] += h_prev @ Wh                          # a_t = x_t @ Wx + b + h_{t-1} @ Wh
+        np.matmul(h_prev, Wh, out=hWh)
+        hT[t] += hWh                                  # a_t = x_t @ Wx + b + h_{t-1} @ Wh
         h_prev = activation(hT[t], nonlinearity, out=hT[t])   # h_t, written over a_t
     h = hT.swapaxes(0, 1)                             # (N, T, H) batch first: a view, no copy
     cache = (xT.swapaxes(0, 1), h0, Wx, Wh, h, nonlinearity)
