@@ -7,8 +7,9 @@ hidden size H = 100 and window T = 25, on the same text.
     python benchmarks/bench_char.py --streams 32
     python benchmarks/bench_char.py --seconds 60
 
-Prints characters per second for each, their ratio, and the held-out loss (nats per character)
-each reached after the same wall time.
+The two train in turns of half a second until each has had the same training time, so that
+whatever else the machine does slows both alike. Prints characters per second for each, their
+ratio, and the held-out loss (nats per character) each reached after that same time.
 """
 from __future__ import annotations
 
@@ -76,34 +77,58 @@ class PerCharacterLoop:
         return float(loss / (len(ids) - 1))
 
 
-def train_loop(ids, seconds):
-    model, h, p, chars = PerCharacterLoop(int(ids.max()) + 1), np.zeros((H, 1)), 0, 0
-    start = time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        if p + T + 1 > len(ids):
-            p, h = 0, np.zeros((H, 1))
-        _, h = model.step(ids[p:p + T], ids[p + 1:p + T + 1], h)
-        p, chars = p + T, chars + T
-    return model, chars / (time.perf_counter() - start)
+class LoopTrainer:
+    """The per-character loop over the text, window after window, resumable: run(seconds)."""
+
+    def __init__(self, ids):
+        self.ids, self.model = ids, PerCharacterLoop(int(ids.max()) + 1)
+        self.h, self.p, self.chars, self.seconds = np.zeros((H, 1)), 0, 0, 0.0
+
+    def run(self, seconds):
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            if self.p + T + 1 > len(self.ids):
+                self.p, self.h = 0, np.zeros((H, 1))
+            p = self.p
+            _, self.h = self.model.step(self.ids[p:p + T], self.ids[p + 1:p + T + 1], self.h)
+            self.p, self.chars = p + T, self.chars + T
+        self.seconds += time.perf_counter() - start
 
 
-def train_rnnlib(ids, V, seconds, streams=128):
-    model = rnnlib.SequenceModel(V, H, V, seed=0)
-    opt = rnnlib.Adam(model.params, lr=3e-3)
-    x, y = bptt_windows(ids, streams, T)                           # (W, N, T) each
-    chars, start, w = 0, time.perf_counter(), 0
-    h = np.zeros((1, streams, H))
-    while time.perf_counter() - start < seconds:
-        if w == len(x):
-            w, h = 0, np.zeros((1, streams, H))
-        model.zero_grad()
-        out, h = model.rnn(x[w], h0=h)              # (N, T, H); ids: rows of Wx looked up
-        _, dlogits = rnnlib.softmax_cross_entropy(model.head(out), y[w])
-        model.rnn.backward(model.head.backward(dlogits))
-        rnnlib.clip_grad_norm_(model.grads, 5.0)
-        opt.step(model.grads)
-        w, chars = w + 1, chars + streams * T
-    return model, chars / (time.perf_counter() - start)
+class RnnlibTrainer:
+    """rnnlib on `streams` parallel streams of the text (truncated BPTT, the state carried from
+    window to window, Adam, gradients clipped to norm 5), resumable: run(seconds)."""
+
+    def __init__(self, ids, V, streams):
+        self.model = rnnlib.SequenceModel(V, H, V, seed=0)
+        self.opt = rnnlib.Adam(self.model.params, lr=3e-3)
+        self.x, self.y = bptt_windows(ids, streams, T)             # (W, N, T) each
+        self.streams, self.w, self.h = streams, 0, np.zeros((1, streams, H))
+        self.chars, self.seconds = 0, 0.0
+
+    def run(self, seconds):
+        model, start = self.model, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            if self.w == len(self.x):
+                self.w, self.h = 0, np.zeros((1, self.streams, H))
+            model.zero_grad()
+            out, self.h = model.rnn(self.x[self.w], h0=self.h)  # (N, T, H); ids: rows of Wx looked up
+            _, dlogits = rnnlib.softmax_cross_entropy(model.head(out), self.y[self.w])
+            model.rnn.backward(model.head.backward(dlogits))
+            rnnlib.clip_grad_norm_(model.grads, 5.0)
+            self.opt.step(model.grads)
+            self.w, self.chars = self.w + 1, self.chars + self.streams * T
+        self.seconds += time.perf_counter() - start
+
+
+def train_both(loop, ours, seconds, slice_seconds=0.5):
+    """Give each trainer `seconds` of training, in turns of slice_seconds, so that whatever else
+    the machine does slows both alike. Returns each one's characters per second."""
+    while loop.seconds < seconds or ours.seconds < seconds:
+        for trainer in (loop, ours):
+            if trainer.seconds < seconds:
+                trainer.run(min(slice_seconds, seconds - trainer.seconds))
+    return loop.chars / loop.seconds, ours.chars / ours.seconds
 
 
 def rnnlib_held_out_loss(model, ids, V):
@@ -122,12 +147,13 @@ def main(argv=None):
     ids = vocab.encode(corpus.text)
     train, test = ids[:200_000], ids[200_000:]
     V = len(vocab)
-    loop, loop_rate = train_loop(train, args.seconds)
-    ours, our_rate = train_rnnlib(train, V, args.seconds, args.streams)
+    loop, ours = LoopTrainer(train), RnnlibTrainer(train, V, args.streams)
+    loop_rate, our_rate = train_both(loop, ours, args.seconds)
     print(f"H = {H}, T = {T}, V = {V}, {args.seconds:g} s of training each")
     print(f"{'':28s} {'chars/s':>9s} {'held-out loss':>14s}")
-    print(f"{'per-character numpy loop':28s} {loop_rate:9.0f} {loop.held_out_loss(test):14.3f}")
-    print(f"{f'rnnlib, {args.streams} streams':28s} {our_rate:9.0f} {rnnlib_held_out_loss(ours, test, V):14.3f}")
+    print(f"{'per-character numpy loop':28s} {loop_rate:9.0f} {loop.model.held_out_loss(test):14.3f}")
+    print(f"{f'rnnlib, {args.streams} streams':28s} {our_rate:9.0f} "
+          f"{rnnlib_held_out_loss(ours.model, test, V):14.3f}")
     print(f"throughput ratio: {our_rate / loop_rate:.1f}x")
 
 

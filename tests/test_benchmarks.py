@@ -65,12 +65,13 @@ def test_bench_char_loop_starts_at_the_uniform_loss():
     assert abs(loop.held_out_loss(ids) - np.log(V)) < 0.01
 
 
-def test_bench_char_rnnlib_side_trains_on_ids():
+def test_bench_char_trains_both_in_turns_and_rnnlib_learns_from_ids():
     bench_char = load("bench_char")
     V = 7
     ids = np.tile(np.arange(V), 400)                               # 0 1 2 ... 6 0 1 2 ...
-    before = bench_char.rnnlib_held_out_loss(bench_char.rnnlib.SequenceModel(V, bench_char.H, V, seed=0),
-                                             ids[:200], V)
-    model, rate = bench_char.train_rnnlib(ids, V, seconds=0.5, streams=4)
-    assert rate > 0
-    assert bench_char.rnnlib_held_out_loss(model, ids[:200], V) < 0.5 * before   # it learns the cycle
+    loop, ours = bench_char.LoopTrainer(ids), bench_char.RnnlibTrainer(ids, V, streams=4)
+    before = bench_char.rnnlib_held_out_loss(ours.model, ids[:200], V)
+    bench_char.train_both(loop, ours, seconds=0.6, slice_seconds=0.2)
+    assert loop.seconds >= 0.6 and ours.seconds >= 0.6                   # each had its time
+    assert loop.chars > 0 and ours.chars > 0
+    assert bench_char.rnnlib_held_out_loss(ours.model, ids[:200], V) < 0.5 * before   # it learns the cycle
