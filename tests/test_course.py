@@ -290,12 +290,6 @@ def _run_nbgrader(root, *args):
     return done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("name", NAMES)
-def test_nbgrader_releases_the_student_edition(name, nbgrader_course, synthetic):
-    released = nbformat.read(nbgrader_course / "release" / name / f"{name}.ipynb", as_version=4)
-    assert released == course.student_edition(nbformat.read(_teacher(name, synthetic), as_version=4))
-
-
 def _put_solutions_back(released, source):
     """A submission that solves everything: the released notebook, each solution cell's text
     taken from the teacher's edition."""
@@ -306,62 +300,70 @@ def _put_solutions_back(released, source):
     return released
 
 
-def test_nbgrader_autogrades_solved_and_stub_submissions(nbgrader_course, monkeypatch):
-    root, students = nbgrader_course, ("solved", "stubs")
-    released = root / "release" / "synthetic" / "synthetic.ipynb"
-    for student in students:
-        nb = nbformat.read(released, as_version=4)
-        if student == "solved":
-            nb = _put_solutions_back(nb, nbformat.read(root / "source" / "synthetic" / "synthetic.ipynb", 4))
-        (root / "submitted" / student / "synthetic").mkdir(parents=True)
-        nbformat.write(nb, root / "submitted" / student / "synthetic" / "synthetic.ipynb")
-    _venv_on_path(monkeypatch)
-    _run_nbgrader(root, "autograde", "synthetic")
-    _run_nbgrader(root, "generate_feedback", "synthetic")
+class TestNbgrader:
+    """nbgrader itself on the course directory. A class, so that pytest-xdist (--dist loadscope)
+    can run these slow tests on one core while the student notebooks run on the other."""
 
-    from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        scores = {s: (gb.find_submission("synthetic", s).score, gb.find_submission("synthetic", s).max_score)
-                  for s in students}
-    assert scores == {"solved": (5.0, 5.0), "stubs": (0.0, 5.0)}
+    @pytest.mark.parametrize("name", NAMES)
+    def test_nbgrader_releases_the_student_edition(self, name, nbgrader_course, synthetic):
+        released = nbformat.read(nbgrader_course / "release" / name / f"{name}.ipynb", as_version=4)
+        assert released == course.student_edition(nbformat.read(_teacher(name, synthetic), as_version=4))
 
-    # The checks' diagnoses reach the student in nbgrader's feedback.
-    feedback = {s: (root / "feedback" / s / "synthetic" / "synthetic.html").read_text(encoding="utf-8")
-                for s in students}
-    assert "square: not implemented yet" in feedback["stubs"]
-    assert "cube: not implemented yet" in feedback["stubs"]
-    assert "square: all 2 cases agree" in feedback["solved"]
-    assert "cube: all 2 cases agree" in feedback["solved"]
-    assert "square: not implemented yet" not in feedback["solved"]
-    assert "a file the lesson reads" in feedback["stubs"]     # files beside it were released
+    def test_nbgrader_autogrades_solved_and_stub_submissions(self, nbgrader_course, monkeypatch):
+        root, students = nbgrader_course, ("solved", "stubs")
+        released = root / "release" / "synthetic" / "synthetic.ipynb"
+        for student in students:
+            nb = nbformat.read(released, as_version=4)
+            if student == "solved":
+                nb = _put_solutions_back(nb, nbformat.read(root / "source" / "synthetic" / "synthetic.ipynb", 4))
+            (root / "submitted" / student / "synthetic").mkdir(parents=True)
+            nbformat.write(nb, root / "submitted" / student / "synthetic" / "synthetic.ipynb")
+        _venv_on_path(monkeypatch)
+        _run_nbgrader(root, "autograde", "synthetic")
+        _run_nbgrader(root, "generate_feedback", "synthetic")
 
+        from nbgrader.api import Gradebook
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            scores = {s: (gb.find_submission("synthetic", s).score, gb.find_submission("synthetic", s).max_score)
+                      for s in students}
+        assert scores == {"solved": (5.0, 5.0), "stubs": (0.0, 5.0)}
 
-def test_nbgrader_autogrades_a_real_notebook_with_rnnlibs_own_checks(nbgrader_course, monkeypatch):
-    """Notebook 01, submitted solved and as released: every autograded check earns its full
-    points in the one and none in the other, and the feedback carries rnnlib.checks' words.
-    (Written answers wait for the teacher: nbgrader grades markdown answers by hand.)"""
-    root, name, students = nbgrader_course, "01_two_timesteps_by_hand", ("solved01", "stubs01")
-    released = root / "release" / name / f"{name}.ipynb"
-    for student in students:
-        nb = nbformat.read(released, as_version=4)
-        if student == "solved01":
-            nb = _put_solutions_back(nb, nbformat.read(root / "source" / name / f"{name}.ipynb", 4))
-        (root / "submitted" / student / name).mkdir(parents=True)
-        nbformat.write(nb, root / "submitted" / student / name / f"{name}.ipynb")
-    _venv_on_path(monkeypatch)
-    _run_nbgrader(root, "autograde", name)
-    _run_nbgrader(root, "generate_feedback", name)
+        # The checks' diagnoses reach the student in nbgrader's feedback.
+        feedback = {s: (root / "feedback" / s / "synthetic" / "synthetic.html").read_text(encoding="utf-8")
+                    for s in students}
+        assert "square: not implemented yet" in feedback["stubs"]
+        assert "cube: not implemented yet" in feedback["stubs"]
+        assert "square: all 2 cases agree" in feedback["solved"]
+        assert "cube: all 2 cases agree" in feedback["solved"]
+        assert "square: not implemented yet" not in feedback["solved"]
+        assert "a file the lesson reads" in feedback["stubs"]     # files beside it were released
 
-    from nbgrader.api import Gradebook
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        auto = {s: [(g.name, g.auto_score, g.max_score) for g in
-                    gb.find_submission_notebook(name, name, s).grades if not g.needs_manual_grade]
-                for s in students}
-    assert len(auto["solved01"]) == 2                            # rnn_step_forward, rnn_forward
-    assert all(score == best > 0 for _, score, best in auto["solved01"]), auto["solved01"]
-    assert all(score == 0 for _, score, _ in auto["stubs01"]), auto["stubs01"]
-    feedback = {s: (root / "feedback" / s / name / f"{name}.html").read_text(encoding="utf-8")
-                for s in students}
-    for check in ("check_rnn_step_forward", "check_rnn_forward"):
-        assert f"{check}: not implemented yet" in feedback["stubs01"]
-        assert f"{check}: all" in feedback["solved01"]
+    def test_nbgrader_autogrades_a_real_notebook_with_rnnlibs_own_checks(self, nbgrader_course, monkeypatch):
+        """Notebook 01, submitted solved and as released: every autograded check earns its full
+        points in the one and none in the other, and the feedback carries rnnlib.checks' words.
+        (Written answers wait for the teacher: nbgrader grades markdown answers by hand.)"""
+        root, name, students = nbgrader_course, "01_two_timesteps_by_hand", ("solved01", "stubs01")
+        released = root / "release" / name / f"{name}.ipynb"
+        for student in students:
+            nb = nbformat.read(released, as_version=4)
+            if student == "solved01":
+                nb = _put_solutions_back(nb, nbformat.read(root / "source" / name / f"{name}.ipynb", 4))
+            (root / "submitted" / student / name).mkdir(parents=True)
+            nbformat.write(nb, root / "submitted" / student / name / f"{name}.ipynb")
+        _venv_on_path(monkeypatch)
+        _run_nbgrader(root, "autograde", name)
+        _run_nbgrader(root, "generate_feedback", name)
+
+        from nbgrader.api import Gradebook
+        with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+            auto = {s: [(g.name, g.auto_score, g.max_score) for g in
+                        gb.find_submission_notebook(name, name, s).grades if not g.needs_manual_grade]
+                    for s in students}
+        assert len(auto["solved01"]) == 2                            # rnn_step_forward, rnn_forward
+        assert all(score == best > 0 for _, score, best in auto["solved01"]), auto["solved01"]
+        assert all(score == 0 for _, score, _ in auto["stubs01"]), auto["stubs01"]
+        feedback = {s: (root / "feedback" / s / name / f"{name}.html").read_text(encoding="utf-8")
+                    for s in students}
+        for check in ("check_rnn_step_forward", "check_rnn_forward"):
+            assert f"{check}: not implemented yet" in feedback["stubs01"]
+            assert f"{check}: all" in feedback["solved01"]
