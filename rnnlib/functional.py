@@ -119,7 +119,8 @@ def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
             h_prev, _ = rnn_step_forward(x[:, t], h_prev, Wx, Wh, b, nonlinearity)
             h[:, t] = h_prev
 
-    Three things make it fast without changing a number (notebook 03's appendix measures them):
+    Three things make it fast; the numbers agree with the loop's up to round-off in the last
+    digits (b is added before h_{t-1} @ Wh, not after). Notebook 03's last appendix measures them:
     - x_t @ Wx + b does not depend on the previous state, so it is done for all timesteps in
       one matrix product before the loop; only h_{t-1} @ Wh is sequential. For a one-hot
       x_t = e_i the product e_i @ Wx is row i of Wx, so token ids are looked up instead.
@@ -170,9 +171,10 @@ def rnn_backward(dh, cache):
         dh0 = dh_from_next
 
     Only the recursion through dh_from_next is sequential. It stores the pre-activation
-    gradient da_t of every step, and dx and the weight gradients are then each one matrix
-    product over all T*N rows, e.g. dWx = sum_t x_t^T da_t = xT.reshape(T*N, F).T @ da, where
-    xT and da both hold the steps time-major, one row per (t, n) in the same order.
+    gradient da_t of every step, and dx and the weight gradients are then computed after the
+    loop from all T*N rows at once (matrix products; a sum for db), e.g.
+    dWx = sum_t x_t^T da_t = xT.reshape(T*N, F).T @ da, where xT and da both hold the steps
+    time-major, one row per (t, n) in the same order.
     """
     x, h0, Wx, Wh, h, nonlinearity = cache
     N, T, H = h.shape
