@@ -220,6 +220,9 @@ class RNN(Module):
         x, h0, lengths = self._check_forward(x, h0, lengths)
         L, D = self.num_layers, self.num_directions
         mask = None if lengths is None else sequence_mask(lengths, x.shape[1])[..., None]  # (N, T, 1)
+        ids = x.ndim == 2                                   # token ids: no gradient for x
+        if ids and lengths is not None:                     # the padded functions want vectors
+            x = np.eye(self.input_size, dtype=self.dtype)[x]
         if self.go_backwards:
             x = reverse_padded(x, lengths)
 
@@ -228,8 +231,6 @@ class RNN(Module):
             outs = []
             for d in range(D):
                 seq = layer_in if d == 0 else reverse_padded(layer_in, lengths)
-                if seq.ndim == 2 and lengths is not None:   # ids, padded: as one-hot vectors
-                    seq = np.eye(self.input_size, dtype=self.dtype)[seq]
                 if lengths is None:
                     h, cache = rnn_forward.unchecked(seq, h0[layer * D + d], *self.weights(layer, d),
                                                      self.nonlinearity)
@@ -253,7 +254,7 @@ class RNN(Module):
             layer_in = out
 
         self._keep(dict(caches=caches, dropmasks=dropmasks, lengths=lengths, mask=mask,
-                        out_shape=layer_in.shape, ids=x.ndim == 2))
+                        out_shape=layer_in.shape, ids=ids))
         output = layer_in if self.batch_first else layer_in.transpose(1, 0, 2)
         return output, np.stack(h_n)
 
