@@ -1,0 +1,166 @@
+"""rnnlib's gated cells against torch.nn.LSTM and torch.nn.GRU on the CPU: forward + backward of
+one layer, batch first, same process, same thread count, interleaved runs, medians.
+
+    python benchmarks/bench_gated.py                # torch columns only when torch is installed
+    python benchmarks/bench_gated.py --repeat 30
+
+Prints one row per configuration, dtype and cell: rnnlib ms, torch ms and their ratio (rnnlib /
+torch: below 1 means rnnlib is faster). rnnlib's side is the public sequence functions as a
+layer calls them (weights stored in torch's layout and passed transposed, the boundary checks
+included): lstm_forward then lstm_backward, gru_forward then gru_backward. torch's side is
+torch.nn.LSTM / torch.nn.GRU with batch_first=True, run with as many threads as numpy's BLAS
+uses (read with threadpoolctl). Before timing, both run once on the same weights and their
+outputs and gradients are compared (1e-3 relative in float32, 1e-9 in float64), so the table
+compares the same computation. The claim is the ratio, measured side by side; absolute times
+depend on the machine.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import rnnlib
+from rnnlib.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
+
+try:
+    import torch
+except ImportError:          # the course does not need torch: the torch columns are left out
+    torch = None
+
+try:
+    from threadpoolctl import threadpool_info
+except ImportError:          # then torch keeps its own thread count, and the header says so
+    threadpool_info = None
+
+CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
+BLOCKS = {"lstm": 4, "gru": 3}
+
+
+def problem(cell, N, T, F, H, dtype, seed=0):
+    """One layer's parameters with torch's names and shapes, an input and an output gradient.
+
+    The weights are drawn as torch draws them, uniform in +-1/sqrt(H)."""
+    rng = np.random.default_rng(seed)
+    k, s = BLOCKS[cell], 1 / np.sqrt(H)
+    shapes = {"weight_ih_l0": (k * H, F), "weight_hh_l0": (k * H, H),
+              "bias_ih_l0": (k * H,), "bias_hh_l0": (k * H,)}
+    params = {name: rng.uniform(-s, s, shape).astype(dtype) for name, shape in shapes.items()}
+    x = rng.standard_normal((N, T, F)).astype(dtype)
+    dout = rng.standard_normal((N, T, H)).astype(dtype)
+    return params, x, dout
+
+
+def rnnlib_run(cell, params, x, dout):
+    """forward + backward through rnnlib's sequence functions, from a zero initial state.
+
+    Returns the output, dx and the gradients of weight_ih, weight_hh, bias_ih, bias_hh."""
+    Wx, Wh = params["weight_ih_l0"].T, params["weight_hh_l0"].T     # views, as a layer passes them
+    bi, bh = params["bias_ih_l0"], params["bias_hh_l0"]
+    H = Wh.shape[0]
+    h0 = np.zeros((x.shape[0], H), x.dtype)
+
+    if cell == "lstm":
+        def run():
+            h, _, cache = lstm_forward(x, h0, h0, Wx, Wh, bi + bh)
+            dx, _, _, dWx, dWh, db = lstm_backward(dout, cache)
+            return h, dx, dWx.T, dWh.T, db, db       # b = bias_ih + bias_hh: both get db
+    else:
+        def run():
+            h, cache = gru_forward(x, h0, Wx, Wh, bi, bh)
+            dx, _, dWx, dWh, dbx, dbh = gru_backward(dout, cache)
+            return h, dx, dWx.T, dWh.T, dbx, dbh
+    return run
+
+
+def torch_run(cell, params, x, dout):
+    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the same parameters."""
+    tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
+    F, H = x.shape[2], params["weight_hh_l0"].shape[1]
+    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
+    layer = module(F, H, batch_first=True, dtype=tdtype)
+    with torch.no_grad():
+        for name, p in layer.named_parameters():
+            p.copy_(torch.from_numpy(params[name]))
+    xt = torch.from_numpy(x).requires_grad_(True)
+    dt = torch.from_numpy(dout)
+
+    def run():
+        layer.zero_grad()
+        xt.grad = None
+        out, _ = layer(xt)
+        out.backward(dt)
+        return (out.detach().numpy(), xt.grad.numpy(), layer.weight_ih_l0.grad.numpy(),
+                layer.weight_hh_l0.grad.numpy(), layer.bias_ih_l0.grad.numpy(),
+                layer.bias_hh_l0.grad.numpy())
+    return run
+
+
+def same_results(runs, dtype):
+    """Every implementation gives the same output, dx and parameter gradients (to round-off)."""
+    tol = 1e-3 if dtype == np.float32 else 1e-9
+    names = ("output", "dx", "d weight_ih", "d weight_hh", "d bias_ih", "d bias_hh")
+    results = [r() for r in runs]
+    for other in results[1:]:
+        for name, a, b in zip(names, results[0], other):
+            a = np.asarray(a, np.float64)
+            err = np.linalg.norm(a - np.asarray(b, np.float64)) / np.linalg.norm(a)
+            if not err < tol:
+                raise AssertionError(f"the implementations disagree on {name}: relative error {err:.1e}")
+
+
+def median_ms(fns, repeat):
+    """Interleave the functions (one call of each per round) and return each one's median in ms."""
+    times = [[] for _ in fns]
+    for f in fns:                 # warm up: first calls allocate
+        f()
+        f()
+    for _ in range(repeat):
+        for i, f in enumerate(fns):
+            t0 = time.perf_counter()
+            f()
+            times[i].append((time.perf_counter() - t0) * 1e3)
+    return [statistics.median(t) for t in times]
+
+
+def blas_threads():
+    """The number of threads numpy's BLAS uses, or None when threadpoolctl is not installed."""
+    if threadpool_info is None:
+        return None
+    counts = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+    return counts[0] if counts else None
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=20, help="timed rounds per row")
+    args = parser.parse_args(argv)
+    threads = blas_threads()
+    print(f"numpy {np.__version__}, BLAS threads: {threads if threads else 'unknown'}", end="")
+    if torch is not None:
+        if threads:
+            torch.set_num_threads(threads)
+        print(f"; torch {torch.__version__}, {torch.get_num_threads()} threads")
+    else:
+        print("\ntorch is not installed: the torch columns are left out")
+    print(f"{'N':>3} {'T':>4} {'F':>4} {'H':>4}  {'dtype':7s} {'cell':4s} {'rnnlib ms':>10} "
+          f"{'torch ms':>9} {'ratio':>6}")
+    for N, T, F, H in CONFIGS:
+        for dtype in (np.float32, np.float64):
+            for cell in BLOCKS:
+                params, x, dout = problem(cell, N, T, F, H, dtype)
+                fns = [rnnlib_run(cell, params, x, dout)]
+                if torch is not None:
+                    fns.append(torch_run(cell, params, x, dout))
+                    same_results(fns, dtype)
+                ms = median_ms(fns, args.repeat)
+                tail = (f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None
+                        else f"{'-':>9} {'-':>6}")
+                print(f"{N:3d} {T:4d} {F:4d} {H:4d}  {np.dtype(dtype).name:7s} {cell:4s} "
+                      f"{ms[0]:10.2f} {tail}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
