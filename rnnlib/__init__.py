@@ -4,8 +4,11 @@ Built one notebook at a time in the course under notebooks/. The map:
 
     functional   rnn_step_forward / rnn_step_backward, rnn_forward / rnn_backward, and the
                  padded pair rnn_forward_padded / rnn_backward_padded: the maths
+    gated        lstm_step_forward / lstm_step_backward, lstm_forward / lstm_backward, and
+                 the same four for the GRU: the maths of the gated cells
     module       Module, the small base of every layer and model; no_grad
-    layers       RNNCell, RNN (torch.nn.RNNCell's and torch.nn.RNN's API)
+    recurrent    Recurrent: stacking, directions, padding, dropout, shared by every cell
+    layers       RNNCell, LSTMCell, GRUCell, RNN, LSTM, GRU (torch.nn's API for each)
     dense        Dense: the read-out at every timestep (torch.nn.Linear's names)
     models       SequenceModel (RNN + Dense at every step), Stepper (one step at a time)
     losses       mse_loss, softmax_cross_entropy (each returns the loss and its gradient), accuracy
@@ -35,9 +38,11 @@ from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
                          rnn_backward_padded, rnn_forward, rnn_forward_padded, rnn_step_backward,
                          rnn_step_forward)
+from .gated import (gru_backward, gru_forward, gru_step_backward, gru_step_forward, lstm_backward,
+                    lstm_forward, lstm_step_backward, lstm_step_forward, sigmoid)
 from .generate import hidden_states, perplexity, sample, temperature_probs
 from .dense import Dense
-from .layers import RNN, RNNCell
+from .layers import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .losses import accuracy, log_softmax, mse_loss, softmax, softmax_cross_entropy
 from .models import SequenceModel, Stepper
 from .module import Module, no_grad
@@ -48,7 +53,9 @@ from .train import fit, fit_truncated, time_windows
 __all__ = [
     "rnn_step_forward", "rnn_step_backward", "rnn_forward", "rnn_backward",
     "rnn_forward_padded", "rnn_backward_padded", "reverse_padded", "activation", "activation_grad",
-    "Module", "no_grad", "RNNCell", "RNN", "Dense", "SequenceModel", "Stepper",
+    "lstm_step_forward", "lstm_step_backward", "lstm_forward", "lstm_backward",
+    "gru_step_forward", "gru_step_backward", "gru_forward", "gru_backward", "sigmoid",
+    "Module", "no_grad", "RNNCell", "RNN", "LSTMCell", "LSTM", "GRUCell", "GRU", "Dense", "SequenceModel", "Stepper",
     "mse_loss", "softmax_cross_entropy", "accuracy", "softmax", "log_softmax",
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "fit", "fit_truncated", "time_windows", "Vocab", "pad_sequences", "sequence_mask",

@@ -276,6 +276,18 @@ def rnn_backward_padded(dh, cache):
     return dx, dh_from_next, dWx, dWh, db
 
 
+def _check_reverse(x, lengths=None):
+    where = "reverse_padded"
+    x = np.asarray(x)                                 # any dtype: ids reverse as well as floats
+    if x.ndim < 2 or 0 in x.shape[:2]:
+        raise ValueError(f"{where}: x should have shape (batch, time, ...), got {v.fmt_shape(x.shape)}. "
+                         f"{v.sequence_hint(x) or 'Give it at least a batch and a time axis.'}")
+    if lengths is not None:
+        lengths = v.lengths(lengths, x.shape[0], x.shape[1], where)
+    return x, lengths
+
+
+@checked_by(_check_reverse)
 def reverse_padded(x, lengths=None):
     """Reverse each sequence in time within its own length; padding stays where it is.
 
@@ -284,13 +296,12 @@ def reverse_padded(x, lengths=None):
     at each sequence's last real step, as torch's packed sequences and Keras' go_backwards
     with a mask do. Applying it twice gives x back.
     """
-    x, lengths = _check_reverse(x, lengths)
     if lengths is None:
         return x[:, ::-1]
     N, T = x.shape[:2]
     t = np.arange(T)[None, :]
     L = lengths[:, None]
-    src = np.where(sequence_mask(lengths, T), L - 1 - t, t)   # (N, T) which step each output step reads
+    src = np.where(t < L, L - 1 - t, t)               # (N, T) which step each output step reads
     return x[np.arange(N)[:, None], src]
 
 
@@ -345,14 +356,3 @@ def _backward_args(where, name, grad, cache, size, forward):
     grad = v.array(grad, list(zip(axes, out.shape)), name, where,
                    f"{name} has the shape of the output of the {forward} call this cache came from.")
     return grad, cache
-
-
-def _check_reverse(x, lengths):
-    where = "reverse_padded"
-    x = np.asarray(x)                                 # any dtype: ids reverse as well as floats
-    if x.ndim < 2 or 0 in x.shape[:2]:
-        raise ValueError(f"{where}: x should have shape (batch, time, ...), got {v.fmt_shape(x.shape)}. "
-                         f"{v.sequence_hint(x) or 'Give it at least a batch and a time axis.'}")
-    if lengths is not None:
-        lengths = v.lengths(lengths, x.shape[0], x.shape[1], where)
-    return x, lengths

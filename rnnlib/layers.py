@@ -1,14 +1,16 @@
-"""Layers: parameters, gradients and settings around the functions in functional.py.
+"""Layers: parameters, gradients and settings around the functions in functional.py and gated.py.
 
-RNNCell  one timestep, torch.nn.RNNCell's names and shapes.
-RNN      torch.nn.RNN's constructor, call, shapes and state_dict names, in numpy.
+RNNCell, LSTMCell, GRUCell   one timestep, torch's *Cell names and shapes.
+RNN, LSTM, GRU               torch.nn.RNN's, LSTM's and GRU's constructors, calls, shapes and
+                             state_dict names, in numpy; each is a few lines over
+                             recurrent.Recurrent, which stacks, pads, reverses and drops out.
 (Dense, the read-out at every timestep, is in dense.py.)
 
 Every layer checks its inputs once, in forward / backward, casts them to its dtype, and then
 calls the functions' bare maths (``rnn_forward.unchecked``).
 
-Differences from torch.nn.RNN that stay on purpose
---------------------------------------------------
+Differences from torch.nn.RNN (and LSTM, GRU) that stay on purpose
+------------------------------------------------------------------
 ==================  =========================  ===============================================
                     torch.nn.RNN               rnnlib.RNN
 ==================  =========================  ===============================================
@@ -23,18 +25,91 @@ dtype               torch.float32 by default   np.float64 by default (gradient c
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from . import _validation as v
-from .data import sequence_mask
-from .functional import (reverse_padded, rnn_backward, rnn_backward_padded, rnn_forward,
-                         rnn_forward_padded, rnn_step_backward, rnn_step_forward)
+from .functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+from .gated import (gru_backward, gru_forward, gru_step_backward, gru_step_forward, lstm_backward,
+                    lstm_forward, lstm_step_backward, lstm_step_forward)
 from .module import Module, uniform_init
+from .recurrent import Recurrent
 
 
-class RNNCell(Module):
+class _Cell(Module):
+    """One timestep of a cell, with torch's *Cell names: weight_ih (G, F), weight_hh (G, H),
+    bias_ih (G,), bias_hh (G,), G = gates * hidden_size. A subclass says its gates and steps."""
+
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, *, seed=None, dtype=np.float64):
+        where = type(self).__name__
+        super().__init__(dtype)
+        self.input_size = v.positive_int(input_size, "input_size", where)
+        self.hidden_size = v.positive_int(hidden_size, "hidden_size", where)
+        self.bias = v.flag(bias, "bias", where)
+        rng = np.random.default_rng(v.seed(seed, where))
+        F, H, G = self.input_size, self.hidden_size, self.gates * self.hidden_size
+        for name, shape in [("weight_ih", (G, F)), ("weight_hh", (G, H))] + (
+                [("bias_ih", (G,)), ("bias_hh", (G,))] if self.bias else []):
+            self.add_param(name, uniform_init(rng, shape, H, self.dtype))
+
+    def config(self):
+        """The constructor arguments that rebuild this cell (without its weights)."""
+        return dict(input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
+                    dtype=self.dtype.name)
+
+    def _torch_weights(self):
+        """W_ih^T (F, G), W_hh^T (H, G), b_ih (G,), b_hh (G,)."""
+        p = self.params
+        if self.bias:
+            b_ih, b_hh = p["bias_ih"], p["bias_hh"]
+        else:
+            b_ih = b_hh = np.zeros(self.gates * self.hidden_size, self.dtype)
+        return p["weight_ih"].T, p["weight_hh"].T, b_ih, b_hh
+
+    def _inputs(self, x, states, names):
+        """x (N, F) or (F,) and each state (N, H) or (H,) or None -> 2-D arrays, single flag."""
+        where = type(self).__name__
+        single = np.ndim(x) == 1
+        x = v.array(np.atleast_2d(x) if single else x,
+                    [("batch", None), ("input_size", self.input_size)], "x", where,
+                    "x holds one timestep of every sequence, (batch, input_size).")
+        N, H = x.shape[0], self.hidden_size
+        out = []
+        for name, s in zip(names, states):
+            if s is None:
+                out.append(np.zeros((N, H), self.dtype))
+                continue
+            s = v.array(np.atleast_2d(s) if single and np.ndim(s) == 1 else s,
+                        [("batch", N), ("hidden_size", H)], name, where)
+            out.append(s.astype(self.dtype, copy=False))
+        return x.astype(self.dtype, copy=False), out, single
+
+    def _grad(self, value, name, shape, single):
+        where = f"{type(self).__name__}.backward"
+        value = v.array(np.atleast_2d(value) if single else value,
+                        [("batch", shape[0]), ("hidden_size", shape[1])], name, where,
+                        f"{name} has the shape of the state the last forward call returned.")
+        return value.astype(self.dtype, copy=False)
+
+    def _add_grads(self, dWx, dWh, db_ih, db_hh):
+        self.grads["weight_ih"] += dWx.T
+        self.grads["weight_hh"] += dWh.T
+        if self.bias:
+            self.grads["bias_ih"] += db_ih
+            self.grads["bias_hh"] += db_hh
+
+    def __repr__(self):
+        extra = "" if self.bias else ", bias=False"
+        extra += self._repr_extra()
+        extra += "" if self.dtype == np.float64 else f", dtype=np.{self.dtype}"
+        return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra})"
+
+    def _repr_extra(self):
+        return ""
+
+
+class RNNCell(_Cell):
     """One timestep, torch.nn.RNNCell: h' = act(x @ weight_ih^T + bias_ih + h @ weight_hh^T + bias_hh).
 
     params: weight_ih (H, F), weight_hh (H, H), bias_ih (H,), bias_hh (H,), as in torch.
@@ -44,72 +119,104 @@ class RNNCell(Module):
 
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", *, seed=None,
                  dtype=np.float64):
-        where = "RNNCell"
-        super().__init__(dtype)
-        self.input_size = v.positive_int(input_size, "input_size", where)
-        self.hidden_size = v.positive_int(hidden_size, "hidden_size", where)
-        self.bias = v.flag(bias, "bias", where)
-        self.nonlinearity = v.nonlinearity(nonlinearity, where)
-        rng = np.random.default_rng(v.seed(seed, where))
-        F, H = self.input_size, self.hidden_size
-        for name, shape in [("weight_ih", (H, F)), ("weight_hh", (H, H))] + (
-                [("bias_ih", (H,)), ("bias_hh", (H,))] if self.bias else []):
-            self.add_param(name, uniform_init(rng, shape, H, self.dtype))
+        self.nonlinearity = v.nonlinearity(nonlinearity, "RNNCell")
+        super().__init__(input_size, hidden_size, bias, seed=seed, dtype=dtype)
 
     def config(self):
-        """The constructor arguments that rebuild this cell (without its weights)."""
-        return dict(input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
-                    nonlinearity=self.nonlinearity, dtype=self.dtype.name)
+        return dict(super().config(), nonlinearity=self.nonlinearity)
 
     def weights(self):
         """(Wx (F, H), Wh (H, H), b (H,)) in the right-multiply layout of the functions."""
-        p = self.params
-        b = p["bias_ih"] + p["bias_hh"] if self.bias else np.zeros(self.hidden_size, self.dtype)
-        return p["weight_ih"].T, p["weight_hh"].T, b
+        Wx, Wh, b_ih, b_hh = self._torch_weights()
+        return Wx, Wh, b_ih + b_hh
 
     def forward(self, x, h_prev=None):
         """x (N, F), h_prev (N, H) or None  ->  h_next (N, H).  One sequence: x (F,) -> (H,)."""
-        where = "RNNCell"
-        single = np.ndim(x) == 1
-        x = v.array(np.atleast_2d(x) if single else x,
-                    [("batch", None), ("input_size", self.input_size)], "x", where,
-                    "x holds one timestep of every sequence, (batch, input_size).")
-        N, H = x.shape[0], self.hidden_size
-        if h_prev is None:
-            h_prev = np.zeros((N, H), self.dtype)
-        h_prev = v.array(np.atleast_2d(h_prev) if single and np.ndim(h_prev) == 1 else h_prev,
-                         [("batch", N), ("hidden_size", H)], "h_prev", where)
-        h_next, cache = rnn_step_forward.unchecked(x.astype(self.dtype, copy=False),
-                                                   h_prev.astype(self.dtype, copy=False),
-                                                   *self.weights(), self.nonlinearity)
+        x, (h_prev,), single = self._inputs(x, [h_prev], ["h_prev"])
+        h_next, cache = rnn_step_forward.unchecked(x, h_prev, *self.weights(), self.nonlinearity)
         self._keep((cache, single))
         return h_next[0] if single else h_next
 
     def backward(self, dh_next):
         """dh_next (like h_next) -> (dx, dh_prev); adds dL/dweights to self.grads."""
-        where = "RNNCell.backward"
-        cache, single = self._last_cache(where, "Call h_next = cell(x) first.")
-        N, H = cache[4].shape
-        dh_next = v.array(np.atleast_2d(dh_next) if single else dh_next,
-                          [("batch", N), ("hidden_size", H)], "dh_next", where,
-                          "dh_next has the shape of the h_next of the last forward call.")
-        dx, dh_prev, dWx, dWh, db = rnn_step_backward.unchecked(dh_next.astype(self.dtype, copy=False),
-                                                                 cache)
-        self.grads["weight_ih"] += dWx.T
-        self.grads["weight_hh"] += dWh.T
-        if self.bias:
-            self.grads["bias_ih"] += db
-            self.grads["bias_hh"] += db
+        cache, single = self._last_cache("RNNCell.backward", "Call h_next = cell(x) first.")
+        dh_next = self._grad(dh_next, "dh_next", cache[4].shape, single)
+        dx, dh_prev, dWx, dWh, db = rnn_step_backward.unchecked(dh_next, cache)
+        self._add_grads(dWx, dWh, db, db)
         return (dx[0], dh_prev[0]) if single else (dx, dh_prev)
 
-    def __repr__(self):
-        extra = "" if self.bias else ", bias=False"
-        extra += "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"
-        extra += "" if self.dtype == np.float64 else f", dtype=np.{self.dtype}"
-        return f"RNNCell({self.input_size}, {self.hidden_size}{extra})"
+    def _repr_extra(self):
+        return "" if self.nonlinearity == "tanh" else f", nonlinearity={self.nonlinearity!r}"
 
 
-class RNN(Module):
+class LSTMCell(_Cell):
+    """One timestep, torch.nn.LSTMCell: blocks i, f, g, o of x W_ih^T + b_ih + h W_hh^T + b_hh.
+
+    params: weight_ih (4H, F), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,), as in torch.
+    Call: h_next, c_next = cell(x, hx=None);  hx = (h_prev, c_prev), zeros when None;
+    x (N, F) or (F,) for one sequence.
+    backward(dh_next, dc_next=None) -> (dx, dh_prev, dc_prev) adds to cell.grads.
+    """
+
+    gates = 4
+
+    def weights(self):
+        """(Wx (F, 4H), Wh (H, 4H), b (4H,)): the functions' layout; the two biases add up."""
+        Wx, Wh, b_ih, b_hh = self._torch_weights()
+        return Wx, Wh, b_ih + b_hh
+
+    def forward(self, x, hx=None):
+        """x (N, F), hx (h_prev, c_prev) each (N, H), or None  ->  (h_next, c_next)."""
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError("LSTMCell: hx should be None or the pair (h_prev, c_prev), as "
+                            f"torch.nn.LSTMCell takes it, got {type(hx).__name__}.")
+        x, (h, c), single = self._inputs(x, hx or (None, None), ["h_prev", "c_prev"])
+        h_next, c_next, cache = lstm_step_forward.unchecked(x, h, c, *self.weights())
+        self._keep((cache, single))
+        return (h_next[0], c_next[0]) if single else (h_next, c_next)
+
+    def backward(self, dh_next, dc_next=None):
+        """dh_next, dc_next (like h_next, c_next; dc_next None = 0) -> (dx, dh_prev, dc_prev)."""
+        cache, single = self._last_cache("LSTMCell.backward", "Call h, c = cell(x) first.")
+        shape = cache[6].shape
+        dh_next = self._grad(dh_next, "dh_next", shape, single)
+        dc_next = (np.zeros(shape, self.dtype) if dc_next is None
+                   else self._grad(dc_next, "dc_next", shape, single))
+        dx, dh_prev, dc_prev, dWx, dWh, db = lstm_step_backward.unchecked(dh_next, dc_next, cache)
+        self._add_grads(dWx, dWh, db, db)
+        return (dx[0], dh_prev[0], dc_prev[0]) if single else (dx, dh_prev, dc_prev)
+
+
+class GRUCell(_Cell):
+    """One timestep, torch.nn.GRUCell: blocks r, z, n; h' = (1 - z) * n + z * h.
+
+    params: weight_ih (3H, F), weight_hh (3H, H), bias_ih (3H,), bias_hh (3H,), as in torch.
+    Call: h_next = cell(x, h_prev=None).  backward(dh_next) -> (dx, dh_prev) adds to cell.grads.
+    """
+
+    gates = 3
+
+    def weights(self):
+        """(Wx (F, 3H), Wh (H, 3H), bx (3H,), bh (3H,)): two biases, since bh_n sits inside r * (...)."""
+        return self._torch_weights()
+
+    def forward(self, x, h_prev=None):
+        """x (N, F), h_prev (N, H) or None  ->  h_next (N, H).  One sequence: x (F,) -> (H,)."""
+        x, (h_prev,), single = self._inputs(x, [h_prev], ["h_prev"])
+        h_next, cache = gru_step_forward.unchecked(x, h_prev, *self.weights())
+        self._keep((cache, single))
+        return h_next[0] if single else h_next
+
+    def backward(self, dh_next):
+        """dh_next (like h_next) -> (dx, dh_prev); adds dL/dweights to self.grads."""
+        cache, single = self._last_cache("GRUCell.backward", "Call h_next = cell(x) first.")
+        dh_next = self._grad(dh_next, "dh_next", cache[1].shape, single)
+        dx, dh_prev, dWx, dWh, dbx, dbh = gru_step_backward.unchecked(dh_next, cache)
+        self._add_grads(dWx, dWh, dbx, dbh)
+        return (dx[0], dh_prev[0]) if single else (dx, dh_prev)
+
+
+class RNN(Recurrent):
     """A multi-layer Elman RNN with torch.nn.RNN's arguments, shapes and parameter names.
 
     For every layer l and direction d (forward, then "_reverse" when bidirectional):
@@ -119,6 +226,9 @@ class RNN(Module):
     Parameters are stored as torch stores them: weight_ih_l0 (H, F), weight_hh_l0 (H, H),
     bias_ih_l0 (H,), bias_hh_l0 (H,). The functions in functional.py take the transposed,
     right-multiply layout Wx = W_ih^T, Wh = W_hh^T, b = b_ih + b_hh.
+
+    Stacking, directions, padding, dropout and batch_first are the same for every cell and
+    live in recurrent.Recurrent; this class only says which functions run a layer.
 
     batch_first defaults to True, because the whole course writes x as (batch, time,
     features); torch's default is False. The other differences from torch are in the table
@@ -150,205 +260,108 @@ class RNN(Module):
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
                  batch_first=True, dropout=0.0, bidirectional=False, *, go_backwards=False,
                  seed=None, dtype=np.float64):
-        where = "RNN"
-        super().__init__(dtype)
-        self.input_size = v.positive_int(input_size, "input_size", where)
-        self.hidden_size = v.positive_int(hidden_size, "hidden_size", where)
-        self.num_layers = v.positive_int(num_layers, "num_layers", where)
-        self.nonlinearity = v.nonlinearity(nonlinearity, where)
-        self.bias = v.flag(bias, "bias", where)
-        self.batch_first = v.flag(batch_first, "batch_first", where)
-        self.dropout = v.fraction(dropout, "dropout", where,
-                                  "It is the probability of zeroing a unit; 0.0 turns it off.")
-        self.bidirectional = v.flag(bidirectional, "bidirectional", where)
-        self.go_backwards = v.flag(go_backwards, "go_backwards", where)
-        if self.go_backwards and self.bidirectional:
-            raise ValueError("RNN: go_backwards=True with bidirectional=True: a bidirectional RNN "
-                             "already reads the sequence both ways. Use one or the other.")
-        if self.dropout > 0 and self.num_layers == 1:
-            warnings.warn("RNN: dropout acts between stacked layers, after every layer but the "
-                          f"last, so dropout={self.dropout} with num_layers=1 does nothing. "
-                          "Use num_layers >= 2, or drop it.", UserWarning, stacklevel=2)
-        self.rng = np.random.default_rng(v.seed(seed, where))
-        for name, shape in self._shapes().items():          # torch's order is also the init order
-            self.add_param(name, uniform_init(self.rng, shape, self.hidden_size, self.dtype))
+        self.nonlinearity = v.nonlinearity(nonlinearity, "RNN")
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
+        self._init_params()
 
     def config(self):
-        """The constructor arguments that rebuild this layer (without its weights)."""
-        return dict(input_size=self.input_size, hidden_size=self.hidden_size,
-                    num_layers=self.num_layers, nonlinearity=self.nonlinearity, bias=self.bias,
-                    batch_first=self.batch_first, dropout=self.dropout,
-                    bidirectional=self.bidirectional, go_backwards=self.go_backwards,
-                    dtype=self.dtype.name)
+        return dict(super().config(), nonlinearity=self.nonlinearity)
 
-    @property
-    def num_directions(self):
-        return 2 if self.bidirectional else 1
-
-    def _shapes(self):
-        """torch's names and shapes, in torch's order."""
-        H, shapes = self.hidden_size, {}
-        for layer in range(self.num_layers):
-            F = self.input_size if layer == 0 else H * self.num_directions
-            for sfx in ("", "_reverse")[: self.num_directions]:
-                shapes[f"weight_ih_l{layer}{sfx}"] = (H, F)
-                shapes[f"weight_hh_l{layer}{sfx}"] = (H, H)
-                if self.bias:
-                    shapes[f"bias_ih_l{layer}{sfx}"] = (H,)
-                    shapes[f"bias_hh_l{layer}{sfx}"] = (H,)
-        return shapes
+    def _repr_settings(self):
+        return [("num_layers", 1), ("nonlinearity", "tanh")] + super()._repr_settings()[1:]
 
     def weights(self, layer=0, direction=0):
         """(Wx (F, H), Wh (H, H), b (H,)) of one layer and direction, in the functions' layout."""
-        sfx = f"l{layer}" + ("_reverse" if direction else "")
-        p = self.params
-        b = (p[f"bias_ih_{sfx}"] + p[f"bias_hh_{sfx}"] if self.bias
-             else np.zeros(self.hidden_size, self.dtype))
-        return p[f"weight_ih_{sfx}"].T, p[f"weight_hh_{sfx}"].T, b
+        Wx, Wh, b_ih, b_hh = self._torch_weights(layer, direction)
+        return Wx, Wh, b_ih + b_hh
 
-    def __repr__(self):
-        extra = "".join(f", {k}={getattr(self, k)!r}" for k, d in
-                        [("num_layers", 1), ("nonlinearity", "tanh"), ("bias", True),
-                         ("batch_first", None), ("dropout", 0.0), ("bidirectional", False),
-                         ("go_backwards", False)] if getattr(self, k) != d)
-        if self.dtype != np.float64:
-            extra += f", dtype=np.{self.dtype}"
-        return f"RNN({self.input_size}, {self.hidden_size}{extra})"
+    def _run(self, x, state0, layer, d):
+        h, cache = rnn_forward.unchecked(x, state0[0], *self.weights(layer, d), self.nonlinearity)
+        return h, (h,), cache
 
-    # --- forward -----------------------------------------------------------------------
-    def forward(self, x, h0=None, lengths=None):
-        x, h0, lengths = self._check_forward(x, h0, lengths)
-        L, D = self.num_layers, self.num_directions
-        mask = None if lengths is None else sequence_mask(lengths, x.shape[1])[..., None]  # (N, T, 1)
-        ids = x.ndim == 2                                   # token ids: no gradient for x
-        if ids and lengths is not None:                     # the padded functions want vectors
-            x = np.eye(self.input_size, dtype=self.dtype)[x]
-        if self.go_backwards:
-            x = reverse_padded(x, lengths)
+    def _run_backward(self, dstates, cache):
+        dx, dh0, dWx, dWh, db = rnn_backward.unchecked(dstates[0], cache)
+        return dx, (dh0,), (dWx, dWh, db, db)
 
-        layer_in, caches, dropmasks, h_n = x, [], [], []
-        for layer in range(L):
-            outs = []
-            for d in range(D):
-                seq = layer_in if d == 0 else reverse_padded(layer_in, lengths)
-                if lengths is None:
-                    h, cache = rnn_forward.unchecked(seq, h0[layer * D + d], *self.weights(layer, d),
-                                                     self.nonlinearity)
-                else:
-                    h, cache = rnn_forward_padded.unchecked(seq, h0[layer * D + d],
-                                                            *self.weights(layer, d), lengths,
-                                                            self.nonlinearity)
-                caches.append(cache)
-                h_n.append(h[:, -1])                        # the state is carried over padding
-                outs.append(h if d == 0 else reverse_padded(h, lengths))
-            out = np.concatenate(outs, axis=-1) if D == 2 else outs[0]   # (N, T, D*H)
-            if mask is not None:
-                out = np.where(mask, out, 0)                # padding gives zero output, as in torch
-            drop = None
-            if self.training and self.dropout > 0 and layer < L - 1:
-                # inverted dropout between layers, as torch: scale kept units by 1/(1-p)
-                keep = self.rng.random(out.shape) >= self.dropout
-                drop = (keep / (1.0 - self.dropout)).astype(self.dtype)
-                out = out * drop
-            dropmasks.append(drop)
-            layer_in = out
 
-        self._keep(dict(caches=caches, dropmasks=dropmasks, lengths=lengths, mask=mask,
-                        out_shape=layer_in.shape, ids=ids))
-        output = layer_in if self.batch_first else layer_in.transpose(1, 0, 2)
-        return output, np.stack(h_n)
+class LSTM(Recurrent):
+    """A multi-layer LSTM with torch.nn.LSTM's arguments, shapes and parameter names.
 
-    def _check_forward(self, x, h0, lengths):
-        where = "RNN.forward"
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
-        axes = [("batch", None), ("time", None)] if self.batch_first else [("time", None), ("batch", None)]
-        if v.is_token_ids(x):                                       # token ids (N, T)
-            x = v.ids(x, self.input_size, "x", where)
-        else:
-            x = v.array(x, axes + [("input_size", self.input_size)], "x", where,
-                        v.sequence_or_ids_hint(x) if self.batch_first else
-                        "With batch_first=False, x is (time, batch, input_size), or token ids "
-                        "(time, batch).")
-            x = x.astype(self.dtype, copy=False)
-        if not self.batch_first:
-            x = x.swapaxes(0, 1)
-        N, T = x.shape[:2]
-        if h0 is None:
-            h0 = np.zeros((L * D, N, H), self.dtype)
-        else:
-            h0 = v.array(h0, [("num_layers*num_directions", L * D), ("batch", N), ("hidden_size", H)],
-                         "h0", where, "h0 holds one initial state per layer and direction, "
-                         "as in torch; for one layer use h[None].").astype(self.dtype, copy=False)
-        if lengths is not None:
-            lengths = v.lengths(lengths, N, T, where)
-        return x, h0, lengths
+    For every layer and direction, with [a_i a_f a_g a_o] = x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh:
 
-    # --- backward ----------------------------------------------------------------------
-    def backward(self, doutput, dh_n=None, *, return_dh0=False):
-        """Backpropagate through the most recent forward call; add to self.grads.
+        i, f, o = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);   g = tanh(a_g)
+        c_t = f * c_{t-1} + i * g;   h_t = o * tanh(c_t)
 
-        doutput (like output): dL/doutput.  dh_n (like h_n) or None: dL/dh_n.
-        Returns dx (like x; None when x was token ids), and also dh0 (like h0) when
-        return_dh0=True.
-        Gradients accumulate across calls, as in torch; call zero_grad() between steps.
-        """
-        last, doutput, dh_n = self._check_backward(doutput, dh_n, return_dh0)
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
-        lengths, mask = last["lengths"], last["mask"]
-        N = doutput.shape[0]
-        grads = {k: np.zeros_like(g) for k, g in self.grads.items()}
-        dh0 = np.zeros((L * D, N, H), self.dtype)
-        dout = doutput
-        for layer in reversed(range(L)):
-            if last["dropmasks"][layer] is not None:
-                dout = dout * last["dropmasks"][layer]
-            if mask is not None:
-                dout = np.where(mask, dout, 0)
-            din = 0
-            for d in range(D):
-                i = layer * D + d
-                dh = dout[..., d * H:(d + 1) * H]
-                if d == 1:
-                    dh = reverse_padded(dh, lengths)
-                if dh_n is not None:
-                    dh = dh.copy()
-                    dh[:, -1] += dh_n[i]                    # h_n is the state after the last step
-                backward = rnn_backward if lengths is None else rnn_backward_padded
-                dseq, dh0[i], dWx, dWh, db = backward.unchecked(dh, last["caches"][i])
-                if layer > 0 or not last["ids"]:           # token ids have no gradient
-                    din = din + (dseq if d == 0 else reverse_padded(dseq, lengths))
-                sfx = f"l{layer}" + ("_reverse" if d else "")
-                grads[f"weight_ih_{sfx}"] += dWx.T
-                grads[f"weight_hh_{sfx}"] += dWh.T
-                if self.bias:
-                    grads[f"bias_ih_{sfx}"] += db
-                    grads[f"bias_hh_{sfx}"] += db
-            dout = din
+    weight_ih_l0 (4H, F), weight_hh_l0 (4H, H), bias_ih_l0 (4H,), bias_hh_l0 (4H,), blocks in
+    the order i, f, g, o as in torch. The functions in gated.py take Wx = W_ih^T (F, 4H),
+    Wh = W_hh^T (H, 4H), b = b_ih + b_hh.
 
-        for k, g in grads.items():          # only now, with every check passed, touch self.grads
-            self.grads[k] += g
-        if last["ids"]:
-            dx = None
-        else:
-            if self.go_backwards:
-                dout = reverse_padded(dout, lengths)
-            dx = dout if self.batch_first else dout.swapaxes(0, 1)
-        return (dx, dh0) if return_dh0 else dx
+    Call: output, (h_n, c_n) = lstm(x, h0=None, lengths=None)
+        h0      None, or the pair (h0, c0), each (num_layers * D, N, H), as torch's hx
+        output  (N, T, D * H); h_n, c_n (num_layers * D, N, H)
+    backward(doutput, dh_n=None) with dh_n None or the pair (dh_n, dc_n), either None.
+    Everything else (x, lengths, batch_first, dropout, go_backwards, dtype, seed) as rnnlib.RNN.
+    """
 
-    def _check_backward(self, doutput, dh_n, return_dh0):
-        where = "RNN.backward"
-        last = self._last_cache(where, "Call output, h_n = rnn(x) first, then rnn.backward(doutput).")
-        v.flag(return_dh0, "return_dh0", where)
-        L, D, H = self.num_layers, self.num_directions, self.hidden_size
-        N, T, DH = last["out_shape"]
-        out_axes = [("batch", N), ("time", T)] if self.batch_first else [("time", T), ("batch", N)]
-        doutput = v.array(doutput, out_axes + [("num_directions*hidden_size", DH)], "doutput", where,
-                          "doutput has the shape of the output of the last forward call.")
-        doutput = doutput.astype(self.dtype, copy=False)
-        if not self.batch_first:
-            doutput = doutput.transpose(1, 0, 2)
-        if dh_n is not None:
-            dh_n = v.array(dh_n, [("num_layers*num_directions", L * D), ("batch", N), ("hidden_size", H)],
-                           "dh_n", where, "dh_n has the shape of the h_n of the last forward call."
-                           ).astype(self.dtype, copy=False)
-        return last, doutput, dh_n
+    gates = 4
+    state_names = ("h", "c")
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
+                 dropout=0.0, bidirectional=False, *, go_backwards=False, seed=None,
+                 dtype=np.float64):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
+        self._init_params()
+
+    def weights(self, layer=0, direction=0):
+        """(Wx (F, 4H), Wh (H, 4H), b (4H,)) of one layer and direction, in the functions' layout."""
+        Wx, Wh, b_ih, b_hh = self._torch_weights(layer, direction)
+        return Wx, Wh, b_ih + b_hh
+
+    def _run(self, x, state0, layer, d):
+        h, c, cache = lstm_forward.unchecked(x, *state0, *self.weights(layer, d))
+        return h, (h, c), cache
+
+    def _run_backward(self, dstates, cache):
+        dx, dh0, dc0, dWx, dWh, db = lstm_backward.unchecked(*dstates[:1], cache, dstates[1])
+        return dx, (dh0, dc0), (dWx, dWh, db, db)
+
+
+class GRU(Recurrent):
+    """A multi-layer GRU with torch.nn.GRU's arguments, shapes and parameter names.
+
+    For every layer and direction, with the blocks r, z, n of torch.nn.GRU:
+
+        r = sigmoid(x_t W_ir^T + b_ir + h_{t-1} W_hr^T + b_hr)
+        z = sigmoid(x_t W_iz^T + b_iz + h_{t-1} W_hz^T + b_hz)
+        n = tanh(x_t W_in^T + b_in + r * (h_{t-1} W_hn^T + b_hn))
+        h_t = (1 - z) * n + z * h_{t-1}
+
+    weight_ih_l0 (3H, F), weight_hh_l0 (3H, H), bias_ih_l0 (3H,), bias_hh_l0 (3H,). The
+    functions in gated.py take Wx = W_ih^T, Wh = W_hh^T and both biases, bx = b_ih and
+    bh = b_hh: b_hn sits inside r * (...), so the two cannot be added into one.
+
+    Call: output, h_n = gru(x, h0=None, lengths=None); everything as rnnlib.RNN.
+    """
+
+    gates = 3
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
+                 dropout=0.0, bidirectional=False, *, go_backwards=False, seed=None,
+                 dtype=np.float64):
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
+        self._init_params()
+
+    def weights(self, layer=0, direction=0):
+        """(Wx (F, 3H), Wh (H, 3H), bx (3H,), bh (3H,)) of one layer and direction."""
+        return self._torch_weights(layer, direction)
+
+    def _run(self, x, state0, layer, d):
+        h, cache = gru_forward.unchecked(x, state0[0], *self.weights(layer, d))
+        return h, (h,), cache
+
+    def _run_backward(self, dstates, cache):
+        dx, dh0, dWx, dWh, dbx, dbh = gru_backward.unchecked(dstates[0], cache)
+        return dx, (dh0,), (dWx, dWh, dbx, dbh)
