@@ -248,3 +248,103 @@ def test_functions_take_keras_lstm_weights_as_they_are():
     assert_close(dWx, d["keras.grad.kernel"], "kernel")
     assert_close(dWh, d["keras.grad.recurrent_kernel"], "recurrent_kernel")
     assert_close(db, d["keras.grad.bias"], "bias")
+
+
+# --- the layers -------------------------------------------------------------------------
+
+def make_layer(d, **overrides):
+    c = d["config"]
+    cls = {"LSTM": rnnlib.LSTM, "GRU": rnnlib.GRU}[c["module"]]
+    kwargs = dict(num_layers=c["num_layers"], bias=c["bias"], bidirectional=c["bidirectional"],
+                  dtype=np.dtype(c["dtype"]).type)
+    kwargs.update(overrides)
+    layer = cls(c["input_size"], c["hidden_size"], **kwargs)
+    layer.load_state_dict(params(d))
+    return layer
+
+
+def run_layer(layer, d, x=None, time_first=False):
+    """The layer on the fixture's inputs: forward, then backward with dout, dh_n [, dc_n].
+    Returns a dict with the fixture's keys (grad.h0 / grad.c0 even without initial states)."""
+    c = d["config"]
+    lstm = c["cell"] == "lstm"
+    x = d["x"] if x is None else x
+    tf = (lambda a: a.swapaxes(0, 1)) if time_first else (lambda a: a)
+    h0 = None
+    if c["has_initial_state"]:
+        h0 = (d["h0"], d["c0"]) if lstm else d["h0"]
+    output, final = layer(tf(x), h0, lengths=d["lengths"] if c["has_lengths"] else None)
+    dh_n = (d["dh_n"], d["dc_n"]) if lstm else d["dh_n"]
+    dx, dh0 = layer.backward(tf(d["dout"]), dh_n, return_dh0=True)
+    got = {"output": tf(output), "grad.x": None if dx is None else tf(dx)}
+    for s, f, g in zip(states(d, c), final if lstm else (final,), dh0 if lstm else (dh0,)):
+        got[f"{s}_n"], got[f"grad.{s}0"] = f, g
+    got.update({f"grad.{k}": g for k, g in layer.grads.items()})
+    assert set(layer.grads) == set(params(d))
+    return got
+
+
+@pytest.mark.parametrize("name", FLOAT64 + FLOAT32)
+def test_layer_matches_reference(name):
+    d = load(name)
+    got = run_layer(make_layer(d), d)
+    for k, a in got.items():
+        if k in d:
+            assert_close(a, d[k], k, d["config"]["dtype"])
+        else:           # no initial state was given: torch had none to differentiate
+            assert k in ("grad.h0", "grad.c0") and not d["config"]["has_initial_state"]
+
+
+@pytest.mark.parametrize("name", FLOAT64)
+def test_layer_time_first_matches_reference(name):
+    """batch_first=False takes and returns (T, N, ...) and computes the same numbers."""
+    d = load(name)
+    got = run_layer(make_layer(d, batch_first=False), d, time_first=True)
+    for k in ("output", "grad.x", *(f"{s}_n" for s in states(d, d["config"]))):
+        assert_close(got[k], d[k], k)
+    for k in params(d):
+        assert_close(got[f"grad.{k}"], d[f"grad.{k}"], k)
+
+
+@pytest.mark.parametrize("name", TOKEN_IDS)
+def test_layer_reads_token_ids(name):
+    d = load(name)
+    got = run_layer(make_layer(d), d, x=d["x"].argmax(-1))
+    assert got.pop("grad.x") is None
+    for k, a in got.items():
+        if k in d:
+            assert_close(a, d[k], k)
+
+
+def test_layer_without_initial_state_equals_zero_state():
+    """h0=None means zeros, as in torch; dh0 is then still the gradient at that zero state."""
+    d = load("gated_lstm_two_layers_no_h0")
+    a = run_layer(make_layer(d), d)
+    zeros = np.zeros_like(d["h_n"])
+    b = run_layer(make_layer(d), {**d, "h0": zeros, "c0": zeros,
+                                  "config": {**d["config"], "has_initial_state": True}})
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@pytest.mark.parametrize("name", ["gated_lstm_cell", "gated_gru_cell"])
+def test_cell_matches_reference(name):
+    d = load(name)
+    c = d["config"]
+    cls = {"LSTMCell": rnnlib.LSTMCell, "GRUCell": rnnlib.GRUCell}[c["module"]]
+    cell = cls(c["input_size"], c["hidden_size"], bias=c["bias"])
+    cell.load_state_dict(params(d))
+    if c["cell"] == "lstm":
+        h, cc = cell(d["x"], (d["h0"], d["c0"]))
+        assert_close(cc, d["c"], "c")
+        dx, dh0, dc0 = cell.backward(d["dh"], d["dc"])
+        assert_close(dc0, d["grad.c0"], "grad.c0")
+    else:
+        h = cell(d["x"], d["h0"])
+        dx, dh0 = cell.backward(d["dh"])
+    assert_close(h, d["h"], "h")
+    assert_close(dx, d["grad.x"], "grad.x")
+    assert_close(dh0, d["grad.h0"], "grad.h0")
+    assert set(cell.grads) == set(params(d))
+    for k, g in cell.grads.items():
+        assert_close(g, d[f"grad.{k}"], k)
