@@ -9,7 +9,8 @@ The file is a plain numpy .npz archive (np.savez): what np.load(path, allow_pick
 reads, so loading it never runs code. It holds
 
     format      the format version (an int); a file from a newer rnnlib is refused
-    module      the class name: "RNNCell", "RNN", "Dense" or "SequenceModel"
+    module      the class name: "RNNCell", "RNN", "LSTMCell", "LSTM", "GRUCell", "GRU", "Dense"
+                or "SequenceModel"
     config      JSON: the constructor arguments that rebuild the model (model.config())
     metadata    JSON: anything else the caller wants kept with it (a vocabulary, a note)
     param.<k>   every array of model.state_dict(), under its own name
@@ -29,12 +30,13 @@ import zipfile
 import numpy as np
 
 from .dense import Dense
-from .layers import RNN, RNNCell
+from .layers import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from .models import SequenceModel
 from .module import Module
 
 FORMAT = 1
-MODULES = {cls.__name__: cls for cls in (RNNCell, RNN, Dense, SequenceModel)}
+MODULES = {cls.__name__: cls for cls in (RNNCell, RNN, LSTMCell, LSTM, GRUCell, GRU, Dense,
+                                          SequenceModel)}
 
 
 def save(model, path, metadata=None):

@@ -105,20 +105,24 @@ def perplexity(model, vocab, text):
     return float(np.exp(loss))
 
 
-def hidden_states(model, vocab, text):
+def hidden_states(model, vocab, text, *, cell_state=False):
     """h[t] = the top layer's state just after reading text[t], from a zero state:  str -> (T, H).
 
+    cell_state=True gives an LSTM's cell state c[t] instead of its hidden state h[t].
     Run under no_grad(), so a forward waiting for its backward is left alone. For a
     go_backwards model, h[t] is the state after reading text[T-1], ..., text[t] (the rows
     stay aligned with the characters).
     """
     where = "hidden_states"
     check_model(model, vocab, where, next_character=False)
+    if v.flag(cell_state, "cell_state", where) and model.cell != "lstm":
+        raise ValueError(f"{where}: cell_state=True reads an LSTM's cell state, but this model's "
+                         f"cell is {model.cell!r}, whose only state is h. Leave cell_state out.")
     ids = encode_text(vocab, text, "text", where, min_length=1)
     x = np.eye(len(vocab), dtype=model.dtype)[ids][None]            # (1, T, V)
     with no_grad():
-        out, _ = model.rnn(x)                                       # (1, T, H) in reading order
-    states = out[0]
+        _, _, seqs = model.rnn(x, all_states=True)                  # (1, T, H) each, reading order
+    states = seqs[-1 if cell_state else 0][0]
     return (states[::-1] if model.go_backwards else states).copy()  # (T, H), text order
 
 

@@ -1,7 +1,9 @@
-"""A model to train: an RNN read by a Dense layer at every timestep, and a stepper that runs it
-one timestep at a time with a state you can read, set and reset.
+"""A model to train: a recurrent layer (RNN, LSTM or GRU) read by a Dense layer at every
+timestep, and a stepper that runs it one timestep at a time with a state you can read, set
+and reset.
 
-    model = SequenceModel(input_size=1, hidden_size=8, output_size=1, seed=0)
+    model = SequenceModel(input_size=1, hidden_size=8, output_size=1, seed=0)   # cell="rnn"
+    model = SequenceModel(1, 8, 1, cell="lstm", seed=0)                          # or "gru"
     y = model(x)                    # x (N, T, F) -> y (N, T, O)
     model.backward(dy)              # fills model.grads
     stepper = model.stepper()       # then stepper.step(x_t) -> y_t, one step at a time
@@ -13,19 +15,21 @@ import numpy as np
 from . import _validation as v
 from .functional import reverse_padded
 from .dense import Dense
-from .layers import RNN
+from .layers import GRU, LSTM, RNN
 from .module import Module, no_grad
 
 
 class SequenceModel(Module):
-    """y_t = h_t @ W_out + b_out, with h_t the top layer's state of an RNN:  (N, T, F) -> (N, T, O).
+    """y_t = h_t @ W_out + b_out, with h_t the top layer's state of an RNN, LSTM or GRU:  (N, T, F) -> (N, T, O).
 
     W_out (H, O) in the course's right-multiply layout; head.weight = W_out^T (O, H) in
     torch.nn.Linear's layout; b_out = head.bias (O,).
 
     input_size, hidden_size, output_size  F, H, O
-    nonlinearity   "tanh", "relu" or "leaky_relu" (the RNN's; the head is linear)
-    num_layers     stacked RNN layers
+    nonlinearity   "tanh", "relu" or "leaky_relu" (the plain RNN's; the head is linear)
+    num_layers     stacked recurrent layers
+    cell           "rnn" (default), "lstm" or "gru": which layer model.rnn is. The LSTM's
+                   state is the pair (h, c) wherever a state goes in or comes out.
     go_backwards   read every sequence from its last step to its first. The output stays
                    aligned with the input: y[:, t] is computed from the state just after
                    reading x[:, t], which has seen x[:, T-1], ..., x[:, t+1], x[:, t]
@@ -40,10 +44,16 @@ class SequenceModel(Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", num_layers=1,
-                 *, go_backwards=False, seed=None, dtype=np.float64):
+                 *, cell="rnn", go_backwards=False, seed=None, dtype=np.float64):
         where = "SequenceModel"
         super().__init__(dtype)
         output_size = v.positive_int(output_size, "output_size", where)
+        self.cell = v.choice(cell, CELLS, "cell", where)
+        nonlinearity = v.nonlinearity(nonlinearity, where)
+        if self.cell != "rnn" and nonlinearity != "tanh":
+            raise ValueError(f"{where}: nonlinearity={nonlinearity!r} is for cell='rnn'; the "
+                             f"{self.cell.upper()}'s gates fix its nonlinearities (sigmoid and "
+                             f"tanh). Leave nonlinearity out, or use cell='rnn'.")
         seed = v.seed(seed, where)
         if isinstance(seed, np.random.Generator):
             rnn_seed, head_seed = seed.spawn(2)              # a generator is a stream: it moves on
@@ -54,9 +64,10 @@ class SequenceModel(Module):
             ss = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
             rnn_seed, head_seed = (np.random.SeedSequence(ss.entropy, spawn_key=ss.spawn_key + (i,),
                                                           pool_size=ss.pool_size) for i in range(2))
-        self.add_module("rnn", RNN(input_size, hidden_size, num_layers=num_layers,
-                                   nonlinearity=nonlinearity, go_backwards=go_backwards,
-                                   seed=rnn_seed, dtype=self.dtype))
+        extra = dict(nonlinearity=nonlinearity) if self.cell == "rnn" else {}
+        self.add_module("rnn", CELLS[self.cell](input_size, hidden_size, num_layers=num_layers,
+                                                go_backwards=go_backwards, seed=rnn_seed,
+                                                dtype=self.dtype, **extra))
         self.add_module("head", Dense(self.rnn.hidden_size, output_size, seed=head_seed,
                                       dtype=self.dtype))
 
@@ -64,21 +75,26 @@ class SequenceModel(Module):
     hidden_size = property(lambda self: self.rnn.hidden_size)
     output_size = property(lambda self: self.head.out_features)
     num_layers = property(lambda self: self.rnn.num_layers)
-    nonlinearity = property(lambda self: self.rnn.nonlinearity)
+    nonlinearity = property(lambda self: getattr(self.rnn, "nonlinearity", "tanh"))
     go_backwards = property(lambda self: self.rnn.go_backwards)
 
     def config(self):
-        """The constructor arguments that rebuild this model (without its weights)."""
+        """The constructor arguments that rebuild this model (without its weights).
+
+        cell appears only when it is not "rnn", so checkpoints written before the gated cells
+        existed still match a plain model's config."""
+        extra = {} if self.cell == "rnn" else dict(cell=self.cell)
         return dict(input_size=self.input_size, hidden_size=self.hidden_size,
                     output_size=self.output_size, nonlinearity=self.nonlinearity,
                     num_layers=self.num_layers, go_backwards=self.go_backwards,
-                    dtype=self.dtype.name)
+                    dtype=self.dtype.name, **extra)
 
     def forward(self, x, h0=None, lengths=None, *, return_state=False):
         """x (N, T, F), h0 (num_layers, N, H) or None, lengths (N,) or None  ->  y (N, T, O)
 
         With return_state=True, returns (y, h_n), h_n (num_layers, N, H) the state after the
-        last step read (for go_backwards, after x[:, 0]).
+        last step read (for go_backwards, after x[:, 0]). For cell="lstm", h0 and h_n are
+        pairs (h, c) of such arrays.
         """
         return_state = v.flag(return_state, "return_state", "SequenceModel.forward")
         out, h_n = self.rnn(x, h0, lengths)                 # (N, T, H), in reading order
@@ -102,8 +118,8 @@ class SequenceModel(Module):
 
     def __repr__(self):
         extra = "".join(f", {k}={getattr(self, k)!r}" for k, d in
-                        [("nonlinearity", "tanh"), ("num_layers", 1), ("go_backwards", False)]
-                        if getattr(self, k) != d)
+                        [("nonlinearity", "tanh"), ("num_layers", 1), ("cell", "rnn"),
+                         ("go_backwards", False)] if getattr(self, k) != d)
         extra += "" if self.dtype == np.float64 else f", dtype=np.{self.dtype}"
         return f"SequenceModel({self.input_size}, {self.hidden_size}, {self.output_size}{extra})"
 
@@ -114,6 +130,7 @@ class Stepper:
         stepper = model.stepper()       # state = zeros
         y_t = stepper.step(x_t)         # x_t (N, F) -> y_t (N, O); the state moves on one step
         stepper.state                   # (num_layers, N, H), a copy; assign to set it
+                                        # (for an LSTM the pair (h, c) of such arrays)
         stepper.reset()                 # back to zeros
 
     Feeding x[:, 0], x[:, 1], ... from a reset state gives y[:, 0], y[:, 1], ... of
@@ -129,28 +146,40 @@ class Stepper:
             raise TypeError(f"{where}: model should be a SequenceModel, got {type(model).__name__}.")
         self.model = model
         self.batch_size = v.positive_int(batch_size, "batch_size", where)
-        self._state = np.zeros((model.num_layers, self.batch_size, model.hidden_size), model.dtype)
+        self._names = model.rnn.state_names                 # ("h",) or ("h", "c")
+        self.reset()
 
     @property
     def state(self):
-        """The hidden state of every layer, (num_layers, N, H): h_t after the last step."""
-        return self._state.copy()
+        """The state of every layer, (num_layers, N, H): h_t after the last step
+        (for an LSTM the pair (h_t, c_t))."""
+        copies = tuple(s.copy() for s in self._state)
+        return copies[0] if len(copies) == 1 else copies
 
     @state.setter
     def state(self, value):
-        L, N, H = self._state.shape
-        self._state = v.array(value, [("num_layers", L), ("batch", N), ("hidden_size", H)],
-                              "state", "Stepper.state",
-                              "The state holds one row per layer and sequence; for one layer "
-                              "and one sequence use np.array([[h]]) with h of length hidden_size."
-                              ).astype(self.model.dtype, copy=True)
+        L, N, H = self._state[0].shape
+        where = "Stepper.state"
+        if len(self._names) > 1 and (not isinstance(value, (tuple, list)) or len(value) != 2):
+            raise TypeError(f"{where}: an LSTM's state is the pair (h, c), each (num_layers, "
+                            f"batch, hidden_size) = ({L}, {N}, {H}), got {type(value).__name__}.")
+        values = value if len(self._names) > 1 else (value,)
+        self._state = tuple(
+            v.array(s, [("num_layers", L), ("batch", N), ("hidden_size", H)], name, where,
+                    "The state holds one row per layer and sequence; for one layer and one "
+                    "sequence use np.array([[h]]) with h of length hidden_size."
+                    ).astype(self.model.dtype, copy=True)
+            for name, s in zip(self._names, values))
 
     def reset(self):
         """Forget everything read so far: the state becomes zeros, as before a new sequence."""
-        self._state = np.zeros_like(self._state)
+        m = self.model
+        shape = (m.num_layers, self.batch_size, m.hidden_size)
+        self._state = tuple(np.zeros(shape, m.dtype) for _ in self._names)
 
     def step(self, x_t):
-        """h_t = act(x_t @ Wx + h_{t-1} @ Wh + b) in every layer, then y_t = h_t @ W_out + b_out.
+        """One step of the cell in every layer (for the plain RNN h_t = act(x_t @ Wx + h_{t-1} @ Wh + b)),
+        then y_t = h_t @ W_out + b_out.
 
         x_t (N, F)  ->  y_t (N, O). The state is only updated when the whole step succeeded.
         """
@@ -161,10 +190,16 @@ class Stepper:
         x_t = v.array(x_t, [("batch", self.batch_size), ("input_size", m.input_size)], "x_t",
                       "Stepper.step", hint)
         with no_grad():
-            out, h_n = m.rnn(x_t[:, None], self._state)     # one step: (N, 1, H), (L, N, H)
+            out, state = m.rnn(x_t[:, None], self._pack(self._state))   # one step: (N, 1, H)
             y_t = m.head(out[:, 0])                          # (N, O)
-        self._state = h_n
+        self._state = state if isinstance(state, tuple) else (state,)
         return y_t
+
+    def _pack(self, states):
+        return states[0] if len(states) == 1 else states
 
     def __repr__(self):
         return f"Stepper({self.model!r}, batch_size={self.batch_size})"
+
+
+CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}

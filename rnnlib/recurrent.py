@@ -118,7 +118,14 @@ class Recurrent(Module):
         return f"{type(self).__name__}({self.input_size}, {self.hidden_size}{extra})"
 
     # --- forward -----------------------------------------------------------------------
-    def forward(self, x, h0=None, lengths=None):
+    def forward(self, x, h0=None, lengths=None, *, all_states=False):
+        """output, state_n = layer(x, h0=None, lengths=None); see the subclass's docstring.
+
+        all_states=True (rnnlib's own, not torch's) also returns, third, the top layer's
+        state at every step, one (N, T, D*H) array per name in state_names, in the layout of
+        output: for the LSTM (h, c), so its cell states can be read as its outputs are.
+        """
+        all_states = v.flag(all_states, "all_states", f"{type(self).__name__}.forward")
         x, state0, lengths = self._check_forward(x, h0, lengths)
         L, D = self.num_layers, self.num_directions
         N, T = x.shape[:2]
@@ -133,7 +140,7 @@ class Recurrent(Module):
 
         layer_in, caches, dropmasks, finals = x, [], [], []
         for layer in range(L):
-            outs = []
+            outs, seqs = [], []
             for d in range(D):
                 i = layer * D + d
                 seq = layer_in if d == 0 else _reverse(layer_in, lengths)
@@ -141,6 +148,7 @@ class Recurrent(Module):
                 caches.append(cache)
                 finals.append(tuple(s[np.arange(N), last] for s in states))   # each (N, H)
                 outs.append(h if d == 0 else _reverse(h, lengths))
+                seqs.append(states if d == 0 else tuple(_reverse(s, lengths) for s in states))
             out = np.concatenate(outs, axis=-1) if D == 2 else outs[0]   # (N, T, D*H)
             if mask is not None:
                 out = np.where(mask, out, 0)                # padding gives zero output, as in torch
@@ -157,7 +165,14 @@ class Recurrent(Module):
                         last=last, out_shape=layer_in.shape, ids=ids))
         output = layer_in if self.batch_first else layer_in.transpose(1, 0, 2)
         state_n = tuple(np.stack([f[k] for f in finals]) for k in range(len(self.state_names)))
-        return output, self._pack(state_n)
+        if not all_states:
+            return output, self._pack(state_n)
+        tops = []
+        for k in range(len(self.state_names)):              # the top layer's, as output is laid out
+            s = np.concatenate([q[k] for q in seqs], axis=-1) if D == 2 else seqs[0][k]
+            s = s if mask is None else np.where(mask, s, 0)
+            tops.append(s if self.batch_first else s.swapaxes(0, 1))
+        return output, self._pack(state_n), tuple(tops)
 
     def _pack(self, states):
         """The state as the caller sees it: one array, or a tuple when the cell has several."""
