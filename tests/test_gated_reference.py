@@ -348,3 +348,167 @@ def test_cell_matches_reference(name):
     assert set(cell.grads) == set(params(d))
     for k, g in cell.grads.items():
         assert_close(g, d[f"grad.{k}"], k)
+
+
+# --- Keras: rnnlib.interop --------------------------------------------------------------
+
+CONVERT = {"lstm": (interop.from_keras_lstm, interop.to_keras_lstm, rnnlib.LSTM),
+           "gru": (interop.from_keras_gru, interop.to_keras_gru, rnnlib.GRU)}
+
+
+def keras_weights(d):
+    return d["keras.kernel"], d["keras.recurrent_kernel"], d["keras.bias"]
+
+
+@pytest.mark.parametrize("name", KERAS)
+def test_keras_weights_through_interop_compute_what_keras_computed(name):
+    """from_keras_* makes the torch state_dict the fixture script made; a layer loaded with it
+    returns Keras' outputs and states, and its gradients are Keras' autograd gradients."""
+    d = load(name)
+    cell = d["config"]["cell"]
+    from_keras, to_keras, cls = CONVERT[cell]
+    state = from_keras(*keras_weights(d))
+    assert list(state) == list(params(d))
+    for k, a in params(d).items():
+        np.testing.assert_array_equal(state[k], a, err_msg=k)
+
+    layer = cls(d["config"]["input_size"], d["config"]["hidden_size"])
+    layer.load_state_dict(state)
+    got = run_layer(layer, d)
+    assert_close(got["output"], d["keras.outputs"], "keras.outputs")
+    for s in states(d, d["config"]):
+        assert_close(got[f"{s}_n"][0], d[f"keras.state_{s}"], f"keras.state_{s}")
+    for k in d:
+        if k.startswith("grad."):
+            assert_close(got[k], d[k], k)
+
+    # the gradients in Keras' layout: to_keras_* moves them as it moves the weights. The
+    # LSTM's to_keras adds the two bias gradients, each of which is d loss / d bias already.
+    kernel, rk, bias = to_keras({k: layer.grads[k] for k in state})
+    assert_close(kernel, d["keras.grad.kernel"], "keras.grad.kernel")
+    assert_close(rk, d["keras.grad.recurrent_kernel"], "keras.grad.recurrent_kernel")
+    assert_close(bias / 2 if cell == "lstm" else bias, d["keras.grad.bias"], "keras.grad.bias")
+
+
+@pytest.mark.parametrize("name", KERAS)
+def test_keras_round_trip_is_exact(name):
+    d = load(name)
+    from_keras, to_keras, _ = CONVERT[d["config"]["cell"]]
+    back = to_keras(from_keras(*keras_weights(d)))
+    for a, e in zip(back, keras_weights(d)):
+        assert a.shape == e.shape
+        np.testing.assert_array_equal(a, e)          # bias + 0.0 and block swaps are exact
+
+
+@pytest.mark.parametrize("name", ["gated_lstm", "gated_gru", "gated_lstm_no_bias", "gated_gru_no_bias"])
+def test_torch_weights_through_keras_layout_compute_the_same(name):
+    """torch -> Keras -> torch: the LSTM's biases are folded into one, the GRU's kept; the
+    layer computes the same either way."""
+    d = load(name)
+    c = d["config"]
+    from_keras, to_keras, cls = CONVERT[c["cell"]]
+    kernel, rk, bias = to_keras(params(d))
+    G = {"lstm": 4, "gru": 3}[c["cell"]] * c["hidden_size"]
+    assert kernel.shape == (c["input_size"], G) and rk.shape == (c["hidden_size"], G)
+    assert (bias is None) == (not c["bias"])
+    if bias is not None:
+        assert bias.shape == ((G,) if c["cell"] == "lstm" else (2, G))
+    state = from_keras(kernel, rk, bias)
+    assert state.keys() == params(d).keys()
+    if c["cell"] == "gru":                           # nothing folded: the very same arrays
+        for k, a in params(d).items():
+            np.testing.assert_array_equal(state[k], a, err_msg=k)
+    layer = cls(c["input_size"], c["hidden_size"], bias=c["bias"])
+    layer.load_state_dict(state)
+    got = run_layer(layer, d)
+    for k in ("output", "grad.x", "grad.h0", *(f"{s}_n" for s in states(d, c))):
+        assert_close(got[k], d[k], k)
+
+
+def test_gru_blocks_swap_between_torch_and_keras():
+    """Keras' z, r, h are torch's r, z, n with the first two blocks swapped, written out."""
+    H, F = 2, 3
+    kernel = np.arange(F * 3 * H, dtype=float).reshape(F, 3 * H)
+    z, r, h = kernel[:, :H], kernel[:, H:2 * H], kernel[:, 2 * H:]
+    rk = np.arange(H * 3 * H, dtype=float).reshape(H, 3 * H) + 100
+    bias = np.arange(2 * 3 * H, dtype=float).reshape(2, 3 * H) + 200
+    sd = interop.from_keras_gru(kernel, rk, bias)
+    np.testing.assert_array_equal(sd["weight_ih_l0"], np.concatenate([r, z, h], axis=1).T)
+    np.testing.assert_array_equal(sd["bias_ih_l0"], [202, 203, 200, 201, 204, 205])
+    np.testing.assert_array_equal(sd["bias_hh_l0"], [208, 209, 206, 207, 210, 211])
+    rnnlib.GRU(F, H).load_state_dict(sd)
+    assert list(interop.from_keras_gru(kernel, rk)) == ["weight_ih_l0", "weight_hh_l0"]
+    rnnlib.GRU(F, H, bias=False).load_state_dict(interop.from_keras_gru(kernel, rk))
+
+
+def test_conversions_copy_and_keep_the_dtype():
+    d = load("gated_keras_gru")
+    kernel, rk, bias = (a.astype(np.float32) for a in keras_weights(d))
+    for from_keras, to_keras, w in ((interop.from_keras_gru, interop.to_keras_gru, (kernel, rk, bias)),
+                                    (interop.from_keras_lstm, interop.to_keras_lstm,
+                                     keras_weights(load("gated_keras_lstm")))):
+        before = [a.copy() for a in w]
+        sd = from_keras(*w)
+        assert all(a.dtype == w[0].dtype for a in sd.values())
+        for a in sd.values():
+            a[...] = 0.0
+        for a, b in zip(w, before):
+            np.testing.assert_array_equal(a, b)
+        sd = from_keras(*w)
+        sd_before = {k: a.copy() for k, a in sd.items()}
+        for a in to_keras(sd):
+            assert a.dtype == w[0].dtype
+            a[...] = 0.0
+        for k, a in sd.items():
+            np.testing.assert_array_equal(a, sd_before[k])
+
+
+@pytest.mark.parametrize("fn, args, exc, words", [
+    (interop.from_keras_lstm, (np.ones((3, 12)), np.ones((3, 12)), np.ones(11)), ValueError,
+     ["from_keras_lstm: bias should have shape (4*units=12,), got (11,)", "use_bias=False"]),
+    (interop.from_keras_lstm, (np.ones((3, 8)), np.ones((3, 12))), ValueError,
+     ["from_keras_lstm: kernel should have shape (input_size, 4*units=12), got (3, 8)"]),
+    (interop.from_keras_lstm, (np.ones((12, 3)), np.ones((12, 3))), ValueError,
+     ["recurrent_kernel should have shape (units, 4*units), got (12, 3)", "torch's layout",
+      "load_state_dict"]),
+    (interop.from_keras_lstm, (np.ones((3, 9)), np.ones((3, 9))), ValueError,
+     ["should have shape (units, 4*units) = (3, 12)", "got (3, 9)", "use from_keras_gru"]),
+    (interop.from_keras_gru, (np.ones((3, 12)), np.ones((4, 16))), ValueError,
+     ["from_keras_gru: recurrent_kernel should have shape (units, 3*units) = (4, 12)", "use from_keras_lstm"]),
+    (interop.from_keras_gru, (np.ones((3, 9)), np.ones((3, 9)), np.ones(9)), ValueError,
+     ["from_keras_gru: bias should have shape (2, 3*units) = (2, 9), got (9,)", "reset_after=False"]),
+    (interop.from_keras_gru, (np.ones((3, 9)), np.ones((3, 9)), np.ones((9, 2))), ValueError,
+     ["bias should have shape (2, 3*units) = (2, 9), got (9, 2)", "row 0 for the input"]),
+    (interop.from_keras_gru, (np.ones((3, 9), dtype=int), np.ones((3, 9))), TypeError,
+     ["from_keras_gru: kernel", "int", "astype(np.float64)"]),
+    (interop.from_keras_gru, (np.ones((3, 9)), np.full((3, 9), np.nan)), ValueError,
+     ["recurrent_kernel contains nan", "finite"]),
+    (interop.from_keras_gru, (np.ones((3, 9)), np.ones((3, 9)), np.full((2, 9), np.inf)), ValueError,
+     ["from_keras_gru: bias contains inf"]),
+])
+def test_from_keras_gated_errors(fn, args, exc, words):
+    with pytest.raises(exc) as e:
+        fn(*args)
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_to_keras_gated_errors():
+    with pytest.raises(ValueError, match=r"to_keras_lstm: an LSTM's weight_ih_l0 and weight_hh_l0 "
+                                         r"should have 4\*hidden_size rows.*use to_keras_gru"):
+        interop.to_keras_lstm(rnnlib.GRU(3, 4).state_dict())
+    with pytest.raises(ValueError, match=r"to_keras_gru: a GRU's .*\(9, input_size\) and \(9, 3\); "
+                                         r"got \(12, 2\) and \(12, 3\).*use to_keras_lstm"):
+        interop.to_keras_gru(rnnlib.LSTM(2, 3).state_dict())
+    with pytest.raises(ValueError, match=r"to_keras_gru: Keras' GRU has one layer and one direction.*"
+                                         r"'weight_ih_l0_reverse'"):
+        interop.to_keras_gru(rnnlib.GRU(2, 3, bidirectional=True).state_dict())
+    with pytest.raises(ValueError, match=r"to_keras_lstm: Keras' LSTM has one layer.*'weight_ih_l1'"):
+        interop.to_keras_lstm(rnnlib.LSTM(2, 3, num_layers=2).state_dict())
+    with pytest.raises(TypeError, match=r"to_keras_lstm: expected a dict of arrays such as lstm.state_dict\(\)"):
+        interop.to_keras_lstm([np.ones((12, 3))])
+    sd = rnnlib.GRU(2, 3).state_dict()
+    with pytest.raises(ValueError, match=r"missing keys \['bias_hh_l0'\]"):
+        interop.to_keras_gru({k: a for k, a in sd.items() if k != "bias_hh_l0"})
+    with pytest.raises(ValueError, match=r"bias_ih_l0 should have shape \(9,\), got \(8,\)"):
+        interop.to_keras_gru({**sd, "bias_ih_l0": np.ones(8)})
