@@ -432,21 +432,45 @@ def _gru_args(where, x, h, Wx, Wh, bx, bh, step):
     return x, h, Wx, Wh, bx, bh
 
 
-def _cache(where, cache, size, forward, out_index, step):
-    """The cache is the one `forward` returns: a tuple of `size` items whose output has 2 or 3 axes."""
-    if not isinstance(cache, tuple) or len(cache) != size:
-        got = (f"a tuple of {len(cache)} items" if isinstance(cache, tuple)
-               else type(cache).__name__)
-        raise TypeError(f"{where}: cache should be the cache that {forward} returned, a tuple of "
-                        f"{size} items, got {got}. Pass the cache of the matching forward call.")
-    out = cache[out_index]
-    ndim = 2 if step else 3
-    if not isinstance(out, np.ndarray) or out.ndim != ndim:
-        other = forward.replace("_step", "") if step else forward.replace("_forward", "_step_forward")
-        raise TypeError(f"{where}: cache should be the cache that {forward} returned; this one "
-                        f"holds {'a whole sequence' if step else 'one timestep'}, as the cache of "
-                        f"{other} does. Pass it to the backward of {other}.")
-    return out.shape
+# What each forward's cache holds: its length, where the output sits (N, H) or (N, T, H),
+# where the gates sit (..., k*H), and k. Enough to tell the four apart, and from rnn_forward's.
+_CACHES = {
+    "lstm_step_forward": (7, 6, 5, 4, "lstm_step_backward"),
+    "lstm_forward": (8, 7, 5, 4, "lstm_backward"),
+    "gru_step_forward": (6, 1, 4, 3, "gru_step_backward"),
+    "gru_forward": (7, 6, 4, 3, "gru_backward"),
+}
+
+
+def _cache_maker(cache):
+    """The name of the forward in this module that returned cache, or None."""
+    if not isinstance(cache, tuple) or not all(isinstance(a, np.ndarray) for a in cache):
+        return None
+    for forward, (size, out_index, gates_index, k, _) in _CACHES.items():
+        if len(cache) == size:
+            out, gates = cache[out_index], cache[gates_index]
+            step = "_step" in forward
+            if out.ndim == (2 if step else 3) and gates.shape[:-1] == out.shape[:-1] \
+                    and gates.shape[-1] == k * out.shape[-1]:
+                return forward
+    return None
+
+
+def _cache(where, cache, forward):
+    """The cache is the one `forward` returned; returns the shape of its output."""
+    size, out_index, *_ = _CACHES[forward]
+    maker = _cache_maker(cache)
+    if maker == forward:
+        return cache[out_index].shape
+    if maker is not None:
+        raise TypeError(f"{where}: cache should be the cache that {forward} returned, got the "
+                        f"cache of {maker} ({'one timestep' if '_step' in maker else 'a whole sequence'} "
+                        f"of {'an LSTM' if maker.startswith('lstm') else 'a GRU'}). Pass it to "
+                        f"{_CACHES[maker][4]}, or pass {where} the cache of {forward}.")
+    got = (f"a tuple of {len(cache)} items" if isinstance(cache, tuple) else type(cache).__name__)
+    raise TypeError(f"{where}: cache should be the cache that {forward} returned, a tuple of "
+                    f"{size} arrays, got {got} that no forward of rnnlib.gated returned. Pass the "
+                    f"cache of the matching forward call.")
 
 
 def _grad(where, name, value, shape, step, forward):
@@ -457,7 +481,7 @@ def _grad(where, name, value, shape, step, forward):
 
 def _lstm_backward_args(where, dh, dc, cache, step):
     forward = "lstm_step_forward" if step else "lstm_forward"
-    shape = _cache(where, cache, 7 if step else 8, forward, 6 if step else 7, step)
+    shape = _cache(where, cache, forward)
     if step:                    # the step cache holds c_next (N, H) at index 6
         dh = _grad(where, "dh_next", dh, shape, step, forward)
         dc = _grad(where, "dc_next", dc, shape, step, forward)
@@ -470,7 +494,7 @@ def _lstm_backward_args(where, dh, dc, cache, step):
 
 def _gru_backward_args(where, dh, cache, step):
     forward = "gru_step_forward" if step else "gru_forward"
-    shape = _cache(where, cache, 6 if step else 7, forward, 1 if step else 6, step)
+    shape = _cache(where, cache, forward)
     if step:                    # h_prev (N, H) has the shape of h_next
         dh = _grad(where, "dh_next", dh, shape, step, forward)
         return dh.astype(cache[1].dtype, copy=False), cache
