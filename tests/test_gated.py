@@ -375,3 +375,139 @@ def test_backward_gradient_shapes(call, words):
     with pytest.raises(ValueError) as e:
         call(caches())
     assert words in str(e.value), str(e.value)
+
+
+# --- the layers against finite differences ----------------------------------------------------
+
+def check_layer(layer, seed=0, lengths=None, h0=True, dstate=(True, True), ids=False):
+    """gradcheck of every parameter, x (unless ids) and the initial states of an LSTM or GRU
+    layer, for loss = sum(output * G) + sum(h_n * Gh) [+ sum(c_n * Gc)]; dstate says which
+    of the final states' gradients are given (the others are passed as None)."""
+    rng = np.random.default_rng(seed)
+    lstm = isinstance(layer, rnnlib.LSTM)
+    L, D = layer.num_layers, 2 if layer.bidirectional else 1
+    x = rng.integers(0, F, (N, T)) if ids else rng.standard_normal((N, T, F))
+    names = ("h", "c") if lstm else ("h",)
+    s0 = {s: 0.5 * rng.standard_normal((L * D, N, H)) for s in names}
+    rng_state = layer.rng.bit_generator.state       # the same dropout mask on every forward
+
+    def forward():
+        layer.rng.bit_generator.state = rng_state
+        hx = None if not h0 else (s0["h"], s0["c"]) if lstm else s0["h"]
+        output, final = layer(x, hx, lengths=lengths)
+        return output, (final if lstm else (final,))
+
+    output, finals = forward()
+    G = rng.standard_normal(output.shape)
+    Gs = [rng.standard_normal(f.shape) if given else None for f, given in zip(finals, dstate)]
+
+    def loss():
+        output, finals = forward()
+        return np.sum(output * G) + sum(np.sum(f * g) for f, g in zip(finals, Gs) if g is not None)
+
+    layer.zero_grad()
+    dh_n = tuple(Gs) if lstm else Gs[0]
+    dx, ds0 = layer.backward(G, dh_n, return_dh0=True)
+    ds0 = ds0 if lstm else (ds0,)
+    params, grads = dict(layer.params), dict(layer.grads)
+    if ids:
+        assert dx is None
+    else:
+        params["x"], grads["x"] = x, dx
+    if h0:
+        params.update({f"{s}0": s0[s] for s in names})
+        grads.update({f"{s}0": g for s, g in zip(names, ds0)})
+    return check(loss, params, grads)
+
+
+LAYER_CASES = {
+    "one layer": dict(),
+    "bias=False": dict(bias=False),
+    "two layers": dict(num_layers=2),
+    "bidirectional": dict(bidirectional=True),
+    "two layers bidirectional": dict(num_layers=2, bidirectional=True),
+    "go_backwards": dict(go_backwards=True),
+}
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+@pytest.mark.parametrize("case", list(LAYER_CASES))
+def test_layer_every_gradient(cls, case):
+    check_layer(cls(F, H, seed=1, **LAYER_CASES[case]), seed=2)
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+@pytest.mark.parametrize("case", ["one layer", "two layers bidirectional", "go_backwards"])
+def test_layer_with_lengths_every_gradient(cls, case):
+    """Packed semantics: the final states at each sequence's last real step, zero output
+    past it; x's padding gets no gradient (finite differences see it has none)."""
+    check_layer(cls(F, H, seed=3, **LAYER_CASES[case]), seed=4, lengths=np.array([2, 4]))
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+def test_layer_without_initial_state_or_final_gradients(cls):
+    check_layer(cls(F, H, num_layers=2, seed=5), seed=6, h0=False, dstate=(False, False))
+
+
+@pytest.mark.parametrize("dstate", [(True, False), (False, True)])
+def test_lstm_with_only_one_final_state_gradient(dstate):
+    """backward(doutput, (dh_n, None)) and (None, dc_n): the missing one counts as zero."""
+    check_layer(rnnlib.LSTM(F, H, bidirectional=True, seed=7), seed=8, lengths=np.array([3, 4]),
+                dstate=dstate)
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+def test_layer_on_token_ids_every_gradient(cls):
+    check_layer(cls(F, H, num_layers=2, bidirectional=True, seed=9), seed=10, ids=True,
+                lengths=np.array([4, 1]))
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+def test_layer_with_dropout_every_gradient(cls):
+    """Dropout between the layers in training mode, with the mask held fixed."""
+    check_layer(cls(F, H, num_layers=2, dropout=0.5, seed=11), seed=12)
+
+
+def test_lstm_cell_every_gradient():
+    rng = np.random.default_rng(13)
+    cell = rnnlib.LSTMCell(F, H, seed=14)
+    x, h, c = rng.standard_normal((N, F)), rng.standard_normal((N, H)), rng.standard_normal((N, H))
+    Gh, Gc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+
+    def loss():
+        h_next, c_next = cell(x, (h, c))
+        return np.sum(h_next * Gh) + np.sum(c_next * Gc)
+
+    loss()
+    cell.zero_grad()
+    dx, dh, dc = cell.backward(Gh, Gc)
+    check(loss, dict(cell.params, x=x, h_prev=h, c_prev=c), dict(cell.grads, x=dx, h_prev=dh, c_prev=dc))
+
+
+def test_gru_cell_every_gradient():
+    rng = np.random.default_rng(15)
+    cell = rnnlib.GRUCell(F, H, seed=16)
+    x, h = rng.standard_normal((N, F)), rng.standard_normal((N, H))
+    G = rng.standard_normal((N, H))
+
+    def loss():
+        return np.sum(cell(x, h) * G)
+
+    loss()
+    cell.zero_grad()
+    dx, dh = cell.backward(G)
+    check(loss, dict(cell.params, x=x, h_prev=h), dict(cell.grads, x=dx, h_prev=dh))
+
+
+@pytest.mark.parametrize("cls", [rnnlib.LSTM, rnnlib.GRU])
+def test_layer_float32_stays_float32(cls):
+    rng = np.random.default_rng(17)
+    layer = cls(F, H, num_layers=2, bidirectional=True, seed=18, dtype=np.float32)
+    x = rng.standard_normal((N, T, F))                       # float64 in: cast to the layer's dtype
+    output, final = layer(x, lengths=[4, 2])
+    finals = final if cls is rnnlib.LSTM else (final,)
+    dh_n = tuple(np.ones_like(f) for f in finals) if cls is rnnlib.LSTM else np.ones_like(final)
+    dx, ds0 = layer.backward(np.ones_like(output), dh_n, return_dh0=True)
+    ds0 = ds0 if cls is rnnlib.LSTM else (ds0,)
+    arrays = [output, *finals, dx, *ds0, *layer.grads.values(), *layer.params.values()]
+    assert all(a.dtype == np.float32 for a in arrays)
