@@ -13,7 +13,7 @@ from rnnlib import gated
 from rnnlib.finite_diff import gradcheck
 
 N, T, F, H = 2, 4, 3, 3
-TOL = 1e-6          # gradcheck's relative error of each whole array (observed ~1e-10)
+TOL = 1e-6          # gradcheck's relative error of each whole array (observed: 2e-9 at most)
 EXACT = dict(rtol=1e-12, atol=1e-14)
 
 
