@@ -17,11 +17,15 @@ with the line of your code where it happened.
     training   check_softmax_cross_entropy, check_adam_update, check_training_step
     generation check_temperature_probs, check_perplexity_from_logits
     explore    check_unit_correlations
+    gated      check_lstm_step_forward, check_lstm_step_backward     (one LSTM step)
+               check_gru_step_forward, check_gru_step_backward       (one GRU step)
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
 from .explore import check_unit_correlations
 from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded,
                       check_rnn_step_forward, check_simple_rnn, check_tanh_layer)
+from .gated import (check_gru_step_backward, check_gru_step_forward, check_lstm_step_backward,
+                    check_lstm_step_forward)
 from .generation import check_perplexity_from_logits, check_temperature_probs
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
 
@@ -29,4 +33,5 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
            "check_simple_rnn", "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
            "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
            "check_training_step", "check_temperature_probs", "check_perplexity_from_logits",
-           "check_unit_correlations"]
+           "check_unit_correlations", "check_lstm_step_forward", "check_lstm_step_backward",
+           "check_gru_step_forward", "check_gru_step_backward"]
