@@ -158,6 +158,10 @@ def gru_backward_with(bug=None):
             dn, dz, direct = dh_next * z, dh_next * (n - h_prev), dh_next * (1 - z)
         else:
             dn, dz, direct = dh_next * (1 - z), dh_next * (h_prev - n), dh_next * z
+        if bug == "direct 1 - z":
+            direct = dh_next * (1 - z)
+        if bug == "dn without 1 - z":
+            dn = dh_next
         if bug == "dz sign":
             dz = -dz
         ds = (lambda s: s) if bug == "s" else (lambda s: s * (1 - s))
@@ -329,6 +333,8 @@ DIAGNOSES = [
     ("check_gru_step_backward", "dbh = dbx", "dbh uses da_n where the state's part of the n block "
      "gets da_n * r"),
     ("check_gru_step_backward", "dz sign", "dz has the wrong sign"),
+    ("check_gru_step_backward", "direct 1 - z", "the direct path into dh_prev is dh_next * z"),
+    ("check_gru_step_backward", "dn without 1 - z", "the gradient at n misses (1 - z)"),
     ("check_gru_step_backward", "paper z", "the gradient is that of h_next = z * n + (1 - z) * h_prev "
      "(Cho et al.'s convention)"),
     ("check_gru_step_backward", "no r'", "the reset gate's sigmoid derivative is missing"),
@@ -424,6 +430,16 @@ def test_a_transposed_product_is_told_the_layout(capsys):
     assert "In this course x is (N, F), Wx (F, 3H), Wh (H, 3H)" in out
 
 
+def test_blocks_split_along_the_rows_are_told_the_axis(capsys):
+    def lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b):
+        ai, af, ag, ao = np.split(x @ Wx + h_prev @ Wh + b, 4)
+        return lstm_forward_with()(x, h_prev, c_prev, Wx, Wh, b)
+    ok, out = run(checks.check_lstm_step_forward, lstm_step_forward, capsys)
+    assert not ok and "your code raised ValueError: array split does not result in an equal " \
+                      "division" in out
+    assert "np.split(a, 4, axis=1). np.split's default, axis=0, splits the rows" in out
+
+
 @pytest.mark.parametrize("check", list(FACTORIES), ids=NAMES)
 def test_the_checks_never_raise_whatever_comes_back(check, capsys):
     for fn in (lambda *a: None, lambda *a: "h", lambda *a: (1, 2, 3, 4, 5, 6),
@@ -442,3 +458,42 @@ def test_the_learners_inputs_are_copies(capsys):
         dh_next *= 0
         return out
     assert run(checks.check_lstm_step_backward, lstm_step_backward, capsys)[0]
+
+
+# --- the references themselves --------------------------------------------------------------
+
+def numeric_grads(f, arrays, upstream, eps=1e-6):
+    """d sum(upstream_k * f(arrays)_k) / d each array, by centred differences."""
+    grads = []
+    for a in arrays:
+        g = np.zeros_like(a)
+        for idx in np.ndindex(a.shape):
+            keep = a[idx]
+            a[idx] = keep + eps
+            plus = sum(np.sum(u * o) for u, o in zip(upstream, f()))
+            a[idx] = keep - eps
+            minus = sum(np.sum(u * o) for u, o in zip(upstream, f()))
+            a[idx] = keep
+            g[idx] = (plus - minus) / (2 * eps)
+        grads.append(g)
+    return grads
+
+
+def test_the_backward_references_are_the_finite_difference_gradients():
+    """rnnlib's step backward functions, which the checks compare with, on the checks' own data."""
+    from rnnlib.checks._gated_maths import gru_data, lstm_data
+    rng = np.random.default_rng(0)
+    x, h, c, Wx, Wh, b = lstm_data(90, 2, 3, 2)
+    dh, dc = rng.normal(size=h.shape), rng.normal(size=c.shape)
+    got = rnnlib.lstm_step_backward(dh, dc, rnnlib.lstm_step_forward(x, h, c, Wx, Wh, b)[2])
+    want = numeric_grads(lambda: rnnlib.lstm_step_forward(x, h, c, Wx, Wh, b)[:2],
+                         [x, h, c, Wx, Wh, b], [dh, dc])
+    for g, w in zip(got, want):
+        assert np.allclose(g, w, atol=1e-8)
+    x, h, Wx, Wh, bx, bh = gru_data(110, 2, 3, 2)
+    dh = rng.normal(size=h.shape)
+    got = rnnlib.gru_step_backward(dh, rnnlib.gru_step_forward(x, h, Wx, Wh, bx, bh)[1])
+    want = numeric_grads(lambda: rnnlib.gru_step_forward(x, h, Wx, Wh, bx, bh)[:1],
+                         [x, h, Wx, Wh, bx, bh], [dh])
+    for g, w in zip(got, want):
+        assert np.allclose(g, w, atol=1e-8)

@@ -305,11 +305,12 @@ def gru_forward_mistakes(x, h_prev, Wx, Wh, bx, bh):
 
 def gru_step_back(dh_next, cache, read="rzn", put=None, direct=True, state_n="r",
                   z_side="torch", dz_sign=1.0, r_grad="right", bh_n=None, dsig=_sig_d,
-                  dtanh=_tanh_d):
+                  dtanh=_tanh_d, dn_without_z=False):
     """(dx, dh_prev, dWx, dWh, dbx, dbh) of one GRU step backward, with switches:
 
     read, put  the order the cache's gates are read in, and the order the blocks are put in
-    direct     the path dh_next * z into dh_prev
+    direct     the path dh_next * z into dh_prev: True, False, or "1 - z" (dh_next * (1 - z))
+    dn_without_z  the gradient at n is dh_next, without (1 - z)
     state_n    the n block of the state's part: "r" (da_n * r, right) or "same" (da_n)
     z_side     "paper": the gradient of h = z n + (1-z) h_prev;  dz_sign: -1 flips dz
     r_grad     "right", "no r'" (without r (1 - r)), "zero", "no bh_n" (h_prev Wh_n, bh_n given)
@@ -320,6 +321,10 @@ def gru_step_back(dh_next, cache, read="rzn", put=None, direct=True, state_n="r"
     r, z, n = gate["r"], gate["z"], gate["n"]
     if z_side == "torch":
         dn, dz, dd = dh_next * (1 - z), dz_sign * dh_next * (h_prev - n), dh_next * z
+        if direct == "1 - z":
+            dd = dh_next * (1 - z)
+        if dn_without_z:
+            dn = dh_next
     else:
         dn, dz, dd = dh_next * z, dh_next * (n - h_prev), dh_next * (1 - z)
     da_n, da_z = dn * dtanh(n), dz * dsig(z)
@@ -345,6 +350,10 @@ def gru_backward_mistakes(dh_next, cache, bh):
         ("dh_prev misses the direct path: h_next = (1 - z) * n + z * h_prev uses h_prev itself, "
          "so dh_prev = dh_next * z + [da_r, da_z, da_n * r] @ Wh.T.", run(direct=False)),
         # a dbh copied from dbx gives the same dbh: this message says what is wrong with both
+        ("the direct path into dh_prev is dh_next * z: h_next = (1 - z) * n + z * h_prev, so "
+         "h_prev's own share is z * h_prev.", run(direct="1 - z")),
+        ("the gradient at n misses (1 - z): h_next = (1 - z) * n + z * h_prev, so dn = dh_next * "
+         "(1 - z) and da_n = dn * (1 - n**2).", run(dn_without_z=True)),
         ("{names} use{s} da_n where the state's part of the n block gets da_n * r: n = tanh(x "
          "Wx_n + bx_n + r * (h_prev Wh_n + bh_n)), so the gradient at h_prev Wh_n + bh_n is "
          "scaled by r (dbh differs from dbx in this block only).", run(state_n="same")),

@@ -27,13 +27,18 @@ GRU_BACKWARD = ("The gradients at x @ Wx + bx and at h_prev @ Wh + bh are (N, 3H
                 "dWh = h_prev.T @ dah.")
 
 
-def _call(c, layout, *args, fn=None):
-    """c.call, with the course's layout said when numpy's matmul refused the shapes."""
+def _call(c, layout, k, *args, fn=None):
+    """c.call, with the course's layout said when numpy refused the shapes: in a product, or in
+    np.split, whose default axis=0 splits the rows where the blocks are columns."""
     try:
         return c.call(*args, fn=fn)
     except LearnerError as e:
         if not e.not_implemented and ("matmul" in str(e) or "not aligned" in str(e)):
             raise LearnerError(f"{e}\n  {layout}") from None
+        if not e.not_implemented and "split does not result in an equal division" in str(e):
+            raise LearnerError(f"{e}\n  The blocks are side by side along axis 1, the columns: "
+                               f"np.split(a, {k}, axis=1). np.split's default, axis=0, splits "
+                               f"the rows, one per sample.") from None
         raise
 
 
@@ -113,7 +118,7 @@ def check_lstm_step_forward(fn):
     def case(seed, N, F, H):
         args = lstm_data(seed, N, F, H)
         h_want, c_want, _ = rnnlib.lstm_step_forward(*args)
-        got, problem = unpack(_call(c, LSTM_FORWARD, *fresh(*args)), ("h_next", "c_next", "cache"))
+        got, problem = unpack(_call(c, LSTM_FORWARD, 4, *fresh(*args)), ("h_next", "c_next", "cache"))
         if problem:
             return [problem]
         return _compare(c, [_state_out("h_next", got[0], h_want, 4),
@@ -148,12 +153,12 @@ def check_lstm_step_backward(fn, forward=None):
             if forward is None:
                 cache = tuple(fresh(*ref_cache))
             else:
-                out, problem = unpack(_call(c, LSTM_FORWARD, *fresh(*args), fn=forward),
+                out, problem = unpack(_call(c, LSTM_FORWARD, 4, *fresh(*args), fn=forward),
                                       ("h_next", "c_next", "cache"))
                 if problem:
                     return None, "your forward: " + problem
                 cache = out[2]
-            return unpack(_call(c, LSTM_BACKWARD, *fresh(dh_next, dc_next), cache), LSTM_GRADS)
+            return unpack(_call(c, LSTM_BACKWARD, 4, *fresh(dh_next, dc_next), cache), LSTM_GRADS)
         got, problem = call()
         if problem:
             return [problem]
@@ -180,7 +185,7 @@ def check_gru_step_forward(fn):
     def case(seed, N, F, H):
         args = gru_data(seed, N, F, H)
         want, _ = rnnlib.gru_step_forward(*args)
-        got, problem = unpack(_call(c, GRU_FORWARD, *fresh(*args)), ("h_next", "cache"))
+        got, problem = unpack(_call(c, GRU_FORWARD, 3, *fresh(*args)), ("h_next", "cache"))
         if problem:
             return [problem]
         return _compare(c, [_state_out("h_next", got[0], want, 3)], gru_forward_mistakes(*args))
@@ -213,12 +218,12 @@ def check_gru_step_backward(fn, forward=None):
             if forward is None:
                 cache = tuple(fresh(*ref_cache))
             else:
-                out, problem = unpack(_call(c, GRU_FORWARD, *fresh(*args), fn=forward),
+                out, problem = unpack(_call(c, GRU_FORWARD, 3, *fresh(*args), fn=forward),
                                       ("h_next", "cache"))
                 if problem:
                     return None, "your forward: " + problem
                 cache = out[1]
-            return unpack(_call(c, GRU_BACKWARD, dh_next.copy(), cache), GRU_GRADS)
+            return unpack(_call(c, GRU_BACKWARD, 3, dh_next.copy(), cache), GRU_GRADS)
         got, problem = call()
         if problem:
             return [problem]
