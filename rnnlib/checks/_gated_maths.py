@@ -66,7 +66,7 @@ def wrong_acts(right):
 
 def lstm_data(seed, N, F, H):
     """x (N, F), h_prev, c_prev (N, H), Wx (F, 4H), Wh (H, 4H), b (4H,): gates away from
-    saturation, and no entry of b near zero, so every mistake changes the numbers."""
+    saturation, and biases of alternating sign, about +-0.5, so every mistake changes the numbers."""
     rng = np.random.default_rng(seed)
     b = np.where(np.arange(4 * H) % 2 == 0, 0.5, -0.5) + rng.normal(0, 0.2, 4 * H)
     return (rng.normal(size=(N, F)), rng.normal(0, 0.5, (N, H)), rng.normal(0, 1.0, (N, H)),
@@ -231,12 +231,13 @@ def lstm_backward_mistakes(dh_next, dc_next, cache):
 # --- GRU ------------------------------------------------------------------------------------
 
 def gru_data(seed, N, F, H):
-    """x (N, F), h_prev (N, H), Wx (F, 3H), Wh (H, 3H), bx, bh (3H,): no bias entry near zero."""
+    """x (N, F), h_prev (N, H), Wx (F, 3H), Wh (H, 3H), bx, bh (3H,): biases of alternating sign,
+    about +-0.5, so every mistake changes the numbers."""
     rng = np.random.default_rng(seed)
     signs = np.where(np.arange(3 * H) % 2 == 0, 0.5, -0.5)
     return (rng.normal(size=(N, F)), rng.normal(0, 0.7, (N, H)), rng.normal(0, 0.5, (F, 3 * H)),
             rng.normal(0, 0.5, (H, 3 * H)), signs + rng.normal(0, 0.2, 3 * H),
-            -signs + rng.normal(0, 0.2, 3 * H))
+            signs + rng.normal(0, 0.2, 3 * H))
 
 
 def gru_step(x, h_prev, Wx, Wh, bx, bh, order="rzn", acts=GRU_ACTS, z_side="torch",

@@ -80,18 +80,20 @@ def _state_out(label, got, want, k):
 
 def _grad_outs(got, want, names, N, F, H, k):
     """Out for each of (dx, dh_prev, [dc_prev], dWx, dWh, db...), with their known shape mistakes."""
+    dax, dah = ("da", "da") if k == 4 else ("dax", "dah")      # the GRU's two parts differ
     block = f"({N}, {k * H}), the gradient at the pre-activations itself"
     outs = [Out("dx", got[0], want[0], axes=("batch", "input_size"),
-                hints={(N, k * H): f"dx is {block}; dx = da @ Wx.T is (N, F)."}),
+                hints={(N, k * H): f"dx is {block}; dx = {dax} @ Wx.T is (N, F)."}),
             Out("dh_prev", got[1], want[1], axes=("batch", "hidden"),
-                hints={(N, k * H): f"dh_prev is {block}; dh_prev = da @ Wh.T is (N, H)."})]
+                hints={(N, k * H): f"dh_prev is {block}; {dah} @ Wh.T is (N, H)."})]
     for j, name in enumerate(names[2:], 2):
         if name == "dc_prev":
             outs.append(Out(name, got[j], want[j], axes=("batch", "hidden")))
         elif name in ("dWx", "dWh"):
-            rows, what, axis = (F, "x", "input_size") if name == "dWx" else (H, "h_prev", "hidden")
+            rows, what, axis, d = ((F, "x", "input_size", dax) if name == "dWx"
+                                   else (H, "h_prev", "hidden", dah))
             outs.append(Out(name, got[j], want[j], axes=(axis, f"{k}*hidden"),
-                            hints={(k * H, rows): f"{name} is transposed: {name} = {what}.T @ da, "
+                            hints={(k * H, rows): f"{name} is transposed: {name} = {what}.T @ {d}, "
                                                   f"({rows}, {k * H})."}))
         else:
             outs.append(Out(name, got[j], want[j], axes=(f"{k}*hidden",),
@@ -122,7 +124,7 @@ def check_lstm_step_forward(fn):
         if problem:
             return [problem]
         return _compare(c, [_state_out("h_next", got[0], h_want, 4),
-                          _state_out("c_next", got[1], c_want, 4)], lstm_forward_mistakes(*args))
+                            _state_out("c_next", got[1], c_want, 4)], lstm_forward_mistakes(*args))
 
     return c.run([(f"N={N}, F={F}, H={H}", partial(case, 80 + j, N, F, H))
                   for j, (N, F, H) in enumerate(SHAPES)])
@@ -144,7 +146,7 @@ def check_lstm_step_backward(fn, forward=None):
 
     def case(seed, N, F, H, again):
         args = lstm_data(seed, N, F, H)
-        h_next, c_next, ref_cache = rnnlib.lstm_step_forward(*args)
+        ref_cache = rnnlib.lstm_step_forward(*args)[2]
         rng = np.random.default_rng(seed + 100)
         dh_next, dc_next = rng.normal(size=(N, H)), rng.normal(size=(N, H))
         want = rnnlib.lstm_step_backward(dh_next, dc_next, ref_cache)
@@ -163,7 +165,7 @@ def check_lstm_step_backward(fn, forward=None):
         if problem:
             return [problem]
         problems = _compare(c, _grad_outs(got, want, LSTM_GRADS, N, F, H, 4),
-                             lstm_backward_mistakes(dh_next, dc_next, ref_cache))
+                            lstm_backward_mistakes(dh_next, dc_next, ref_cache))
         return problems or (_again(got, call, LSTM_GRADS) if again else [])
 
     return c.run([(f"N={N}, F={F}, H={H}", partial(case, 90 + j, N, F, H, j == 0))
@@ -210,7 +212,7 @@ def check_gru_step_backward(fn, forward=None):
 
     def case(seed, N, F, H, again):
         args = gru_data(seed, N, F, H)
-        h_next, ref_cache = rnnlib.gru_step_forward(*args)
+        ref_cache = rnnlib.gru_step_forward(*args)[1]
         dh_next = np.random.default_rng(seed + 100).normal(size=(N, H))
         want = rnnlib.gru_step_backward(dh_next, ref_cache)
 
@@ -228,7 +230,7 @@ def check_gru_step_backward(fn, forward=None):
         if problem:
             return [problem]
         problems = _compare(c, _grad_outs(got, want, GRU_GRADS, N, F, H, 3),
-                             gru_backward_mistakes(dh_next, ref_cache, args[5]))
+                            gru_backward_mistakes(dh_next, ref_cache, args[5]))
         return problems or (_again(got, call, GRU_GRADS) if again else [])
 
     return c.run([(f"N={N}, F={F}, H={H}", partial(case, 110 + j, N, F, H, j == 0))
