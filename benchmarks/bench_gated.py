@@ -5,13 +5,13 @@ one layer, batch first, same process, same thread count, interleaved runs, media
     python benchmarks/bench_gated.py --repeat 30
 
 Prints one row per configuration, dtype and cell: rnnlib ms, torch ms and their ratio (rnnlib /
-torch: below 1 means rnnlib is faster). rnnlib's side is the public sequence functions as a
-layer calls them (weights stored in torch's layout and passed transposed, the boundary checks
-included): lstm_forward then lstm_backward, gru_forward then gru_backward. torch's side is
-torch.nn.LSTM / torch.nn.GRU with batch_first=True, run with as many threads as numpy's BLAS
-uses (read with threadpoolctl). Before timing, both run once on the same weights and their
-outputs and gradients are compared (1e-3 relative in float32, 1e-9 in float64), so the table
-compares the same computation. The claim is the ratio, measured side by side; absolute times
+torch: below 1 means rnnlib is faster). rnnlib's side is the layers rnnlib.LSTM and rnnlib.GRU
+(forward, then backward into layer.grads), as bench_rnn.py times rnnlib.RNN; their time is
+mostly lstm_forward/lstm_backward and gru_forward/gru_backward in rnnlib/gated.py. torch's side
+is torch.nn.LSTM / torch.nn.GRU with batch_first=True and the same parameters, run with as many
+threads as numpy's BLAS uses (read with threadpoolctl). Before timing, both run once on the
+same weights and their outputs and gradients are compared (1e-3 relative in float32, 1e-9 in
+float64), so the table compares the same computation. The claim is the ratio, measured side by side; absolute times
 depend on the machine.
 """
 from __future__ import annotations
@@ -23,7 +23,6 @@ import time
 import numpy as np
 
 import rnnlib
-from rnnlib.gated import gru_backward, gru_forward, lstm_backward, lstm_forward
 
 try:
     import torch
@@ -36,65 +35,47 @@ except ImportError:          # then torch keeps its own thread count, and the he
     threadpool_info = None
 
 CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
-BLOCKS = {"lstm": 4, "gru": 3}
+LAYERS = {"lstm": rnnlib.LSTM, "gru": rnnlib.GRU}
+PARAMS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 def problem(cell, N, T, F, H, dtype, seed=0):
-    """One layer's parameters with torch's names and shapes, an input and an output gradient.
-
-    The weights are drawn as torch draws them, uniform in +-1/sqrt(H)."""
+    """One layer (rnnlib.LSTM or rnnlib.GRU, torch's parameter names), an input and an output gradient."""
+    layer = LAYERS[cell](F, H, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
-    k, s = BLOCKS[cell], 1 / np.sqrt(H)
-    shapes = {"weight_ih_l0": (k * H, F), "weight_hh_l0": (k * H, H),
-              "bias_ih_l0": (k * H,), "bias_hh_l0": (k * H,)}
-    params = {name: rng.uniform(-s, s, shape).astype(dtype) for name, shape in shapes.items()}
     x = rng.standard_normal((N, T, F)).astype(dtype)
     dout = rng.standard_normal((N, T, H)).astype(dtype)
-    return params, x, dout
+    return layer, x, dout
 
 
-def rnnlib_run(cell, params, x, dout):
-    """forward + backward through rnnlib's sequence functions, from a zero initial state.
-
-    Returns the output, dx and the gradients of weight_ih, weight_hh, bias_ih, bias_hh."""
-    Wx, Wh = params["weight_ih_l0"].T, params["weight_hh_l0"].T     # views, as a layer passes them
-    bi, bh = params["bias_ih_l0"], params["bias_hh_l0"]
-    H = Wh.shape[0]
-    h0 = np.zeros((x.shape[0], H), x.dtype)
-
-    if cell == "lstm":
-        def run():
-            h, _, cache = lstm_forward(x, h0, h0, Wx, Wh, bi + bh)
-            dx, _, _, dWx, dWh, db = lstm_backward(dout, cache)
-            return h, dx, dWx.T, dWh.T, db, db       # b = bias_ih + bias_hh: both get db
-    else:
-        def run():
-            h, cache = gru_forward(x, h0, Wx, Wh, bi, bh)
-            dx, _, dWx, dWh, dbx, dbh = gru_backward(dout, cache)
-            return h, dx, dWx.T, dWh.T, dbx, dbh
+def rnnlib_run(layer, x, dout):
+    """forward + backward through the rnnlib layer: output, dx and the four parameter gradients."""
+    def run():
+        layer.zero_grad()
+        out, _ = layer(x)
+        dx = layer.backward(dout)
+        return (out, dx) + tuple(layer.grads[name] for name in PARAMS)
     return run
 
 
-def torch_run(cell, params, x, dout):
-    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the same parameters."""
+def torch_run(layer, x, dout):
+    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the rnnlib layer's parameters."""
     tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
-    F, H = x.shape[2], params["weight_hh_l0"].shape[1]
-    module = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[cell]
-    layer = module(F, H, batch_first=True, dtype=tdtype)
+    module = torch.nn.LSTM if isinstance(layer, rnnlib.LSTM) else torch.nn.GRU
+    reference = module(layer.input_size, layer.hidden_size, batch_first=True, dtype=tdtype)
     with torch.no_grad():
-        for name, p in layer.named_parameters():
-            p.copy_(torch.from_numpy(params[name]))
+        for name, p in reference.named_parameters():
+            p.copy_(torch.from_numpy(layer.params[name]))
     xt = torch.from_numpy(x).requires_grad_(True)
     dt = torch.from_numpy(dout)
 
     def run():
-        layer.zero_grad()
+        reference.zero_grad()
         xt.grad = None
-        out, _ = layer(xt)
+        out, _ = reference(xt)
         out.backward(dt)
-        return (out.detach().numpy(), xt.grad.numpy(), layer.weight_ih_l0.grad.numpy(),
-                layer.weight_hh_l0.grad.numpy(), layer.bias_ih_l0.grad.numpy(),
-                layer.bias_hh_l0.grad.numpy())
+        return (out.detach().numpy(), xt.grad.numpy()) + tuple(
+            getattr(reference, name).grad.numpy() for name in PARAMS)
     return run
 
 
@@ -149,11 +130,11 @@ def main(argv=None):
           f"{'torch ms':>9} {'ratio':>6}")
     for N, T, F, H in CONFIGS:
         for dtype in (np.float32, np.float64):
-            for cell in BLOCKS:
-                params, x, dout = problem(cell, N, T, F, H, dtype)
-                fns = [rnnlib_run(cell, params, x, dout)]
+            for cell in LAYERS:
+                layer, x, dout = problem(cell, N, T, F, H, dtype)
+                fns = [rnnlib_run(layer, x, dout)]
                 if torch is not None:
-                    fns.append(torch_run(cell, params, x, dout))
+                    fns.append(torch_run(layer, x, dout))
                     same_results(fns, dtype)
                 ms = median_ms(fns, args.repeat)
                 tail = (f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None

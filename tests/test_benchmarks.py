@@ -75,3 +75,59 @@ def test_bench_char_trains_both_in_turns_and_rnnlib_learns_from_ids():
     assert loop.seconds >= 0.6 and ours.seconds >= 0.6                   # each had its time
     assert loop.chars > 0 and ours.chars > 0
     assert bench_char.rnnlib_held_out_loss(ours.model, ids[:200], V) < 0.5 * before   # it learns the cycle
+
+
+@pytest.fixture
+def bench_gated(monkeypatch):
+    module = load("bench_gated")
+    monkeypatch.setattr(module, "torch", None)                     # as on a course machine
+    monkeypatch.setattr(module, "CONFIGS", [(2, 3, 4, 5)])
+    return module
+
+
+def test_bench_gated_prints_its_table_without_torch(bench_gated, capsys):
+    bench_gated.main(["--repeat", "1"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[1] == "torch is not installed: the torch columns are left out"
+    assert out[2].split() == ["N", "T", "F", "H", "dtype", "cell", "rnnlib", "ms", "torch", "ms",
+                              "ratio"]
+    rows = [line.split() for line in out[3:]]
+    assert [r[4:6] for r in rows] == [["float32", "lstm"], ["float32", "gru"],
+                                      ["float64", "lstm"], ["float64", "gru"]]
+    for r in rows:
+        assert r[:4] == ["2", "3", "4", "5"] and float(r[6]) > 0 and r[7:9] == ["-", "-"]
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_bench_gated_times_what_the_functions_compute(bench_gated, cell):
+    """What the benchmark times (the layer, forward and backward) gives the gradients of
+    rnnlib.gated's sequence functions, so the table is about those functions."""
+    import rnnlib
+    layer, x, dout = bench_gated.problem(cell, 3, 4, 5, 6, np.float64)
+    out, dx, dWih, dWhh, dbih, dbhh = bench_gated.rnnlib_run(layer, x, dout)()
+    p = layer.params
+    Wx, Wh = p["weight_ih_l0"].T, p["weight_hh_l0"].T
+    h0 = np.zeros((3, 6))
+    if cell == "lstm":
+        h, _, cache = rnnlib.lstm_forward(x, h0, h0, Wx, Wh, p["bias_ih_l0"] + p["bias_hh_l0"])
+        fdx, _, _, fdWx, fdWh, fdb = rnnlib.lstm_backward(dout, cache)
+        fdbx = fdbh = fdb
+    else:
+        h, cache = rnnlib.gru_forward(x, h0, Wx, Wh, p["bias_ih_l0"], p["bias_hh_l0"])
+        fdx, _, fdWx, fdWh, fdbx, fdbh = rnnlib.gru_backward(dout, cache)
+    for a, b in [(out, h), (dx, fdx), (dWih, fdWx.T), (dWhh, fdWh.T), (dbih, fdbx), (dbhh, fdbh)]:
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_bench_gated_agreement_check_catches_a_wrong_gradient(bench_gated, cell):
+    layer, x, dout = bench_gated.problem(cell, 3, 4, 5, 6, np.float64)
+    ours = bench_gated.rnnlib_run(layer, x, dout)
+
+    def wrong():                          # the same numbers, but d weight_hh 1% off
+        out = [np.array(a) for a in ours()]
+        out[3] *= 1.01
+        return tuple(out)
+    bench_gated.same_results([ours, ours], np.float64)             # itself: agrees
+    with pytest.raises(AssertionError, match="disagree on d weight_hh"):
+        bench_gated.same_results([ours, wrong], np.float64)
