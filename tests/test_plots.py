@@ -299,7 +299,8 @@ def test_every_figure_function_returns_a_figure():
             plots.gradient_flow_figure(np.ones(3), np.ones(2)), plots.eigenvalues_figure({"W": a}),
             plots.slope_histogram_figure({"a": a}),
             plots.accuracy_against_gap_figure([2, 5], np.ones((2, 3))),
-            plots.unit_by_level_figure([0.1, 0.2, -0.3], [0, 1, 1], 6, "depth")]
+            plots.unit_by_level_figure([0.1, 0.2, -0.3], [0, 1, 1], 6, "depth"),
+            plots.gates_figure({"input": np.full((3, 2), 0.5)}, "abc", [1])]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)
 

@@ -13,6 +13,7 @@ redrawing only what moves.
     trajectories  trajectory_figure
     gradients     gradient_norms_figure, eigenvalues_figure, slope_histogram_figure,
                   accuracy_against_gap_figure, gradient_flow_figure; GradientFlowPlot
+    gates         gates_figure (an LSTM's gates as strips under the characters of a text)
     hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
                   characters of a text)
     training      training_curves_figure, loss_curves_figure, extrapolation_figure,
@@ -26,6 +27,7 @@ from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalu
                         gradient_flow_figure, gradient_norms_figure, slope_histogram_figure)
 from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
                      unrolled_graph_figure)
+from .gates import gates_figure
 from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure, unit_by_level_figure
 from .live import LivePlot
 from .trajectories import trajectory_figure
@@ -36,7 +38,7 @@ from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
            "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
-           "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
+           "gates_figure", "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
            "loss_curves_figure", "sequence_times_figure", "slope_histogram_figure",
            "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",

@@ -11,8 +11,11 @@ needs neither ipywidgets nor matplotlib.
     gradient_flow  GradientFlow: ||dL/dh_t|| against t under sliders for Wh's spectral
                 radius, the input scale and the length
     quiz        Quiz: multiple-choice questions with feedback on every answer
+    gates       GateExplorer: an LSTM's input, forget and output gates as strips under the
+                characters of a text, for chosen units
 """
 from .explorer import Explorer, HTMLText, output_html, output_text
+from .gates import GateExplorer
 from .hidden_explorer import HiddenStateExplorer
 from .gradient_flow import GradientFlow
 from .monitor import TrainingMonitor
@@ -20,6 +23,6 @@ from .quiz import Quiz
 from .steps import StepThrough, TanhExplorer
 from .trajectory import HiddenTrajectory, rotation
 
-__all__ = ["Explorer", "GradientFlow", "HTMLText", "HiddenStateExplorer", "HiddenTrajectory", "Quiz",
+__all__ = ["Explorer", "GateExplorer", "GradientFlow", "HTMLText", "HiddenStateExplorer", "HiddenTrajectory", "Quiz",
            "StepThrough", "TanhExplorer", "TrainingMonitor", "output_html", "output_text",
            "rotation"]
