@@ -379,3 +379,57 @@ def test_hidden_state_explorer_renders_its_panels_in_jupyterlab(lab):
         expect(shown).to_contain_text("first_letter", timeout=REDRAW_MS)
         panel.locator(".lm-TabBar-tab", has_text="heatmap").click()
         expect(shown.locator("img")).to_have_count(1, timeout=REDRAW_MS)
+
+
+GATE_SOURCE = """\
+import rnnlib
+from rnnlib.widgets import GateExplorer
+
+text = 'ab cab. bba a.b ccc\\nab.ba c a b.\\n' * 2
+vocab = rnnlib.Vocab('abc .\\n')
+model = rnnlib.SequenceModel(len(vocab), 6, len(vocab), cell='lstm', seed=0)
+GateExplorer(model, vocab, text, units=[0, 1], width=40)"""
+
+CELL_STYLE_JS = """(el) => {
+    const m = el.getAttribute('style').match(/#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})/);
+    const want = 'rgb(' + m.slice(1).map(h => parseInt(h, 16)).join(', ') + ')';
+    return [getComputedStyle(el).backgroundColor, want];
+}"""
+
+
+def test_gate_explorer_draws_strips_and_follows_its_controls_in_jupyterlab(lab):
+    from playwright.sync_api import expect
+
+    T = 2 * len("ab cab. bba a.b ccc\nab.ba c a b.\n")
+    with notebook_running(lab, "gates.ipynb", GATE_SOURCE) as panel:
+        out = panel.locator(".widget-output")
+        expect(out).to_contain_text(f"{T} characters; units 0, 1, in the order typed",
+                                    timeout=WIDGET_MS)
+        expect(out).to_contain_text("unit 1 output o", timeout=REDRAW_MS)
+        # the strips are HTML whose colours reach the page (not stripped by a sanitizer) ...
+        first = out.locator("span[title^='0 i=']").first
+        shown, wanted = first.evaluate(CELL_STYLE_JS)
+        assert shown == wanted
+        # ... and each cell is one character wide, under its character
+        chars = out.locator("b").first
+        box, cell = chars.bounding_box(), first.bounding_box()
+        assert abs(cell["x"] - box["x"]) < 1 and abs(cell["width"] - box["width"] / 40) < 0.5
+
+        units = panel.locator(".widget-text input").first           # units: type, then Enter
+        units.fill("3-4")
+        units.press("Enter")
+        expect(out).to_contain_text(f"{T} characters; units 3, 4, in the order typed",
+                                    timeout=REDRAW_MS)
+        expect(out).to_contain_text("unit 4 forget f", timeout=REDRAW_MS)
+        expect(out).not_to_contain_text("unit 0 input i", timeout=REDRAW_MS)
+
+        panel.locator(".widget-checkbox", has_text="cell c").locator("input").click()
+        expect(out).to_contain_text("unit 3 cell c", timeout=REDRAW_MS)
+        panel.locator(".widget-checkbox", has_text="forget f").locator("input").click()
+        expect(out).not_to_contain_text("forget f", timeout=REDRAW_MS)
+
+        units.fill("9")                                             # a typo: a sentence
+        units.press("Enter")
+        expect(out).to_contain_text("There is no unit 9: this model has 6 units",
+                                    timeout=REDRAW_MS)
+        expect(out.locator("span[title]")).to_have_count(0, timeout=REDRAW_MS)

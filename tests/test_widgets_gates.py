@@ -56,7 +56,7 @@ def strips(out):
     page = output_html(out)
     found, labels = {}, []
     for line in page.split("\n"):
-        m = ROW.match(line)
+        m = ROW.match(re.sub(r'^<span style="display:[^"]*">(.*?)</span>', r"\1", line))
         if not m:
             continue
         label, u, name = m.group(1), int(m.group(2)), m.group(3)
@@ -178,6 +178,7 @@ def test_first_draw_has_a_strip_per_gate_per_unit_under_every_line(ex):
     assert all(len(colours) == len(TEXT) for colours in found.values())
     page = output_html(ex.out)
     assert "0 closed" in page and "1 open" in page                       # the legend
+    assert page.count("margin-top:5px") == lines                        # a gap above unit 4
     chars = re.findall(r"^0-39 +<b>(.*)</b>$", page, re.M)
     assert html.unescape(chars[0]) == TEXT[:40].replace("\n", "\u21b5")
     text = output_text(ex.out)
@@ -201,7 +202,7 @@ def test_the_hand_set_units_colours(ex):
 def test_hovering_shows_the_values(ex):
     page = output_html(ex.out)
     b = at("b")[0]                                                       # 1: alone in its run
-    line = next(l for l in page.split("\n") if l.startswith("unit 4 input i"))
+    line = next(l for l in page.split("\n") if "unit 4 input i" in l)
     titles = [t for _, t, _ in CELL.findall(line)]
     assert f"{b} i=0.00" in titles
     # neighbours of one colour are one span, its title the range of positions and values

@@ -174,10 +174,13 @@ def strips_html(text, gates, units, names, width=80, scales=None):
         chars = html.escape("".join(shown[a:b]))
         lines.append("")
         lines.append(f"{f'{a}-{b - 1}':<{label}}<b>{chars}</b>")
-        for u in units:
-            for n in names:
-                lines.append(f"{f'unit {u} {gate_label(n)}':<{label}}"
-                             + _strip(colours[u, n][a:b], gates[n][a:b, u], a, GATE_NAMES[n]))
+        for j, u in enumerate(units):
+            for k, n in enumerate(names):
+                head = f"{f'unit {u} {gate_label(n)}':<{label}}"
+                if j and not k and len(names) > 1:      # a little space above each unit's strips
+                    head = f'<span style="display:inline-block;margin-top:5px">{head}</span>'
+                lines.append(head + _strip(colours[u, n][a:b], gates[n][a:b, u], a,
+                                           GATE_NAMES[n]))
     return _BOX.format("\n".join(lines))
 
 
