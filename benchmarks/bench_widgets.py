@@ -55,6 +55,7 @@ def main():
         changes = [setter(c, v) for c in controls for v in np.linspace(c.min, c.max, 8)]
         measure("GradientFlow, every slider", changes)
     hidden_explorer()
+    gate_explorer()
 
 
 def hidden_explorer(T=2000, H=64):
@@ -86,6 +87,32 @@ def hidden_explorer(T=2000, H=64):
         measure(f"  {name}", [setter(c, value) for c, value in steps])
     print(f"  (a span of 1-12 characters, {len(ex.selection or [])} units selected at the end; "
           f"{ex.sample_length} characters sampled)")
+
+
+def gate_explorer(T=300, H=128, units="0-7"):
+    """GateExplorer on T characters of the structured corpus, a seeded LSTM of H units, 8 units."""
+    corpus = rnnlib.corpus.structured_text(20 * T, seed=0).text
+    vocab = rnnlib.Vocab(corpus, order="sorted")
+    model = rnnlib.SequenceModel(len(vocab), H, len(vocab), cell="lstm", seed=0)
+    c0, w0 = time.process_time(), time.perf_counter()
+    ex = widgets.GateExplorer(model, vocab, corpus[:T], units=units)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+    print(f"{f'GateExplorer T={T} H={H} 8 units':34s} {cpu * 1e3:7.1f} {wall * 1e3:8.1f}"
+          f"            (construction)")
+    box = ex.gate_boxes
+    eights = [f"{k}-{k + 7}" for k in np.linspace(0, H - 8, 12).astype(int)] + [units]
+    controls = {"units": [(ex.units, typed) for typed in eights],
+                "a gate ticked / unticked": [(box["forget"], k % 2 == 0) for k in range(12)],
+                "sort": [(ex.sort, k % 2 == 0) for k in range(12)],
+                "text (the LSTM runs)": [(ex.text_input, corpus[k * T:(k + 1) * T])
+                                         for k in range(1, 13)],
+                "text seen before (cached)": [(ex.text_input, corpus[k * T:(k + 1) * T])
+                                              for k in (1, 2, 3) * 4]}
+    for name, steps in controls.items():
+        measure(f"  {name}", [setter(c, value) for c, value in steps])
+    for n in ("candidate", "cell", "hidden"):
+        box[n].value = True
+    measure("  units, all six rows ticked", [setter(ex.units, typed) for typed in eights])
 
 
 if __name__ == "__main__":

@@ -215,10 +215,13 @@ class GateExplorer(Explorer):
     to the constructor raise. .text, .gates (dict name -> (T, H)), .saturation (H,),
     .shown_units (the units in the order drawn), .message (the summary or the problem).
 
-    Speed, measured on this course's 2-core machine with H = 64, a 300-character text and
-    8 units with 3 gates (benchmarks/bench_widgets.py; median wall time per change): units
-    about 7 ms, a gate ticked or unticked about 5 ms, sort about 7 ms, a new text (the LSTM
-    run on it, then the drawing) about 9 ms.
+    Speed, as measured (benchmarks/bench_widgets.py, median wall time of the handler per
+    change, on the course's shared 2-core machine): a 300-character text, 8 units, the three
+    gates, H = 128 (H = 64 alike): typing units 9 ms, ticking or unticking a gate 7 ms, sort
+    6 ms, a new text 13 ms (the LSTM runs; 10 ms at H = 64, 31 ms at H = 256), a text seen
+    before 6 ms; with all six rows ticked, typing units 27 ms. In JupyterLab, from the
+    key press to the strips redrawn in the page (headless Chromium on the same machine),
+    70 to 130 ms: most of it carrying and laying out the page of some 7,000 coloured cells.
     """
 
     def __init__(self, model, vocab, text, units=None, *, gates=("input", "forget", "output"),
