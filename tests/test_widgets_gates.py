@@ -434,3 +434,14 @@ def test_gates_figure_refuses_bad_input():
         plots.gates_figure({"input": np.zeros((601, 2))}, "a" * 601, [0])
     with pytest.raises(TypeError, match=r"gates\['input'\] should be a floating-point array"):
         plots.gates_figure({"input": np.zeros((3, 2), int)}, "abc", [0])
+
+
+def test_characters_that_mean_something_in_html_are_shown_as_themselves():
+    vocab = rnnlib.Vocab('<a&"\n')
+    model = rnnlib.SequenceModel(len(vocab), 2, len(vocab), cell="lstm", seed=0)
+    ex = GateExplorer(model, vocab, '<a&"\n<', units=[1])
+    chars = re.findall(r"^0-5 +<b>(.*)</b>$", output_html(ex.out), re.M)
+    assert [html.unescape(c) for c in chars] == ['<a&"\u21b5<']
+    found, labels = strips(ex.out)
+    assert labels == ["unit 1 input i", "unit 1 forget f", "unit 1 output o"]
+    assert all(len(c) == 6 for c in found.values())
