@@ -179,7 +179,7 @@ def test_first_draw_has_a_strip_per_gate_per_unit_under_every_line(ex):
     page = output_html(ex.out)
     assert "0 closed" in page and "1 open" in page                       # the legend
     assert page.count("margin-top:5px") == lines                        # a gap above unit 4
-    chars = re.findall(r"^0-39 +<b>(.*)</b>$", page, re.M)
+    chars = re.findall(r"(?:^|>)0-39 +<b>(.*?)</b>$", page, re.M)
     assert html.unescape(chars[0]) == TEXT[:40].replace("\n", "\u21b5")
     text = output_text(ex.out)
     assert f"{len(TEXT)} characters; units 0, 4, in the order typed." in text
@@ -440,7 +440,7 @@ def test_characters_that_mean_something_in_html_are_shown_as_themselves():
     vocab = rnnlib.Vocab('<a&"\n')
     model = rnnlib.SequenceModel(len(vocab), 2, len(vocab), cell="lstm", seed=0)
     ex = GateExplorer(model, vocab, '<a&"\n<', units=[1])
-    chars = re.findall(r"^0-5 +<b>(.*)</b>$", output_html(ex.out), re.M)
+    chars = re.findall(r"(?:^|>)0-5 +<b>(.*?)</b>$", output_html(ex.out), re.M)
     assert [html.unescape(c) for c in chars] == ['<a&"\u21b5<']
     found, labels = strips(ex.out)
     assert labels == ["unit 1 input i", "unit 1 forget f", "unit 1 output o"]

@@ -106,20 +106,22 @@ def parse_units(typed, H):
 
 # --- the drawing ------------------------------------------------------------------------
 
+_LEGEND = ('<div style="font-family: monospace; white-space: pre; line-height: 1.3; '
+           'margin-bottom: 0.6em">{}</div>')
 _BOX = ('<div style="font-family: monospace; white-space: pre; line-height: 1.3; '
-        'overflow-x: auto; max-height: 40em; overflow-y: auto">{}</div>')
+        'overflow-x: auto; max-height: 40em; overflow-y: auto">{}</div>')     # scrolls
 
 
 def _cells(colours, titles):
-    """One space per character on its colour: in a monospaced font it is exactly as wide as
-    the character above it, so the strips line up with the text."""
+    """One coloured space per colour, for the legend."""
     return "".join(f'<span style="background:{c}" title="{t}"> </span>'
                    for c, t in zip(colours, titles))
 
 
 def _strip(colours, values, start, letter):
-    """A strip of cells, neighbours of one colour merged into one span of as many spaces
-    (a saturated gate is one colour for long stretches: the page stays small). Hovering
+    """A strip of cells, one space per character on its colour: in a monospaced font a space
+    is exactly as wide as the character above it, so the strips line up with the text.
+    Neighbours of one colour are merged into one span of as many spaces (a saturated gate is one colour for long stretches: the page stays small). Hovering
     shows the positions and the values: '12 i=0.52', or '12-15 i=0.98 to 0.99'."""
     edges = np.flatnonzero(colours[1:] != colours[:-1]) + 1
     parts = []
@@ -168,11 +170,12 @@ def strips_html(text, gates, units, names, width=80, scales=None):
             values = gates[n][:, u]
             colours[u, n] = (sequential_colours(values) if n in SIGMOID_NAMES
                              else diverging_colours(values, scales.get(n, 1.0)))
-    lines = [_legend(names, scales)]
+    lines = []
     for a in range(0, T, width):
         b = min(T, a + width)
         chars = html.escape("".join(shown[a:b]))
-        lines.append("")
+        if a:
+            lines.append("")
         lines.append(f"{f'{a}-{b - 1}':<{label}}<b>{chars}</b>")
         for j, u in enumerate(units):
             for k, n in enumerate(names):
@@ -181,7 +184,7 @@ def strips_html(text, gates, units, names, width=80, scales=None):
                     head = f'<span style="display:inline-block;margin-top:5px">{head}</span>'
                 lines.append(head + _strip(colours[u, n][a:b], gates[n][a:b, u], a,
                                            GATE_NAMES[n]))
-    return _BOX.format("\n".join(lines))
+    return _LEGEND.format(_legend(names, scales)) + _BOX.format("\n".join(lines))
 
 
 # --- the widget -------------------------------------------------------------------------
