@@ -1,8 +1,8 @@
 """rnnlib's gated cells against torch.nn.LSTM and torch.nn.GRU on the CPU: forward + backward of
-one layer, batch first, same process, same thread count, interleaved runs, medians.
+one layer, batch first, same process, same thread count, taking turns, medians.
 
     python benchmarks/bench_gated.py                # torch columns only when torch is installed
-    python benchmarks/bench_gated.py --repeat 30
+    python benchmarks/bench_gated.py --turns 5
 
 Prints one row per configuration, dtype and cell: rnnlib ms, torch ms and their ratio (rnnlib /
 torch: below 1 means rnnlib is faster). rnnlib's side is the layers rnnlib.LSTM and rnnlib.GRU
@@ -92,17 +92,29 @@ def same_results(runs, dtype):
                 raise AssertionError(f"the implementations disagree on {name}: relative error {err:.1e}")
 
 
-def median_ms(fns, repeat):
-    """Interleave the functions (one call of each per round) and return each one's median in ms."""
+def median_ms(fns, turns=3, seconds=0.5, settle=0.2):
+    """Give the functions turns: in each, one runs untimed for `settle` seconds, then is timed
+    call by call for `seconds` (at least 3 calls). Returns each one's median in ms.
+
+    Why turns and not one call of each per round, as bench_rnn.py does: numpy's BLAS and
+    torch's OpenMP keep their worker threads spinning for a while after a call, and on a
+    machine with few cores those spinning threads sit on the cores the other library needs.
+    Alternating call by call, torch.nn.LSTM at (32, 64, 64, 128) float32 took 24 to 110 ms
+    here, against 7.5 ms run alone; in turns it takes what it takes alone, and so does rnnlib.
+    The untimed start of each turn lets the other library's threads go idle; the turns still
+    spread the machine's slow changes over both."""
     times = [[] for _ in fns]
-    for f in fns:                 # warm up: first calls allocate
-        f()
-        f()
-    for _ in range(repeat):
-        for i, f in enumerate(fns):
-            t0 = time.perf_counter()
-            f()
-            times[i].append((time.perf_counter() - t0) * 1e3)
+    for _ in range(turns):
+        for f, t in zip(fns, times):
+            end = time.perf_counter() + settle
+            while time.perf_counter() < end:
+                f()
+            end, calls = time.perf_counter() + seconds, 0
+            while time.perf_counter() < end or calls < 3:
+                t0 = time.perf_counter()
+                f()
+                t.append((time.perf_counter() - t0) * 1e3)
+                calls += 1
     return [statistics.median(t) for t in times]
 
 
@@ -116,7 +128,8 @@ def blas_threads():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="timed rounds per row")
+    parser.add_argument("--turns", type=int, default=3, help="turns of each per row")
+    parser.add_argument("--seconds", type=float, default=0.5, help="timed seconds per turn")
     args = parser.parse_args(argv)
     threads = blas_threads()
     print(f"numpy {np.__version__}, BLAS threads: {threads if threads else 'unknown'}", end="")
@@ -136,7 +149,7 @@ def main(argv=None):
                 if torch is not None:
                     fns.append(torch_run(layer, x, dout))
                     same_results(fns, dtype)
-                ms = median_ms(fns, args.repeat)
+                ms = median_ms(fns, args.turns, args.seconds)
                 tail = (f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None
                         else f"{'-':>9} {'-':>6}")
                 print(f"{N:3d} {T:4d} {F:4d} {H:4d}  {np.dtype(dtype).name:7s} {cell:4s} "

@@ -86,7 +86,7 @@ def bench_gated(monkeypatch):
 
 
 def test_bench_gated_prints_its_table_without_torch(bench_gated, capsys):
-    bench_gated.main(["--repeat", "1"])
+    bench_gated.main(["--turns", "1", "--seconds", "0.01"])
     out = capsys.readouterr().out.splitlines()
     assert out[1] == "torch is not installed: the torch columns are left out"
     assert out[2].split() == ["N", "T", "F", "H", "dtype", "cell", "rnnlib", "ms", "torch", "ms",
