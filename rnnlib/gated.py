@@ -126,7 +126,8 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
             h[:, t], c[:, t] = h_prev, c_prev
 
     Made fast as rnn_forward is: every x_t @ Wx + b in one product before the loop (a row
-    look-up for token ids), time-major buffers made once, the gates computed in place.
+    look-up for token ids), time-major buffers made once, the gates computed in place, all
+    four nonlinearities in one tanh over the row.
     """
     N, T = x.shape[:2]
     H = Wh.shape[0]
@@ -140,16 +141,26 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     hT = np.empty((T, N, H), gT.dtype)
     cT = np.empty((T, N, H), gT.dtype)
     hWh = np.empty((N, 4 * H), gT.dtype)                # h_{t-1} @ Wh, the same array every step
+    ig = np.empty((N, H), gT.dtype)                     # i * g, the same array every step
+    # All four nonlinearities in one tanh over the whole row: sigmoid(a) = (1 + tanh(a/2)) / 2,
+    # so the i, f, o columns are halved before the tanh and mapped to (1 + t)/2 after it, while
+    # g's columns are scaled by 1 and shifted by 0. Halving is exact, so i, f, o equal sigmoid's
+    # to the bit, and a few passes over whole rows cost less than many over column blocks.
+    scale = np.full(4 * H, 0.5, gT.dtype)              # (4H,) in the input's dtype: float32 stays
+    scale[2 * H:3 * H] = 1
+    shift = np.full(4 * H, 0.5, gT.dtype)
+    shift[2 * H:3 * H] = 0
     h_prev, c_prev = h0, c0
     for t in range(T):
         a = gT[t]
         a += np.matmul(h_prev, Wh, out=hWh)             # (N, 4H) pre-activations
-        sigmoid(a[:, :2 * H], out=a[:, :2 * H])         # i, f
-        np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])   # g
-        sigmoid(a[:, 3 * H:], out=a[:, 3 * H:])         # o
+        a *= scale
+        np.tanh(a, out=a)
+        a *= scale
+        a += shift                                      # i, f, g, o
         i, f, g, o = _blocks(a, 4)
         c_prev = np.multiply(f, c_prev, out=cT[t])      # c_t = f c_{t-1} + i g
-        c_prev += i * g
+        c_prev += np.multiply(i, g, out=ig)
         h_prev = np.tanh(c_prev, out=hT[t])             # h_t = o tanh(c_t)
         h_prev *= o
     h, c = hT.swapaxes(0, 1), cT.swapaxes(0, 1)         # (N, T, H) views
@@ -182,30 +193,49 @@ def lstm_backward(dh, cache, dc=None):
 
     As in rnn_backward, only the recursion is sequential: the loop stores every step's
     pre-activation gradient da_t, and dx and the weight gradients are products after it.
+    Inside the loop every gate's derivative comes from the gates in one pass over the row,
+    and every intermediate goes into an array made once, before the loop.
     """
     x, h0, c0, Wx, Wh, gates, c, h = cache
     N, T, H = h.shape
     gT, cT, hT, dhT = (a.swapaxes(0, 1) for a in (gates, c, h, dh))   # time-major views
     dcT = None if dc is None else dc.swapaxes(0, 1)
-    tanh_cT = np.tanh(cT)                               # (T, N, H)
     daT = np.empty_like(gT)                             # (T, N, 4H) da_t for every step
     dh_next = np.zeros_like(h0)                         # dL/dh_t arriving from step t+1
     dc_next = np.zeros_like(c0)                         # dL/dc_t arriving from step t+1
+    # Scratch arrays made once, so that no step allocates.
+    tanh_c, dh_tanh_c, tmp = (np.empty_like(h0) for _ in range(3))   # (N, H) each
+    gates_shifted = np.empty((N, 4 * H), h.dtype)
+    # (1 - G)(G + shift) is every gate's derivative in one pass over the row: s (1 - s) for the
+    # sigmoid gates i, f, o (shift 0) and (1 - g)(1 + g) = 1 - g^2 for g (shift 1).
+    shift = np.zeros(4 * H, h.dtype)
+    shift[2 * H:3 * H] = 1
+    WhT = Wh.T
     for t in reversed(range(T)):
-        i, f, g, o = _blocks(gT[t], 4)
-        tanh_c = tanh_cT[t]
+        G = gT[t]                                       # (N, 4H) i, f, g, o
+        i, f, g, o = _blocks(G, 4)
         c_prev = cT[t - 1] if t > 0 else c0
         dh_next += dhT[t]                               # dL/dh_t
         if dcT is not None:
             dc_next += dcT[t]
-        dc_t = dc_next + dh_next * o * (1 - tanh_c * tanh_c)   # dL/dc_t, both paths
-        da_i, da_f, da_g, da_o = _blocks(daT[t], 4)
-        np.multiply(dh_next * tanh_c, o * (1 - o), out=da_o)
-        np.multiply(dc_t * g, i * (1 - i), out=da_i)
-        np.multiply(dc_t * c_prev, f * (1 - f), out=da_f)
-        np.multiply(dc_t * i, 1 - g * g, out=da_g)
-        np.multiply(dc_t, f, out=dc_next)               # dL/dc_{t-1}: through the forget gate
-        np.matmul(daT[t], Wh.T, out=dh_next)            # dL/dh_{t-1}
+        da = daT[t]                                     # (N, 4H)
+        np.subtract(1, G, out=da)
+        da *= np.add(G, shift, out=gates_shifted)       # the gates' derivatives
+        da_i, da_f, da_g, da_o = _blocks(da, 4)
+        np.tanh(cT[t], out=tanh_c)
+        np.multiply(dh_next, tanh_c, out=dh_tanh_c)     # dL/do_t = dh_t tanh(c_t)
+        da_o *= dh_tanh_c
+        # dL/dc_t = dc_next + dh_t o (1 - tanh(c_t)^2), with dh_t tanh(c_t) reused
+        np.multiply(dh_tanh_c, tanh_c, out=tmp)
+        np.subtract(dh_next, tmp, out=tmp)
+        tmp *= o
+        dc_next += tmp                                  # dL/dc_t, both paths
+        da.reshape(N, 4, H)[:, :3] *= dc_next[:, None]  # i, f, g reach the loss through c_t
+        da_i *= g                                       # dc_t/di = g
+        da_f *= c_prev                                  # dc_t/df = c_{t-1}
+        da_g *= i                                       # dc_t/dg = i
+        dc_next *= f                                    # dL/dc_{t-1}: through the forget gate
+        np.matmul(da, WhT, out=dh_next)                 # dL/dh_{t-1}
 
     da = daT.reshape(T * N, 4 * H)
     dWh = h0.T @ daT[0] + hT[:-1].reshape(-1, H).T @ daT[1:].reshape(-1, 4 * H)
@@ -293,20 +323,25 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     else:
         xT = np.ascontiguousarray(xT)
         gT = (xT.reshape(T * N, -1) @ Wx).reshape(T, N, 3 * H)
-    gT += bx                                            # gT[t]: x_t Wx + bx, then [r, z, n]
+    # bh's r and z parts sit outside r * (...) as bx does, so they join bx here, once;
+    # only bh_n is added inside the loop.
+    b = bx.copy()
+    b[:2 * H] += bh[:2 * H]
+    gT += b                                             # gT[t]: x_t Wx + the biases, then [r, z, n]
+    bh_n = bh[2 * H:]
     hT = np.empty((T, N, H), gT.dtype)
     ahnT = np.empty((T, N, H), gT.dtype)                # h_{t-1} Wh_n + bh_n, for backward
-    ah = np.empty((N, 3 * H), gT.dtype)                 # h_{t-1} @ Wh + bh, the same array every step
+    hWh = np.empty((N, 3 * H), gT.dtype)                # h_{t-1} @ Wh, the same array every step
+    r_ahn = np.empty((N, H), gT.dtype)                  # r * ah_n, the same array every step
     h_prev = h0
     for t in range(T):
-        np.matmul(h_prev, Wh, out=ah)
-        ah += bh
+        np.matmul(h_prev, Wh, out=hWh)
         rz = gT[t, :, :2 * H]
-        rz += ah[:, :2 * H]
+        rz += hWh[:, :2 * H]
         sigmoid(rz, out=rz)                             # r, z
         r, z, n = _blocks(gT[t], 3)
-        ahnT[t] = ah[:, 2 * H:]
-        n += r * ahnT[t]
+        ah_n = np.add(hWh[:, 2 * H:], bh_n, out=ahnT[t])
+        n += np.multiply(r, ah_n, out=r_ahn)
         np.tanh(n, out=n)                               # n
         h_t = hT[t]
         np.subtract(h_prev, n, out=h_t)                 # h_t = n + z (h_{t-1} - n)
@@ -344,18 +379,33 @@ def gru_backward(dh, cache):
     daxT = np.empty_like(gT)                            # (T, N, 3H) gradient at x_t Wx + bx
     dahT = np.empty_like(gT)                            # (T, N, 3H) gradient at h_{t-1} Wh + bh
     dh_next = np.zeros_like(h0)
+    # Scratch arrays made once, so that no step allocates.
+    tmp, dh_gates = np.empty_like(h0), np.empty_like(h0)    # (N, H) each
+    gates_shifted = np.empty((N, 3 * H), h.dtype)
+    # (1 - G)(G + shift) is every gate's derivative in one pass over the row: s (1 - s) for the
+    # sigmoid gates r, z (shift 0) and (1 - n)(1 + n) = 1 - n^2 for n (shift 1).
+    shift = np.zeros(3 * H, h.dtype)
+    shift[2 * H:] = 1
+    WhT = Wh.T
     for t in reversed(range(T)):
-        r, z, n = _blocks(gT[t], 3)
+        G = gT[t]                                       # (N, 3H) r, z, n
+        r, z, n = _blocks(G, 3)
         h_prev = hT[t - 1] if t > 0 else h0
         dh_next += dhT[t]                               # dL/dh_t
-        da_r, da_z, da_n = _blocks(daxT[t], 3)
-        np.multiply(dh_next * (1 - z), 1 - n * n, out=da_n)
-        np.multiply(dh_next * (h_prev - n), z * (1 - z), out=da_z)
-        np.multiply(da_n * ahnT[t], r * (1 - r), out=da_r)
-        dahT[t, :, :2 * H] = daxT[t, :, :2 * H]
-        np.multiply(da_n, r, out=dahT[t, :, 2 * H:])
+        dax = daxT[t]
+        np.subtract(1, G, out=dax)
+        dax *= np.add(G, shift, out=gates_shifted)      # the gates' derivatives
+        da_r, da_z, da_n = _blocks(dax, 3)
+        da_n *= np.subtract(1, z, out=tmp)              # dL/dn = dh_t (1 - z)
+        da_n *= dh_next
+        da_z *= np.subtract(h_prev, n, out=tmp)         # dL/dz = dh_t (h_{t-1} - n)
+        da_z *= dh_next
+        da_r *= np.multiply(da_n, ahnT[t], out=tmp)     # dL/dr = da_n ah_n
+        dah = dahT[t]
+        dah[:, :2 * H] = dax[:, :2 * H]                 # the state's part: as the input's for r, z
+        np.multiply(da_n, r, out=dah[:, 2 * H:])        # and scaled by r for n
         dh_next *= z                                    # the direct path h_{t-1} -> h_t
-        dh_next += dahT[t] @ Wh.T                       # and the path through the gates
+        dh_next += np.matmul(dah, WhT, out=dh_gates)    # and the path through the gates
     dax = daxT.reshape(T * N, 3 * H)
     dah = dahT.reshape(T * N, 3 * H)
     dWh = h0.T @ dahT[0] + hT[:-1].reshape(-1, H).T @ dahT[1:].reshape(-1, 3 * H)
