@@ -150,6 +150,7 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     scale[2 * H:3 * H] = 1
     shift = np.full(4 * H, 0.5, gT.dtype)
     shift[2 * H:3 * H] = 0
+    i_s, f_s, g_s, o_s = _blocks(gT, 4)                 # (T, N, H) views: i_s[t] is i at step t
     h_prev, c_prev = h0, c0
     for t in range(T):
         a = gT[t]
@@ -158,7 +159,7 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
         np.tanh(a, out=a)
         a *= scale
         a += shift                                      # i, f, g, o
-        i, f, g, o = _blocks(a, 4)
+        i, f, g, o = i_s[t], f_s[t], g_s[t], o_s[t]
         c_prev = np.multiply(f, c_prev, out=cT[t])      # c_t = f c_{t-1} + i g
         c_prev += np.multiply(i, g, out=ig)
         h_prev = np.tanh(c_prev, out=hT[t])             # h_t = o tanh(c_t)
@@ -211,9 +212,13 @@ def lstm_backward(dh, cache, dc=None):
     shift = np.zeros(4 * H, h.dtype)
     shift[2 * H:3 * H] = 1
     WhT = Wh.T
+    i_s, f_s, g_s, o_s = _blocks(gT, 4)                 # (T, N, H) views, as in the forward
+    da_is, da_fs, da_gs, da_os = _blocks(daT, 4)
+    da_ifg = daT.reshape(T, N, 4, H)[:, :, :3]          # (T, N, 3, H) the blocks that reach c_t
+    dc_col = dc_next[:, None]                           # (N, 1, H) a view: dc_next, broadcast
     for t in reversed(range(T)):
         G = gT[t]                                       # (N, 4H) i, f, g, o
-        i, f, g, o = _blocks(G, 4)
+        i, f, g, o = i_s[t], f_s[t], g_s[t], o_s[t]
         c_prev = cT[t - 1] if t > 0 else c0
         dh_next += dhT[t]                               # dL/dh_t
         if dcT is not None:
@@ -221,7 +226,7 @@ def lstm_backward(dh, cache, dc=None):
         da = daT[t]                                     # (N, 4H)
         np.subtract(1, G, out=da)
         da *= np.add(G, shift, out=gates_shifted)       # the gates' derivatives
-        da_i, da_f, da_g, da_o = _blocks(da, 4)
+        da_i, da_f, da_g, da_o = da_is[t], da_fs[t], da_gs[t], da_os[t]
         np.tanh(cT[t], out=tanh_c)
         np.multiply(dh_next, tanh_c, out=dh_tanh_c)     # dL/do_t = dh_t tanh(c_t)
         da_o *= dh_tanh_c
@@ -230,7 +235,7 @@ def lstm_backward(dh, cache, dc=None):
         np.subtract(dh_next, tmp, out=tmp)
         tmp *= o
         dc_next += tmp                                  # dL/dc_t, both paths
-        da.reshape(N, 4, H)[:, :3] *= dc_next[:, None]  # i, f, g reach the loss through c_t
+        da_ifg[t] *= dc_col                             # i, f, g reach the loss through c_t
         da_i *= g                                       # dc_t/di = g
         da_f *= c_prev                                  # dc_t/df = c_{t-1}
         da_g *= i                                       # dc_t/dg = i
@@ -333,13 +338,14 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     ahnT = np.empty((T, N, H), gT.dtype)                # h_{t-1} Wh_n + bh_n, for backward
     hWh = np.empty((N, 3 * H), gT.dtype)                # h_{t-1} @ Wh, the same array every step
     r_ahn = np.empty((N, H), gT.dtype)                  # r * ah_n, the same array every step
+    r_s, z_s, n_s = _blocks(gT, 3)                      # (T, N, H) views: r_s[t] is r at step t
     h_prev = h0
     for t in range(T):
         np.matmul(h_prev, Wh, out=hWh)
         rz = gT[t, :, :2 * H]
         rz += hWh[:, :2 * H]
         sigmoid(rz, out=rz)                             # r, z
-        r, z, n = _blocks(gT[t], 3)
+        r, z, n = r_s[t], z_s[t], n_s[t]
         ah_n = np.add(hWh[:, 2 * H:], bh_n, out=ahnT[t])
         n += np.multiply(r, ah_n, out=r_ahn)
         np.tanh(n, out=n)                               # n
@@ -387,15 +393,17 @@ def gru_backward(dh, cache):
     shift = np.zeros(3 * H, h.dtype)
     shift[2 * H:] = 1
     WhT = Wh.T
+    r_s, z_s, n_s = _blocks(gT, 3)                      # (T, N, H) views, as in the forward
+    da_rs, da_zs, da_ns = _blocks(daxT, 3)
     for t in reversed(range(T)):
         G = gT[t]                                       # (N, 3H) r, z, n
-        r, z, n = _blocks(G, 3)
+        r, z, n = r_s[t], z_s[t], n_s[t]
         h_prev = hT[t - 1] if t > 0 else h0
         dh_next += dhT[t]                               # dL/dh_t
         dax = daxT[t]
         np.subtract(1, G, out=dax)
         dax *= np.add(G, shift, out=gates_shifted)      # the gates' derivatives
-        da_r, da_z, da_n = _blocks(dax, 3)
+        da_r, da_z, da_n = da_rs[t], da_zs[t], da_ns[t]
         da_n *= np.subtract(1, z, out=tmp)              # dL/dn = dh_t (1 - z)
         da_n *= dh_next
         da_z *= np.subtract(h_prev, n, out=tmp)         # dL/dz = dh_t (h_{t-1} - n)
