@@ -22,7 +22,8 @@ Built one notebook at a time in the course under notebooks/. The map:
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
-    interop      from_keras / to_keras / keras_outputs: torch and Keras weight layouts
+    interop      from_keras / to_keras / keras_outputs, from_keras_lstm / from_keras_gru / ...:
+                 torch and Keras weight layouts
     checks       check_rnn_step_forward(fn), ...: the learner's functions against rnnlib's,
                  with a diagnosis in plain words
     _validation  the shared input checks and the rule for the wording of every error
