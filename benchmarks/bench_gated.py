@@ -11,8 +11,10 @@ mostly lstm_forward/lstm_backward and gru_forward/gru_backward in rnnlib/gated.p
 is torch.nn.LSTM / torch.nn.GRU with batch_first=True and the same parameters, run with as many
 threads as numpy's BLAS uses (read with threadpoolctl). Before timing, both run once on the
 same weights and their outputs and gradients are compared (1e-3 relative in float32, 1e-9 in
-float64), so the table compares the same computation. The claim is the ratio, measured side by side; absolute times
-depend on the machine.
+float64), so the table compares the same computation. The two take turns of half a second
+(see median_ms for why not one call each). The claim is the ratio, measured side by side;
+absolute times depend on the machine. Nothing in the environment is changed: the thread counts
+and OpenBLAS's kernel are those numpy and torch start with.
 """
 from __future__ import annotations
 
@@ -40,7 +42,8 @@ PARAMS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
 
 def problem(cell, N, T, F, H, dtype, seed=0):
-    """One layer (rnnlib.LSTM or rnnlib.GRU, torch's parameter names), an input and an output gradient."""
+    """One layer (rnnlib.LSTM or rnnlib.GRU, torch's parameter names), an input and an output
+    gradient."""
     layer = LAYERS[cell](F, H, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((N, T, F)).astype(dtype)
@@ -59,7 +62,7 @@ def rnnlib_run(layer, x, dout):
 
 
 def torch_run(layer, x, dout):
-    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the rnnlib layer's parameters."""
+    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the layer's parameters."""
     tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
     module = torch.nn.LSTM if isinstance(layer, rnnlib.LSTM) else torch.nn.GRU
     reference = module(layer.input_size, layer.hidden_size, batch_first=True, dtype=tdtype)
@@ -89,7 +92,8 @@ def same_results(runs, dtype):
             a = np.asarray(a, np.float64)
             err = np.linalg.norm(a - np.asarray(b, np.float64)) / np.linalg.norm(a)
             if not err < tol:
-                raise AssertionError(f"the implementations disagree on {name}: relative error {err:.1e}")
+                raise AssertionError(f"the implementations disagree on {name}: "
+                                     f"relative error {err:.1e}")
 
 
 def median_ms(fns, turns=3, seconds=0.5, settle=0.2):
