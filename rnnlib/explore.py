@@ -9,6 +9,16 @@ in plain numpy (and html for the coloured text), so they can be used and tested 
     diverging_colours(values, scale)                           # blue - white - red
     coloured_text_html(text, values, scale) / marked_text_html(text, marks)   # the text as HTML
 
+and for comparing character models (notebook 09), after "Visualizing and Understanding Recurrent
+Networks" (Karpathy, Johnson, Fei-Fei 2015):
+
+    next_char_probs(model, vocab, text)                        # (T-1, V): p(text[t+1] | text[:t+1])
+    ngram_probs(train_text, vocab, text, n=2)                  # the same from counted n-grams
+    closings(text)                                             # each closing bracket or quote
+    closing_accuracy(probs, vocab, text, edges)                # is it predicted, by distance
+    gate_activations(model, vocab, text)                       # an LSTM's gates, (T, H) each
+    saturation(gate, low=0.1, high=0.9)                        # per unit: share of steps shut, open
+
 "On", the definition used throughout (select and match, after LSTMVis): unit u is on at
 character t on the positive side when h[t, u] > threshold, on the negative side when
 h[t, u] < -threshold. A tanh unit can signal with either sign, so both count; threshold >= 0.
@@ -23,6 +33,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validation as v
+from .gated import lstm_forward
+from .generate import check_model, encode_text
+from .losses import softmax
+from .module import no_grad
 
 # The two ends of the diverging scale (ColorBrewer's RdBu): red for +scale, blue for -scale.
 RED = np.array([178, 24, 43])
@@ -154,6 +168,226 @@ def check_features(features, T, where):
     return out
 
 
+# --- what a character model predicts: closing brackets and quotes ---------------------------
+
+def next_char_probs(model, vocab, text):
+    """probs[t, k] = p(text[t+1] = vocab.symbols[k] | text[:t+1]): the model's softmax after
+    reading each character but the last, from a zero state.
+
+    model  a SequenceModel over one-hot characters (input_size = output_size = len(vocab))
+    text   str of T >= 2 characters  ->  probs (T-1, V), rows summing to 1.
+    rnnlib.perplexity(model, vocab, text) = exp(-mean_t log probs[t, id(text[t+1])]).
+    """
+    where = "next_char_probs"
+    check_model(model, vocab, where, next_character=True)
+    ids = encode_text(vocab, text, "text", where, min_length=2)
+    x = np.eye(len(vocab), dtype=model.dtype)[ids[:-1]][None]        # (1, T-1, V)
+    with no_grad():
+        logits = model(x)[0]                                         # (T-1, V)
+    return softmax(logits.astype(np.float64))
+
+
+def ngram_probs(train_text, vocab, text, n=2):
+    """probs[t, k] = p(symbol k | the n-1 characters up to text[t]), counted in train_text with
+    add-one smoothing, in the layout of next_char_probs:
+
+        p(c | a) = (count(a c) + 1) / (count(a followed by anything) + V)      a: the context
+
+    n = 1 is the unigram (count(c) + 1) / (len(train_text) + V), n = 2 the bigram of
+    rnnlib.data.char_baselines (the same perplexity when V is the same). The first n-2 rows have
+    fewer characters before them; they use the longest context there is (a lower order).
+    train_text, text: str in vocab's symbols (text >= 2 characters)  ->  probs (T-1, V).
+    """
+    where = "ngram_probs"
+    if not hasattr(vocab, "encode") or not hasattr(vocab, "symbols"):
+        raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
+                        f"Use the Vocab of the model you compare with.")
+    n = v.int_in(n, 1, 8, "n", where, "n = 2 is the bigram: one character of context.")
+    train = encode_text(vocab, v.text(train_text, "train_text", where), "train_text", where)
+    if len(train) < n:
+        raise ValueError(f"{where}: train_text has {len(train)} characters, too few to count "
+                         f"{n}-grams; pass the text the model was trained on.")
+    ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
+    V, k = len(vocab), n - 1
+    tables = {}                                           # context length -> its counts
+    probs = np.empty((len(ids) - 1, V))
+    for r in range(len(ids) - 1):
+        order = min(k, r + 1)                             # characters read before text[r + 1]
+        if order not in tables:
+            tables[order] = _context_counts(train, order, V)
+        c = tables[order].get(_key(ids[r + 1 - order: r + 1], V), np.zeros(V))
+        probs[r] = (c + 1.0) / (c.sum() + V)
+    return probs
+
+
+def _key(context, V):
+    """One int for a context of ids: its digits in base V."""
+    key = 0
+    for i in context:
+        key = key * V + int(i)
+    return key
+
+
+def _context_counts(train, order, V):
+    """dict context key -> (V,) counts of the symbol that follows it in train; order 0: every
+    symbol of train (the unigram's counts)."""
+    if order == 0:
+        return {0: np.bincount(train, minlength=V).astype(float)}
+    keys = np.zeros(len(train) - order, dtype=np.int64)
+    for j in range(order):                                   # base-V digits, oldest first
+        keys = keys * V + train[j: len(train) - order + j]
+    nxt = train[order:]
+    pairs, counts = np.unique(keys * V + nxt, return_counts=True)
+    table = {}
+    for pair, count in zip(pairs.tolist(), counts.tolist()):
+        table.setdefault(pair // V, np.zeros(V))[pair % V] = count
+    return table
+
+
+PAIRS = {")": "(", "]": "[", "}": "{", '"': '"'}     # each closer and the opener it closes
+
+
+def closings(text, closers=")]}\""):
+    """Every closing bracket or quote of text with the distance back to what it closes.
+
+    Read as rnnlib.corpus.text_features reads: a double quote opens a string and the next one
+    closes it; brackets inside a string do not count; a closing bracket closes the latest open
+    one (it counts here only when the two match, e.g. ")" after "("; a stray closer counts
+    nowhere). closers: which of ) ] } " to report.
+    Returns (positions, distances), int64 (K,) each: text[positions[j]] closes the character
+    distances[j] >= 1 places before it.
+    """
+    where = "closings"
+    text = v.text(text, "text", where)
+    closers = _closers(closers, where)
+    stack, in_string, opened_at, pos, dist = [], False, -1, [], []
+    for t, c in enumerate(text):
+        if c == '"':
+            if in_string and c in closers:
+                pos.append(t)
+                dist.append(t - opened_at)
+            in_string, opened_at = not in_string, t
+        elif in_string:
+            continue
+        elif c in "([{":
+            stack.append((c, t))
+        elif c in ")]}" and stack:
+            opener, s = stack.pop()
+            if opener == PAIRS[c] and c in closers:
+                pos.append(t)
+                dist.append(t - s)
+    return np.array(pos, dtype=np.int64), np.array(dist, dtype=np.int64)
+
+
+@dataclass
+class ClosingAccuracy:
+    """How well each closing character of a text is predicted, by the distance to its opener
+    (see closing_accuracy). Bucket b holds distances edges[b] <= d < edges[b + 1]; the last
+    bucket is d >= edges[-1]."""
+    edges: np.ndarray        # (B,) the first distance of each bucket
+    counts: np.ndarray       # (B,) closings in each bucket
+    accuracy: np.ndarray     # (B,) share whose most likely next character is the closer (nan: none)
+    probability: np.ndarray  # (B,) mean probability given to the closer (nan: none)
+    positions: np.ndarray    # (K,) where each closing is in the text
+    distances: np.ndarray    # (K,) its distance to its opener
+    correct: np.ndarray      # (K,) bool: the closer was the most likely next character
+    p: np.ndarray            # (K,) the probability given to it
+
+    def overall(self):
+        """(accuracy, count) over every closing, all buckets together."""
+        return (float(self.correct.mean()) if len(self.correct) else float("nan"),
+                int(len(self.correct)))
+
+
+def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\""):
+    """For each closing bracket or quote of text (closings), whether the prediction made just
+    before it names it, grouped by the distance back to its opener.
+
+    probs  (T-1, V): probs[t] the predicted distribution of text[t+1], as next_char_probs or
+           ngram_probs give it;  vocab  the Vocab of probs' columns;  text  str of T characters
+    edges  increasing whole numbers >= 1: the first distance of each bucket
+    A closing at position t is predicted when argmax(probs[t-1]) is its id (ties: the first
+    symbol of vocab wins, as np.argmax). Returns ClosingAccuracy. A closing at t = 0 has no
+    opener, so every reported t is >= 1.
+    """
+    where = "closing_accuracy"
+    ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
+    probs = v.array(probs, [("len(text) - 1", len(ids) - 1), ("len(vocab)", len(vocab))],
+                    "probs", where, "next_char_probs(model, vocab, text) or ngram_probs(...) "
+                    "give it for this text.")
+    edges = _edges(edges, where)
+    positions, distances = closings(text, closers)
+    rows = probs[positions - 1]                                      # (K, V) the predictions
+    p = rows[np.arange(len(positions)), ids[positions]]
+    correct = rows.argmax(axis=1) == ids[positions]
+    bucket = np.searchsorted(edges, distances, side="right") - 1     # -1: below the first edge
+    B = len(edges)
+    counts = np.array([np.sum(bucket == b) for b in range(B)], dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        accuracy = np.array([correct[bucket == b].mean() if counts[b] else np.nan for b in range(B)])
+        probability = np.array([p[bucket == b].mean() if counts[b] else np.nan for b in range(B)])
+    return ClosingAccuracy(edges, counts, accuracy, probability, positions, distances, correct, p)
+
+
+# --- an LSTM's gates ------------------------------------------------------------------------
+
+LSTM_GATES = ("input", "forget", "candidate", "output")      # the blocks i, f, g, o, in order
+
+
+def gate_activations(model, vocab, text):
+    """The top LSTM layer's gates just after reading each character of text, from a zero state:
+
+        i_t, f_t, o_t = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);  g_t = tanh(a_g)
+        c_t = f_t c_{t-1} + i_t g_t;  h_t = o_t tanh(c_t)
+
+    model  a SequenceModel with cell="lstm" over one-hot characters of vocab
+    Returns dict "input", "forget", "candidate", "output" -> (T, H), read from
+    rnnlib.gated.lstm_forward's cache (each layer reads the h of the one below). For a
+    go_backwards model row t is still the step that read text[t].
+    """
+    where = "gate_activations"
+    check_model(model, vocab, where, next_character=False)
+    if model.cell != "lstm":
+        raise ValueError(f"{where}: model should be an LSTM (a SequenceModel with cell='lstm'), "
+                         f"got cell={model.cell!r}, which has no input, forget or output gates. "
+                         f"Build one with rnnlib.SequenceModel(V, H, V, cell='lstm').")
+    ids = encode_text(vocab, text, "text", where, min_length=1)
+    H = model.hidden_size
+    layer_in = (ids[::-1] if model.go_backwards else ids)[None]     # (1, T) token ids
+    zeros = np.zeros((1, H), model.dtype)
+    for layer in range(model.num_layers):
+        h, c, cache = lstm_forward(layer_in, zeros, zeros, *model.rnn.weights(layer))
+        layer_in = h                                                 # (1, T, H)
+    ifgo = cache[5][0]                                               # (T, 4H) after the nonlinearities
+    order = slice(None, None, -1) if model.go_backwards else slice(None)
+    return {name: np.array(ifgo[order, k * H:(k + 1) * H]) for k, name in enumerate(LSTM_GATES)}
+
+
+def saturation(gate, low=0.1, high=0.9):
+    """Per unit, the share of steps a gate is nearly shut (< low) and nearly open (> high): the
+    left- and right-saturated fractions Karpathy, Johnson and Fei-Fei plot per gate.
+
+    gate (T, H) of values in [0, 1] (one entry of gate_activations); 0 <= low < high <= 1.
+    Returns (left, right), each (H,) in [0, 1]; 1 - left - right is the share in between.
+    """
+    where = "saturation"
+    gate = v.as_float_array(gate, "gate", where)
+    if gate.ndim != 2 or 0 in gate.shape:
+        raise ValueError(f"{where}: gate should have shape (T, H), one row per character, got "
+                         f"{v.fmt_shape(gate.shape)}. Pass one gate: gate_activations(...)['forget'].")
+    v.check_finite(gate, "gate", where)
+    if gate.min() < 0 or gate.max() > 1:
+        raise ValueError(f"{where}: gate should hold values in [0, 1] (a sigmoid gate: input, "
+                         f"forget or output), got values from {gate.min():.3g} to {gate.max():.3g}. "
+                         f"The candidate g is a tanh, not a gate.")
+    low = v.number_in(low, 0.0, 1.0, "low", where)
+    high = v.number_in(high, 0.0, 1.0, "high", where)
+    if not low < high:
+        raise ValueError(f"{where}: low should be below high, got low={low}, high={high}. "
+                         f"E.g. low=0.1, high=0.9.")
+    return (gate < low).mean(axis=0), (gate > high).mean(axis=0)
+
+
 # --- colour and HTML ---------------------------------------------------------------------
 
 def diverging_colours(values, scale):
@@ -230,3 +464,25 @@ def _threshold(value, where):
     if not (np.isfinite(value) and value >= 0):
         raise ValueError(message)
     return float(value)
+
+
+def _closers(value, where):
+    if not isinstance(value, str) or not value or set(value) - set(PAIRS):
+        raise ValueError(f"{where}: closers should be a non-empty str of characters from "
+                         f"{''.join(PAIRS)!r}, got {value!r}. E.g. closers=')' for round "
+                         f"brackets only.")
+    return value
+
+
+def _edges(value, where):
+    message = (f"{where}: edges should be increasing whole numbers >= 1, the first distance of "
+               f"each bucket, got {value!r}. E.g. edges=(1, 5, 10, 20, 40).")
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):
+        raise TypeError(message) from None
+    if arr.dtype.kind not in "iu" or arr.ndim != 1 or len(arr) == 0:
+        raise TypeError(message)
+    if arr[0] < 1 or np.any(np.diff(arr) <= 0):
+        raise ValueError(message)
+    return arr.astype(np.int64)

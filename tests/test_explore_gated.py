@@ -1,0 +1,238 @@
+"""rnnlib.explore's tools for comparing character models (notebook 09): closings and their
+accuracy by distance, n-gram predictions, next-character probabilities, an LSTM's gates and
+their saturation. Each is checked against an answer known without the function: texts and
+counts worked by hand, the library's own perplexity and baselines, and an LSTM whose weights
+are set so that its gates are known."""
+import numpy as np
+import pytest
+
+import rnnlib
+from rnnlib import explore
+from rnnlib.data import char_baselines
+
+
+# --- closings ------------------------------------------------------------------------------
+
+def test_closings_by_hand():
+    #          0123456789012345
+    text = 'f(a, "x y")\n[1]'
+    pos, dist = explore.closings(text)
+    # '"' at 9 closes the quote at 5; ')' at 10 the '(' at 1; ']' at 14 the '[' at 12
+    assert pos.tolist() == [9, 10, 14]
+    assert dist.tolist() == [4, 9, 2]
+
+
+def test_closings_nested_and_filtered():
+    text = "((a)[b])"
+    pos, dist = explore.closings(text)
+    assert pos.tolist() == [3, 6, 7] and dist.tolist() == [2, 2, 7]
+    pos, dist = explore.closings(text, closers=")")
+    assert pos.tolist() == [3, 7] and dist.tolist() == [2, 7]
+
+
+def test_closings_ignore_brackets_in_strings_and_strays():
+    # the ')' inside the string, the stray ')' at the start and the mismatched ']' count nowhere
+    text = ')("a)")(]'
+    pos, dist = explore.closings(text)
+    assert pos.tolist() == [5, 6] and dist.tolist() == [3, 5]
+
+
+def test_closings_errors():
+    with pytest.raises(ValueError, match="closers"):
+        explore.closings("(a)", closers="x")
+    with pytest.raises(TypeError, match="text should be a str"):
+        explore.closings(["(a)"])
+
+
+# --- n-grams -------------------------------------------------------------------------------
+
+def _perplexity(probs, vocab, text):
+    ids = vocab.encode(text)
+    return float(np.exp(-np.log(probs[np.arange(len(ids) - 1), ids[1:]]).mean()))
+
+
+def test_ngram_probs_equal_char_baselines():
+    train = rnnlib.data.structured_text(3000, seed=0).text
+    test = rnnlib.data.structured_text(800, seed=1).text
+    vocab = rnnlib.Vocab(train + test, order="sorted")
+    base = char_baselines(train, test)
+    for n, name in [(1, "unigram"), (2, "bigram")]:
+        probs = explore.ngram_probs(train, vocab, test, n)
+        assert probs.shape == (len(test) - 1, len(vocab))
+        np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+        assert _perplexity(probs, vocab, test) == pytest.approx(base[name], rel=1e-12)
+
+
+def test_trigram_by_hand():
+    vocab = rnnlib.Vocab("abcd", order="sorted")             # V = 4
+    probs = explore.ngram_probs("abcabd", vocab, "abc", n=3)
+    # row 0 has one character before it: the bigram's counts, a -> b twice
+    np.testing.assert_allclose(probs[0], np.array([1, 3, 1, 1]) / (2 + 4))
+    # row 1: context "ab", followed once by c and once by d
+    np.testing.assert_allclose(probs[1], np.array([1, 1, 2, 2]) / (2 + 4))
+    # an unseen context gives the uniform 1/V
+    np.testing.assert_allclose(explore.ngram_probs("abcabd", vocab, "dda", n=3)[1], 0.25)
+
+
+def test_ngram_errors():
+    vocab = rnnlib.Vocab("ab")
+    with pytest.raises(ValueError, match="n should be"):
+        explore.ngram_probs("abab", vocab, "ab", n=0)
+    with pytest.raises(ValueError, match="not in the model's vocabulary"):
+        explore.ngram_probs("abab", vocab, "abc", n=2)
+    with pytest.raises(ValueError, match="too few"):
+        explore.ngram_probs("ab", vocab, "ab", n=3)
+    with pytest.raises(TypeError, match="vocab"):
+        explore.ngram_probs("abab", "ab", "ab")
+
+
+# --- closing accuracy ------------------------------------------------------------------------
+
+def test_bigram_closing_accuracy_by_hand():
+    vocab = rnnlib.Vocab("()ab", order="sorted")             # ids: ( 0, ) 1, a 2, b 3
+    train = "(aab)"           # after a: a once, b once; after b: ) once
+    text = "(a)(ab)"          # ')' at 2 (after a, 2 from its '('), ')' at 6 (after b, 3 away)
+    probs = explore.ngram_probs(train, vocab, text, n=2)
+    acc = explore.closing_accuracy(probs, vocab, text, edges=(1, 3))
+    # after a the bigram says (0+1, 0+1, 1+1, 1+1) / 6: a is the most likely, ')' gets 1/6
+    # after b: (1, 2, 1, 1) / 5: ')' is the most likely, with 2/5
+    assert acc.positions.tolist() == [2, 6] and acc.distances.tolist() == [2, 3]
+    assert acc.correct.tolist() == [False, True]
+    np.testing.assert_allclose(acc.p, [1 / 6, 2 / 5])
+    assert acc.counts.tolist() == [1, 1]
+    np.testing.assert_allclose(acc.accuracy, [0.0, 1.0])
+    np.testing.assert_allclose(acc.probability, [1 / 6, 2 / 5])
+    assert acc.overall() == (0.5, 2)
+
+
+def test_closing_accuracy_of_a_perfect_predictor():
+    # probs that put everything on the true next character predict every closing
+    text = '(a[b]"c d")\n'
+    vocab = rnnlib.Vocab(text, order="sorted")
+    ids = vocab.encode(text)
+    probs = np.eye(len(vocab))[ids[1:]]
+    acc = explore.closing_accuracy(probs, vocab, text, edges=(1, 2, 4, 8))
+    assert acc.correct.all() and np.all(acc.p == 1.0)
+    # distances: ']' 2, '"' 4, ')' 10  ->  buckets [1,2) [2,4) [4,8) [8,...)
+    assert acc.counts.tolist() == [0, 1, 1, 1]
+    assert np.isnan(acc.accuracy[0]) and acc.accuracy[1:].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_closing_accuracy_errors():
+    vocab = rnnlib.Vocab("()a", order="sorted")
+    probs = np.full((3, 3), 1 / 3)
+    with pytest.raises(ValueError, match="probs should have shape"):
+        explore.closing_accuracy(probs[:2], vocab, "(a)a")
+    with pytest.raises(ValueError, match="edges"):
+        explore.closing_accuracy(probs, vocab, "(a)a", edges=(1, 5, 3))
+    with pytest.raises(TypeError, match="edges"):
+        explore.closing_accuracy(probs, vocab, "(a)a", edges=(1.5, 3))
+    with pytest.raises(ValueError, match="edges"):
+        explore.closing_accuracy(probs, vocab, "(a)a", edges=(0, 3))
+
+
+# --- a model's next-character probabilities ------------------------------------------------
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_next_char_probs_give_perplexity(cell):
+    text = 'x = f("a b", [1, 2])\n'
+    vocab = rnnlib.Vocab(text, order="sorted")
+    model = rnnlib.SequenceModel(len(vocab), 5, len(vocab), cell=cell, seed=0)
+    probs = explore.next_char_probs(model, vocab, text)
+    assert probs.shape == (len(text) - 1, len(vocab))
+    np.testing.assert_allclose(probs.sum(axis=1), 1.0)
+    assert _perplexity(probs, vocab, text) == pytest.approx(
+        rnnlib.perplexity(model, vocab, text), rel=1e-12)
+
+
+def test_next_char_probs_errors():
+    vocab = rnnlib.Vocab("ab")
+    model = rnnlib.SequenceModel(2, 3, 2, seed=0)
+    with pytest.raises(ValueError, match="at least two characters"):
+        explore.next_char_probs(model, vocab, "a")
+    with pytest.raises(ValueError, match="output_size"):
+        explore.next_char_probs(rnnlib.SequenceModel(2, 3, 4, seed=0), vocab, "ab")
+
+
+# --- an LSTM's gates -----------------------------------------------------------------------
+
+def _hand_set_lstm(V, H):
+    """An LSTM whose gates are known: unit 0's forget gate always open (bias +20), its input gate
+    always shut (bias -20); every other pre-activation is x's row of a fixed weight."""
+    model = rnnlib.SequenceModel(V, H, V, cell="lstm", seed=0)
+    p = model.rnn.params
+    rng = np.random.default_rng(1)
+    p["weight_ih_l0"][...] = rng.normal(0, 1, p["weight_ih_l0"].shape)
+    p["weight_hh_l0"][...] = rng.normal(0, 0.5, p["weight_hh_l0"].shape)
+    p["bias_hh_l0"][...] = 0
+    p["bias_ih_l0"][...] = 0
+    for block, bias in [(0, -20.0), (1, 20.0)]:            # i, f of unit 0
+        p["weight_ih_l0"][block * H] = 0
+        p["weight_hh_l0"][block * H] = 0
+        p["bias_ih_l0"][block * H] = bias
+    return model
+
+
+def _gates_by_hand(model, ids):
+    """The gates from the LSTM's equations, one step at a time, written out in the test."""
+    p, H = model.rnn.params, model.hidden_size
+    Wx, Wh = p["weight_ih_l0"].T, p["weight_hh_l0"].T
+    b = p["bias_ih_l0"] + p["bias_hh_l0"]
+    h, c, out = np.zeros(H), np.zeros(H), []
+    for i in ids:
+        a = Wx[i] + h @ Wh + b
+        sig = lambda z: 1 / (1 + np.exp(-z))                # noqa: E731
+        gi, gf, gg, go = sig(a[:H]), sig(a[H:2 * H]), np.tanh(a[2 * H:3 * H]), sig(a[3 * H:])
+        c = gf * c + gi * gg
+        h = go * np.tanh(c)
+        out.append((gi, gf, gg, go))
+    return {name: np.array([o[k] for o in out]) for k, name in enumerate(explore.LSTM_GATES)}
+
+
+def test_gate_activations_equal_the_equations():
+    text = "abcabba"
+    vocab = rnnlib.Vocab(text, order="sorted")
+    model = _hand_set_lstm(len(vocab), 4)
+    gates = explore.gate_activations(model, vocab, text)
+    expected = _gates_by_hand(model, vocab.encode(text))
+    assert set(gates) == {"input", "forget", "candidate", "output"}
+    for name in gates:
+        assert gates[name].shape == (len(text), 4)
+        np.testing.assert_allclose(gates[name], expected[name], rtol=1e-12, atol=1e-14)
+
+
+def test_a_hand_set_gate_saturates():
+    text = "abcabbacab" * 3
+    vocab = rnnlib.Vocab(text, order="sorted")
+    gates = explore.gate_activations(_hand_set_lstm(len(vocab), 4), vocab, text)
+    left, right = explore.saturation(gates["forget"])
+    assert right[0] == 1.0 and left[0] == 0.0               # bias +20: always open
+    left, right = explore.saturation(gates["input"])
+    assert left[0] == 1.0 and right[0] == 0.0               # bias -20: always shut
+
+
+def test_saturation_by_hand():
+    gate = np.array([[0.05, 0.5],
+                     [0.95, 0.5],
+                     [0.5, 0.91],
+                     [0.0, 1.0]])
+    left, right = explore.saturation(gate)
+    np.testing.assert_allclose(left, [2 / 4, 0])
+    np.testing.assert_allclose(right, [1 / 4, 2 / 4])
+    left, right = explore.saturation(gate, low=0.5, high=0.92)   # strict: 0.5 is not below 0.5
+    np.testing.assert_allclose(left, [2 / 4, 0])
+    np.testing.assert_allclose(right, [1 / 4, 1 / 4])
+
+
+def test_gate_errors():
+    vocab = rnnlib.Vocab("ab")
+    with pytest.raises(ValueError, match="should be an LSTM"):
+        explore.gate_activations(rnnlib.SequenceModel(2, 3, 2, cell="gru", seed=0), vocab, "ab")
+    with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
+        explore.saturation(np.array([[0.5, -0.5]]))
+    with pytest.raises(ValueError, match="low should be below high"):
+        explore.saturation(np.full((2, 2), 0.5), low=0.9, high=0.1)
+    with pytest.raises(ValueError, match=r"shape \(T, H\)"):
+        explore.saturation(np.full(3, 0.5))
+    with pytest.raises(TypeError, match="floating-point"):
+        explore.saturation(np.zeros((2, 2), dtype=int))
