@@ -1,19 +1,26 @@
 """Train a character language model on rnnlib.data.structured_text and look inside it.
 
-    python tools/train_char_model.py                       # the full run (about 40 s of one core)
+    python tools/train_char_model.py                       # the full run (about 25 s of one core)
     python tools/train_char_model.py --seed 1              # the same with another seed
     python tools/train_char_model.py --preset short        # the one-second run a test repeats
     python tools/train_char_model.py --weight-decay 0      # any setting can be overridden
     python tools/train_char_model.py --save assets/char_model.npz   # the course's checkpoint
+    python tools/train_char_model.py --cell lstm --hidden 29 --forget-bias 1 --lr 0.01 \
+        --weight-decay 0.3 --test-seed 1 --save assets/char_model_lstm.npz   # notebook 09's LSTM
+    python tools/train_char_model.py --cell gru --hidden 34 --lr 0.01 --weight-decay 0.3 \
+        --test-seed 1 --save assets/char_model_gru.npz                       # notebook 09's GRU
 
 What it does, with rnnlib's public API only:
-  1. generates train + held-out text (one corpus, cut in two) with its ground truth;
+  1. generates train + held-out text with its ground truth: by default one corpus cut in two
+     (the held-out text is the 20,000 characters after the training text of the same seed);
+     with --test-seed S the held-out text is structured_text(test_chars, seed=S) instead;
   2. scores the held-out text with the uniform, unigram and bigram baselines;
-  3. trains one-hot -> RNN (tanh, batch_first) -> Dense -> softmax cross-entropy with Adam,
-     decoupled weight decay (AdamW-style) and gradient clipping by global norm, by
-     truncated backpropagation through time: the text is cut into parallel streams and
-     windows (rnnlib.data.bptt_windows); each window starts from the state the previous
-     window ended in (h0=h_prev), and gradients flow back only inside the window;
+  3. trains one-hot -> RNN (tanh, batch_first; or --cell lstm / gru) -> Dense -> softmax
+     cross-entropy with Adam, decoupled weight decay (AdamW-style) and gradient clipping by
+     global norm, by truncated backpropagation through time: the text is cut into parallel
+     streams and windows (rnnlib.data.bptt_windows); each window starts from the state the previous
+     window ended in (h0=h_prev; for the LSTM the pair (h, c)), and gradients flow back
+     only inside the window;
   4. reports held-out perplexity, and for each ground-truth feature the hidden unit whose
      activation correlates best with it (Pearson r over the held-out characters).
 
@@ -29,6 +36,19 @@ characters, where the bigram baseline is 7.53 and the unigram 28.9):
   * in_string and in_number can be read from the hidden state as a whole (in development
     trials a linear read-out of all units reached r of about 0.9 and 0.95) but no single unit
     of this vanilla RNN carries them: their best units stay at |r| 0.4-0.6, as does line_pos.
+
+The gated cells (notebook 09) train on the same text, windows, streams, epochs and clipping,
+at about the same number of parameters as the H = 64 RNN (10,158; 4H^2 + 238H + 46 for the
+LSTM and 3H^2 + 190H + 46 for the GRU, with V = 46): LSTM H = 29 (10,312), GRU H = 34 (9,974). --forget-bias b adds b to
+the LSTM's forget-gate rows H:2H of bias_ih_l0 at initialisation (Gers et al. 2000,
+Jozefowicz et al. 2015: a forget gate that starts mostly open). With the RNN's settings
+(lr 3e-3, weight decay 1.0) the LSTM lags (held-out perplexity 3.90 on seed 1, the RNN 3.49,
+the GRU 3.44); lr 1e-2 with weight decay 0.3 keeps the same shrink per update (lr * decay =
+0.003) and gives the LSTM 3.21 and cleaner units, so the gated checkpoints use it
+(tools/experiments_09/README.md has every cell under each setting). The checkpoint of a gated
+cell also records in its metadata the exact texts (train_text, test_text: generator, seed,
+character range). The default run (cell rnn) writes exactly the file it wrote before these
+options existed, metadata included.
 """
 from __future__ import annotations
 
@@ -49,9 +69,24 @@ PRESETS = {
                   epochs=1, lr=2e-2, clip=5.0, weight_decay=0.0),
 }
 
-def build(vocab_size, hidden, seed):
+CELLS = ("rnn", "lstm", "gru")
+
+
+def build(vocab_size, hidden, seed, cell="rnn", forget_bias=0.0):
     """The model: its rnn reads characters (as ids, looked up like one-hot vectors), its head turns every state into V logits."""
-    return rnnlib.SequenceModel(vocab_size, hidden, vocab_size, nonlinearity="tanh", seed=seed)
+    if cell == "rnn":
+        return rnnlib.SequenceModel(vocab_size, hidden, vocab_size, nonlinearity="tanh", seed=seed)
+    model = rnnlib.SequenceModel(vocab_size, hidden, vocab_size, cell=cell, seed=seed)
+    if cell == "lstm" and forget_bias:
+        model.rnn.params["bias_ih_l0"][hidden:2 * hidden] += forget_bias    # rows H:2H: f
+    return model
+
+
+def zero_state(rnn, streams):
+    """The state before the first character: (layers, N, H) zeros, a pair (h, c) for an LSTM."""
+    shape = (rnn.num_layers, streams, rnn.hidden_size)
+    states = tuple(np.zeros(shape) for _ in rnn.state_names)
+    return states[0] if len(states) == 1 else states
 
 
 def train(model, vocab, text, *, streams, window, epochs, lr, clip, weight_decay=0.0,
@@ -63,7 +98,7 @@ def train(model, vocab, text, *, streams, window, epochs, lr, clip, weight_decay
     opt = rnnlib.Adam(params, lr=lr)
     losses = []
     for epoch in range(epochs):
-        h = np.zeros((1, streams, rnn.hidden_size))                  # (layers, N, H)
+        h = zero_state(rnn, streams)                                 # (layers, N, H)
         for w in range(len(x)):
             out, h_n = rnn(x[w], h0=h)                  # ids (N, window): rows of Wx looked up
             logits = head(out)                                       # (N, window, V)
@@ -89,7 +124,7 @@ def evaluate(rnn, head, vocab, text, chunk=500):
     Returns perplexity (float) and hidden (len(text) - 1, H): hidden[t] = h_t after text[t].
     """
     ids = vocab.encode(text)
-    h = np.zeros((1, 1, rnn.hidden_size))
+    h = zero_state(rnn, 1)
     nll, states = 0.0, []
     for s in range(0, len(ids) - 1, chunk):
         xs, ys = ids[s: s + chunk][None], ids[s + 1: s + chunk + 1][None]
@@ -119,13 +154,25 @@ def best_units(hidden, features):
 
 
 def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weight_decay=0.0,
-        seed=0, log_every=0):
-    """One experiment; returns a dict of every number the report needs."""
-    corpus = structured_text(train_chars + test_chars, seed=seed)
-    train_c, test_c = corpus[:train_chars], corpus[train_chars:]
-    vocab = rnnlib.Vocab(corpus.text, order="sorted")
+        seed=0, log_every=0, cell="rnn", forget_bias=0.0, test_seed=None):
+    """One experiment; returns a dict of every number the report needs.
+
+    test_seed None: the held-out text is the test_chars characters that follow the training
+    text in structured_text of the same seed; an int: structured_text(test_chars, test_seed).
+    """
+    if test_seed is None:
+        corpus = structured_text(train_chars + test_chars, seed=seed)
+        train_c, test_c = corpus[:train_chars], corpus[train_chars:]
+        test_range = [train_chars, train_chars + test_chars]
+    else:
+        # structured_text(n, seed) is a prefix of the same seed's longer text, so this is the
+        # same training text as above; the held-out text comes from another seed
+        train_c = structured_text(train_chars, seed=seed)
+        test_c = structured_text(test_chars, seed=test_seed)
+        test_range = [0, test_chars]
+    vocab = rnnlib.Vocab(train_c.text + test_c.text, order="sorted")
     baselines = char_baselines(train_c.text, test_c.text)
-    model = build(len(vocab), hidden, seed)
+    model = build(len(vocab), hidden, seed, cell, forget_bias)
     rnn, head = model.rnn, model.head
     t0 = time.process_time()
     losses = train(model, vocab, train_c.text, streams=streams, window=window,
@@ -134,10 +181,22 @@ def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weig
     train_cpu = time.process_time() - t0
     ppl, states = evaluate(rnn, head, vocab, test_c.text)
     units = best_units(states, test_c.features)
-    return dict(seed=seed, hidden=hidden, updates=len(losses), train_cpu_s=round(train_cpu, 1),
-                baselines=baselines, perplexity=ppl, final_train_loss=float(np.mean(losses[-50:])),
-                best_units={k: dict(unit=u, r=round(r, 3)) for k, (u, r) in units.items()},
-                model=model, vocab=vocab)
+    res = dict(seed=seed, hidden=hidden, updates=len(losses), train_cpu_s=round(train_cpu, 1),
+               baselines=baselines, perplexity=ppl, final_train_loss=float(np.mean(losses[-50:])),
+               best_units={k: dict(unit=u, r=round(r, 3)) for k, (u, r) in units.items()},
+               model=model, vocab=vocab)
+    if cell != "rnn":                   # the plain RNN's metadata stays as it always was
+        generator = "rnnlib.corpus.structured_text"
+        res.update(cell=cell, parameters=int(sum(p.size for p in model.params.values())),
+                   train_text=dict(generator=generator, seed=seed, chars=[0, train_chars],
+                                   note=f"structured_text({train_chars}, seed={seed}).text"),
+                   test_text=dict(generator=generator,
+                                  seed=seed if test_seed is None else test_seed,
+                                  chars=test_range,
+                                  note=(f"structured_text({train_chars + test_chars}, seed={seed})"
+                                        f".text[{train_chars}:]" if test_seed is None else
+                                        f"structured_text({test_chars}, seed={test_seed}).text")))
+    return res
 
 
 def main(argv=None):
@@ -146,17 +205,33 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     for k, val in PRESETS["full"].items():
         p.add_argument(f"--{k.replace('_', '-')}", type=type(val), default=None)
+    p.add_argument("--cell", choices=CELLS, default="rnn")
+    p.add_argument("--forget-bias", type=float, default=0.0,
+                   help="LSTM only: added to the forget gate's bias at initialisation")
+    p.add_argument("--test-seed", type=int, default=None,
+                   help="held-out text from structured_text with this seed (default: the text "
+                        "after the training text, same seed)")
     p.add_argument("--log-every", type=int, default=0)
     p.add_argument("--save", default=None, help="write the trained model here (.npz, rnnlib.save)")
     args = p.parse_args(argv)
+    if args.forget_bias and args.cell != "lstm":
+        p.error(f"--forget-bias is for --cell lstm; a {args.cell} has no forget gate")
     cfg = dict(PRESETS[args.preset])
     cfg.update({k: getattr(args, k) for k in cfg if getattr(args, k) is not None})
+    extra = {}                          # settings beyond the RNN's: absent for the default run
+    if args.cell != "rnn":
+        extra["cell"] = args.cell
+    if args.forget_bias:
+        extra["forget_bias"] = args.forget_bias
+    if args.test_seed is not None:
+        extra["test_seed"] = args.test_seed
     t0 = time.perf_counter()
-    res = run(**cfg, seed=args.seed, log_every=args.log_every)
+    res = run(**cfg, **extra, seed=args.seed, log_every=args.log_every)
     model, vocab = res.pop("model"), res.pop("vocab")
     res["wall_s"] = round(time.perf_counter() - t0, 1)
-    res["config"] = cfg
+    res["config"] = {**cfg, **extra}
     if args.save:
+        # no timings: two runs write the same file byte for byte
         meta = {k: v for k, v in res.items() if k not in ("wall_s", "train_cpu_s")}
         rnnlib.save(model, args.save, metadata={**meta, "symbols": "".join(vocab.symbols),
                                                 "vocab_order": "sorted", "preset": args.preset})
