@@ -324,8 +324,10 @@ def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\
     B = len(edges)
     counts = np.array([np.sum(bucket == b) for b in range(B)], dtype=np.int64)
     with np.errstate(invalid="ignore"):
-        accuracy = np.array([correct[bucket == b].mean() if counts[b] else np.nan for b in range(B)])
-        probability = np.array([p[bucket == b].mean() if counts[b] else np.nan for b in range(B)])
+        accuracy = np.array([correct[bucket == b].mean() if counts[b] else np.nan
+                             for b in range(B)])
+        probability = np.array([p[bucket == b].mean() if counts[b] else np.nan
+                                for b in range(B)])
     return ClosingAccuracy(edges, counts, accuracy, probability, positions, distances, correct, p)
 
 
@@ -358,7 +360,7 @@ def gate_activations(model, vocab, text):
     for layer in range(model.num_layers):
         h, c, cache = lstm_forward(layer_in, zeros, zeros, *model.rnn.weights(layer))
         layer_in = h                                                 # (1, T, H)
-    ifgo = cache[5][0]                                               # (T, 4H) after the nonlinearities
+    ifgo = cache[5][0]                                          # (T, 4H) after the nonlinearities
     order = slice(None, None, -1) if model.go_backwards else slice(None)
     return {name: np.array(ifgo[order, k * H:(k + 1) * H]) for k, name in enumerate(LSTM_GATES)}
 
@@ -374,11 +376,13 @@ def saturation(gate, low=0.1, high=0.9):
     gate = v.as_float_array(gate, "gate", where)
     if gate.ndim != 2 or 0 in gate.shape:
         raise ValueError(f"{where}: gate should have shape (T, H), one row per character, got "
-                         f"{v.fmt_shape(gate.shape)}. Pass one gate: gate_activations(...)['forget'].")
+                         f"{v.fmt_shape(gate.shape)}. Pass one gate, e.g. "
+                         f"gate_activations(...)['forget'].")
     v.check_finite(gate, "gate", where)
     if gate.min() < 0 or gate.max() > 1:
         raise ValueError(f"{where}: gate should hold values in [0, 1] (a sigmoid gate: input, "
-                         f"forget or output), got values from {gate.min():.3g} to {gate.max():.3g}. "
+                         f"forget or output), got values from {gate.min():.3g} to "
+                         f"{gate.max():.3g}. "
                          f"The candidate g is a tanh, not a gate.")
     low = v.number_in(low, 0.0, 1.0, "low", where)
     high = v.number_in(high, 0.0, 1.0, "high", where)
