@@ -154,9 +154,10 @@ def best_units(hidden, features):
 
 
 def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weight_decay=0.0,
-        seed=0, log_every=0, cell="rnn", forget_bias=0.0, test_seed=None):
+        seed=0, log_every=0, cell="rnn", forget_bias=0.0, test_seed=None, init_seed=None):
     """One experiment; returns a dict of every number the report needs.
 
+    seed chooses the training text and, unless init_seed is given, the initial weights.
     test_seed None: the held-out text is the test_chars characters that follow the training
     text in structured_text of the same seed; an int: structured_text(test_chars, test_seed).
     """
@@ -172,7 +173,7 @@ def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weig
         test_range = [0, test_chars]
     vocab = rnnlib.Vocab(train_c.text + test_c.text, order="sorted")
     baselines = char_baselines(train_c.text, test_c.text)
-    model = build(len(vocab), hidden, seed, cell, forget_bias)
+    model = build(len(vocab), hidden, seed if init_seed is None else init_seed, cell, forget_bias)
     rnn, head = model.rnn, model.head
     t0 = time.process_time()
     losses = train(model, vocab, train_c.text, streams=streams, window=window,
@@ -211,6 +212,8 @@ def main(argv=None):
     p.add_argument("--test-seed", type=int, default=None,
                    help="held-out text from structured_text with this seed (default: the text "
                         "after the training text, same seed)")
+    p.add_argument("--init-seed", type=int, default=None,
+                   help="seed of the initial weights (default: --seed, which also picks the text)")
     p.add_argument("--log-every", type=int, default=0)
     p.add_argument("--save", default=None, help="write the trained model here (.npz, rnnlib.save)")
     args = p.parse_args(argv)
@@ -225,6 +228,8 @@ def main(argv=None):
         extra["forget_bias"] = args.forget_bias
     if args.test_seed is not None:
         extra["test_seed"] = args.test_seed
+    if args.init_seed is not None:
+        extra["init_seed"] = args.init_seed
     t0 = time.perf_counter()
     res = run(**cfg, **extra, seed=args.seed, log_every=args.log_every)
     model, vocab = res.pop("model"), res.pop("vocab")
