@@ -300,7 +300,8 @@ def test_every_figure_function_returns_a_figure():
             plots.slope_histogram_figure({"a": a}),
             plots.accuracy_against_gap_figure([2, 5], np.ones((2, 3))),
             plots.unit_by_level_figure([0.1, 0.2, -0.3], [0, 1, 1], 6, "depth"),
-            plots.gates_figure({"input": np.full((3, 2), 0.5)}, "abc", [1])]
+            plots.gates_figure({"input": np.full((3, 2), 0.5)}, "abc", [1]),
+            plots.long_gaps_figure([10, 20], {"a": np.ones((2, 3))}, 0.25, "accuracy")]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)
 
@@ -315,3 +316,20 @@ def test_unit_by_level_shows_each_levels_mean_and_count():
     assert ax.get_xlabel() == "depth" and ax.get_ylabel() == "unit 6's activation"
     with pytest.raises(ValueError, match="same shape"):
         plots.unit_by_level_figure([0.1, 0.2], [0], 6, "depth")
+
+
+def test_long_gaps_figure_draws_each_runs_dot_each_median_and_the_chance_line():
+    """Medians by hand: model a's runs at gap 10 are 0.2, 0.4, 0.9 (median 0.4)."""
+    runs = {"a": np.array([[0.2, 0.4, 0.9], [1.0, 1.0, 0.5]]), "b": np.full((2, 3), 0.3)}
+    fig = plots.long_gaps_figure([10, 20], runs, [0.25, 0.2], "held-out accuracy", title="t")
+    ax = fig.axes[0]
+    lines = {l.get_label(): l for l in ax.get_lines()}
+    assert list(lines["a"].get_ydata()) == [0.4, 1.0]
+    assert list(lines["no memory"].get_ydata()) == [0.25, 0.2]
+    dots = [l for l in ax.get_lines() if l.get_marker() == "o"]
+    assert sorted(len(l.get_ydata()) for l in dots) == [6, 6]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "20"]
+    with pytest.raises(ValueError, match="long_gaps_figure: metrics\\['b'\\] should have shape"):
+        plots.long_gaps_figure([10, 20], {"b": np.ones((3, 3))}, 0.25, "accuracy")
+    with pytest.raises(TypeError, match="metrics should be a non-empty dict"):
+        plots.long_gaps_figure([10, 20], {}, 0.25, "accuracy")

@@ -12,7 +12,8 @@ redrawing only what moves.
                   truncation_figure
     trajectories  trajectory_figure
     gradients     gradient_norms_figure, eigenvalues_figure, slope_histogram_figure,
-                  accuracy_against_gap_figure, gradient_flow_figure; GradientFlowPlot
+                  accuracy_against_gap_figure, long_gaps_figure, gradient_flow_figure;
+                  GradientFlowPlot
     gates         gates_figure (an LSTM's gates as strips under the characters of a text)
     hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
                   characters of a text)
@@ -24,7 +25,8 @@ redrawing only what moves.
 from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
                           tanh_derivative_figure, tanh_weight_figure)
 from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalues_figure,
-                        gradient_flow_figure, gradient_norms_figure, slope_histogram_figure)
+                        gradient_flow_figure, gradient_norms_figure, long_gaps_figure,
+                        slope_histogram_figure)
 from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
                      unrolled_graph_figure)
 from .gates import gates_figure
@@ -39,7 +41,7 @@ __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
            "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
            "gates_figure", "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
-           "loss_curves_figure", "sequence_times_figure", "slope_histogram_figure",
+           "long_gaps_figure", "loss_curves_figure", "sequence_times_figure", "slope_histogram_figure",
            "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
            "unit_by_level_figure", "unrolled_graph_figure"]

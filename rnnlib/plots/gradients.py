@@ -276,3 +276,46 @@ def accuracy_against_gap_figure(gaps, accuracies, gradient_at_start=None, chance
     if title:
         fig.suptitle(title, fontsize=10)
     return fig
+
+
+def long_gaps_figure(gaps, metrics, chance, ylabel, title=None, log=False):
+    """Several models' results against the gap, with the level a model without memory reaches.
+
+    gaps (G,) the distances; metrics a dict label -> (G, S) array: one column per seeded run,
+    drawn as dots, their median as a line, one colour per label; chance a number or (G,), the
+    memoryless level at each gap, a dotted grey line; ylabel says what the metric is (and
+    which way is better); log=True draws it on a log axis (for losses).
+    """
+    where = "long_gaps_figure"
+    gaps = np.asarray(gaps)
+    gaps = v.array(gaps.astype(float) if gaps.dtype.kind in "iu" else gaps, [("gaps", None)],
+                   "gaps", where)
+    if not isinstance(metrics, dict) or not metrics:
+        raise TypeError(f"{where}: metrics should be a non-empty dict label -> (gaps, seeds) "
+                        f"array, got {type(metrics).__name__}.")
+    G = len(gaps)
+    rows = {str(k): v.array(m, [("gaps", G), ("seeds", None)], f"metrics[{k!r}]", where,
+                            "One row per gap, one column per seeded run.")
+            for k, m in metrics.items()}
+    level = v.array(np.broadcast_to(np.asarray(chance, dtype=float), (G,)).copy()
+                    if np.ndim(chance) == 0 else chance, [("gaps", G)], "chance", where)
+    fig = Figure(figsize=(6.2, 3.4), dpi=80, layout="constrained")
+    ax = fig.add_subplot()
+    M = len(rows)
+    positions = np.arange(G, dtype=float)                     # the gaps evenly spaced
+    for i, (label, m) in enumerate(rows.items()):
+        colour = f"C{i}"
+        x = positions + (i - (M - 1) / 2) * 0.1               # each model a little apart
+        S = m.shape[1]
+        ax.plot(np.repeat(x, S), m.ravel(), "o", ms=3.5, alpha=0.45, color=colour)
+        ax.plot(x, np.median(m, axis=1), "-", color=colour, lw=1.8, label=label)
+    ax.plot(positions, level, ":", color="0.4", lw=1.5, label="no memory")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xticks(positions, [f"{g:g}" for g in gaps])
+    ax.set(xlabel="gap (steps the answer lies back)", ylabel=ylabel)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
