@@ -37,6 +37,7 @@ from .gated import lstm_forward
 from .generate import check_model, encode_text
 from .losses import softmax
 from .module import no_grad
+from .text import Vocab
 
 # The two ends of the diverging scale (ColorBrewer's RdBu): red for +scale, blue for -scale.
 RED = np.array([178, 24, 43])
@@ -199,9 +200,7 @@ def ngram_probs(train_text, vocab, text, n=2):
     train_text, text: str in vocab's symbols (text >= 2 characters)  ->  probs (T-1, V).
     """
     where = "ngram_probs"
-    if not hasattr(vocab, "encode") or not hasattr(vocab, "symbols"):
-        raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
-                        f"Use the Vocab of the model you compare with.")
+    _vocab(vocab, where)
     n = v.int_in(n, 1, 8, "n", where, "n = 2 is the bigram: one character of context.")
     train = encode_text(vocab, v.text(train_text, "train_text", where), "train_text", where)
     if len(train) < n:
@@ -311,6 +310,7 @@ def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\
     opener, so every reported t is >= 1.
     """
     where = "closing_accuracy"
+    _vocab(vocab, where)
     ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
     probs = v.array(probs, [("len(text) - 1", len(ids) - 1), ("len(vocab)", len(vocab))],
                     "probs", where, "next_char_probs(model, vocab, text) or ngram_probs(...) "
@@ -468,6 +468,12 @@ def _threshold(value, where):
     if not (np.isfinite(value) and value >= 0):
         raise ValueError(message)
     return float(value)
+
+
+def _vocab(vocab, where):
+    if not isinstance(vocab, Vocab):
+        raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
+                        f"Use the Vocab of the model you compare with.")
 
 
 def _closers(value, where):

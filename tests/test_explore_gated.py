@@ -129,6 +129,8 @@ def test_closing_accuracy_errors():
         explore.closing_accuracy(probs, vocab, "(a)a", edges=(1.5, 3))
     with pytest.raises(ValueError, match="edges"):
         explore.closing_accuracy(probs, vocab, "(a)a", edges=(0, 3))
+    with pytest.raises(TypeError, match="rnnlib.Vocab"):
+        explore.closing_accuracy(probs, "()a", "(a)a")
 
 
 # --- a model's next-character probabilities ------------------------------------------------
