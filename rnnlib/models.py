@@ -165,11 +165,12 @@ class Stepper:
                             f"batch, hidden_size) = ({L}, {N}, {H}), got {type(value).__name__}.")
         values = value if len(self._names) > 1 else (value,)
         self._state = tuple(
-            v.array(s, [("num_layers", L), ("batch", N), ("hidden_size", H)], name, where,
+            v.array(s, [("num_layers", L), ("batch", N), ("hidden_size", H)],
+                    "state" if len(values) == 1 else f"state[{k}] ({name})", where,
                     "The state holds one row per layer and sequence; for one layer and one "
                     "sequence use np.array([[h]]) with h of length hidden_size."
                     ).astype(self.model.dtype, copy=True)
-            for name, s in zip(self._names, values))
+            for k, (name, s) in enumerate(zip(self._names, values)))
 
     def reset(self):
         """Forget everything read so far: the state becomes zeros, as before a new sequence."""

@@ -90,8 +90,8 @@ BAD = {
                      ["bad.npz", "format 99, newer than this rnnlib reads (1)"]),
     "not a checkpoint": (lambda p: rewrite(p, lambda a: a.pop("module")),
                          ["bad.npz", "not an rnnlib checkpoint", "'module'"]),
-    "unknown module": (lambda p: rewrite(p, lambda a: a.update({"module": np.array("LSTM")})),
-                       ["bad.npz", "'LSTM'", "does not know"]),
+    "unknown module": (lambda p: rewrite(p, lambda a: a.update({"module": np.array("Transformer")})),
+                       ["bad.npz", "'Transformer'", "does not know"]),
 }
 
 
