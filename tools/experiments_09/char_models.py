@@ -20,8 +20,16 @@ same seed's longer text). It prints
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=$PWD \
         python tools/experiments_09/char_models.py
         [--assets DIR]      where the three checkpoints are (default: the repository's assets/)
+        [--settings]        instead: train every cell under four settings of learning rate and
+                            weight decay (tools/train_char_model.py's run, same text and
+                            updates) and print held-out perplexity and best units; 16 runs,
+                            about 8 minutes of one core
+
+The checkpoints and the --settings runs use the same training code, so a row of --settings
+with a checkpoint's settings rebuilds that checkpoint (the RNN's as today's code trains it).
 """
 import argparse
+import importlib.util
 import pathlib
 
 import numpy as np
@@ -57,7 +65,7 @@ def controls(model, meta):
     cfg = meta["config"]
     cell = model.cell
     untrained = rnnlib.SequenceModel(model.input_size, model.hidden_size, model.output_size,
-                                     cell=cell, seed=meta["seed"])
+                                     cell=cell, seed=cfg.get("init_seed", meta["seed"]))
     if cfg.get("forget_bias"):
         H = model.hidden_size
         untrained.rnn.params["bias_ih_l0"][H:2 * H] += cfg["forget_bias"]
@@ -78,10 +86,59 @@ def best(states, features):
     return out
 
 
+# --settings: (label, lr, weight decay); per cell (name, train_char_model.run arguments)
+SETTINGS = [("3e-3, 1.0 (the RNN checkpoint's)", 3e-3, 1.0), ("3e-3, 0.3", 3e-3, 0.3),
+            ("3e-3, 0", 3e-3, 0.0), ("1e-2, 0.3 (the gated checkpoints')", 1e-2, 0.3)]
+SETTING_CELLS = [("RNN H=64", dict(cell="rnn", hidden=64)),
+                 ("LSTM H=29 fb 1", dict(cell="lstm", hidden=29, forget_bias=1.0)),
+                 ("GRU H=34", dict(cell="gru", hidden=34))]
+EXTRA_RUNS = [("LSTM H=29 fb 0", dict(cell="lstm", hidden=29)),          # at the last setting
+              ("RNN H=64, init seed 1", dict(cell="rnn", hidden=64, init_seed=1)),
+              ("LSTM H=29 fb 1, init seed 1", dict(cell="lstm", hidden=29, forget_bias=1.0,
+                                                  init_seed=1)),
+              ("GRU H=34, init seed 1", dict(cell="gru", hidden=34, init_seed=1))]
+
+
+def settings():
+    """Every cell under every setting: the held-out perplexity and the best |r| of one unit of h
+    for depth and in_string, from tools/train_char_model.py's run (15 epochs, 2,925 updates)."""
+    path = pathlib.Path(__file__).resolve().parents[1] / "train_char_model.py"
+    spec = importlib.util.spec_from_file_location("train_char_model", path)
+    tcm = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tcm)
+    base = dict(tcm.PRESETS["full"])
+    test = structured_text(base["test_chars"], seed=TEST_SEED)
+    print(f"Held-out perplexity on structured_text({base['test_chars']}, seed={TEST_SEED}); "
+          f"best |r| of one unit of h with depth / in_string (and of c, for the LSTM); "
+          f"training CPU seconds")
+    print(f"   {'lr, weight decay':36s} {'model':28s} {'ppl':>6s}")
+    runs = [(label, lr, wd, name, kw) for label, lr, wd in SETTINGS for name, kw in SETTING_CELLS]
+    last = SETTINGS[-1]
+    runs += [(*last, name, kw) for name, kw in EXTRA_RUNS]
+    for label, lr, wd, name, kw in runs:
+        hidden = kw["hidden"]
+        res = tcm.run(**dict(base, hidden=hidden, lr=lr, weight_decay=wd),
+                      **{k: x for k, x in kw.items() if k != "hidden"}, seed=0,
+                      test_seed=TEST_SEED)
+        b = res["best_units"]
+        line = (f"   {label:36s} {name:28s} {res['perplexity']:6.3f}  "
+                f"h ({abs(b['depth']['r']):.3f} / {abs(b['in_string']['r']):.3f})")
+        if kw["cell"] == "lstm":
+            c = rnnlib.hidden_states(res["model"], res["vocab"], test.text, cell_state=True)
+            bc = best(c, test.features)
+            line += f"  c ({abs(bc['depth'][1]):.3f} / {abs(bc['in_string'][1]):.3f})"
+        else:
+            line += " " * 17
+        print(f"{line}  {res['train_cpu_s']:5.1f} s", flush=True)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--assets", default=str(ASSETS))
+    p.add_argument("--settings", action="store_true")
     args = p.parse_args(argv)
+    if args.settings:
+        return settings()
     np.set_printoptions(precision=3, suppress=True)
     train = structured_text(TRAIN_CHARS, seed=0).text
     test = structured_text(TEST_CHARS, seed=TEST_SEED)
