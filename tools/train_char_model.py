@@ -74,7 +74,8 @@ CELLS = ("rnn", "lstm", "gru")
 
 
 def build(vocab_size, hidden, seed, cell="rnn", forget_bias=0.0):
-    """The model: its rnn reads characters (as ids, looked up like one-hot vectors), its head turns every state into V logits."""
+    """The model: its rnn reads characters (as ids, looked up like one-hot vectors), its head
+    turns every state into V logits. forget_bias is added to an LSTM's forget-gate biases."""
     if cell == "rnn":
         return rnnlib.SequenceModel(vocab_size, hidden, vocab_size, nonlinearity="tanh", seed=seed)
     model = rnnlib.SequenceModel(vocab_size, hidden, vocab_size, cell=cell, seed=seed)
@@ -114,7 +115,8 @@ def train(model, vocab, text, *, streams, window, epochs, lr, clip, weight_decay
             h = h_n                                                  # carried to the next window
             losses.append(loss)
             if log_every and len(losses) % log_every == 0:
-                print(f"  epoch {epoch} window {w + 1}/{len(x)}  loss {np.mean(losses[-log_every:]):.4f}")
+                recent = np.mean(losses[-log_every:])
+                print(f"  epoch {epoch} window {w + 1}/{len(x)}  loss {recent:.4f}")
     return losses
 
 
