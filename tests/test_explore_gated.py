@@ -118,6 +118,14 @@ def test_closing_accuracy_of_a_perfect_predictor():
     assert np.isnan(acc.accuracy[0]) and acc.accuracy[1:].tolist() == [1.0, 1.0, 1.0]
 
 
+def test_closing_accuracy_without_closings():
+    vocab = rnnlib.Vocab("()ab", order="sorted")
+    acc = explore.closing_accuracy(np.full((3, 4), 0.25), vocab, "abab")
+    assert acc.counts.tolist() == [0] * 5 and np.all(np.isnan(acc.accuracy))
+    accuracy, count = acc.overall()
+    assert np.isnan(accuracy) and count == 0
+
+
 def test_closing_accuracy_errors():
     vocab = rnnlib.Vocab("()a", order="sorted")
     probs = np.full((3, 3), 1 / 3)
