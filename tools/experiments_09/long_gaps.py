@@ -42,7 +42,7 @@ CONFIG = {
                    n_test=1000),
     "adding": dict(F=2, O=1, gaps=[10, 20, 50, 100], updates=1000, batch=32, lstm_hidden=32,
                    metric="mse", chance=tasks.ADDING_CHANCE_MSE, n_test=1000),
-    "copy": dict(F=tasks.COPY_IN, O=tasks.COPY_OUT, gaps=[10, 50, 100], updates=500, batch=32,
+    "copy": dict(F=tasks.COPY_IN, O=tasks.COPY_OUT, gaps=[10, 20, 50, 100], updates=1500, batch=32,
                  lstm_hidden=32, metric="cross_entropy", chance=None, n_test=500),
 }
 LR, CLIP, CURVE_EVERY = 1e-2, 1.0, 25
@@ -187,8 +187,22 @@ def main():
     ap.add_argument("--gaps", type=int, nargs="+", default=None, help="instead of each task's own")
     ap.add_argument("--updates", type=int, default=None, help="instead of each task's own")
     ap.add_argument("--out", default=None, help="write the JSON here (e.g. assets/long_gaps.json)")
+    ap.add_argument("--replace-tasks", action="store_true",
+                    help="keep the other tasks already in --out, replace only those run now")
     ap.add_argument("--time", action="store_true", help="CPU per update at the longest gap")
+    ap.add_argument("--distinct", action="store_true",
+                    help="memory task with distractors from E..H (not in the JSON's grid)")
+    ap.add_argument("--lr", type=float, default=LR, help="Adam's learning rate (side checks)")
+    ap.add_argument("--table", metavar="JSON", help="print the markdown table of a results file")
     a = ap.parse_args()
+    global LR
+    LR = a.lr
+    if a.table:
+        with open(a.table) as f:
+            print(table(json.load(f)))
+        return
+    if a.distinct:
+        BATCH["memory"] = lambda rng, n, gap: tasks.memory_batch(rng, n, gap, same=False)
     if a.updates:
         for c in CONFIG.values():
             c["updates"] = a.updates
@@ -210,6 +224,12 @@ def main():
                               clip_global_norm=CLIP, curve_every=CURVE_EVERY, seeds=a.seeds,
                               models=a.models, eval_seed="10000 + seed", tasks={}),
                   runs={})
+    if a.replace_tasks and a.out and os.path.exists(a.out):
+        with open(a.out) as f:
+            old = json.load(f)
+        keep = [t for t in old["runs"] if t not in a.tasks]
+        result["config"]["tasks"] = {t: old["config"]["tasks"][t] for t in keep}
+        result["runs"] = {t: old["runs"][t] for t in keep}
     total = 0.0
     for task in a.tasks:
         c = CONFIG[task]
@@ -241,12 +261,35 @@ def main():
                 print(f"  {m:9s} gap {gap:3d}: learned {n}/{len(rs)} at {when:24s} "
                       f"median {c['metric']} {med:.4f} (chance {chance(task, gap):.4f}) "
                       f"cpu {cpu:.1f}s", flush=True)
-                result["config"]["total_cpu_seconds"] = round(total, 1)
+                result["config"]["total_cpu_seconds"] = round(sum(
+                    r["cpu"] for ms in result["runs"].values() for gs in ms.values()
+                    for rs_ in gs.values() for r in rs_.values()), 1)
                 if a.out:
                     write(result, a.out)            # after every gap: a partial grid survives
     print(f"\ntotal cpu {total:.1f}s")
     if a.out:
         print(f"wrote {a.out}")
+
+
+def table(result):
+    """Markdown: one row per task and gap, one column per model: "learned of 5, median metric"."""
+    cfg = result["config"]
+    models = cfg["models"]
+    lines = []
+    for task, tc in cfg["tasks"].items():
+        lines += ["", f"{task} ({tc['metric']}, {tc['updates']} updates; "
+                  + ", ".join(f"{m} H={tc['hidden'][m]} ({tc['params'][m]})" for m in models) + ")",
+                  "", "| gap | chance | " + " | ".join(models) + " |",
+                  "|---|---|" + "---|" * len(models)]
+        for g in tc["gaps"]:
+            cells = []
+            for m in models:
+                rs = result["runs"][task][m][str(g)].values()
+                n = sum(r["learned_at"] is not None for r in rs)
+                med = np.median([np.nan if r["metric"] is None else r["metric"] for r in rs])
+                cells.append(f"{n}/{len(rs)}, {med:.3f}")
+            lines.append(f"| {g} | {tc['chance'][str(g)]:.3f} | " + " | ".join(cells) + " |")
+    return "\n".join(lines[1:])
 
 
 def write(result, path):

@@ -20,14 +20,17 @@ MEMORY_V = 8                      # the one-hot width of notebook 06 (E..H are n
 MEMORY_CHANCE_ACCURACY = 1 / SIGNALS
 
 
-def memory_batch(rng, n, gap):
+def memory_batch(rng, n, gap, same=True):
     """Step 0 one of A..D, then `gap` distractors drawn from A..D too; the target is step 0.
 
     The same draws, in the same order, as tools/experiments_06/memory_task.py's
     memory_batch(rng, n, gap, same=True): x (n, gap + 1, 8) one-hot, y (n,) in 0..3.
+    same=False draws the distractors from E..H instead (notebook 06's easier setting, where
+    the first symbol is the only one of its kind).
     """
     y = rng.integers(0, SIGNALS, n)
-    ids = np.concatenate([y[:, None], rng.integers(0, SIGNALS, (n, gap))], axis=1)
+    lo = 0 if same else SIGNALS
+    ids = np.concatenate([y[:, None], rng.integers(lo, lo + SIGNALS, (n, gap))], axis=1)
     return np.eye(MEMORY_V)[ids], y
 
 
