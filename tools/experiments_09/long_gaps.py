@@ -180,6 +180,7 @@ def chance(task, gap):
 
 
 def main():
+    global LR
     ap = argparse.ArgumentParser()
     ap.add_argument("--tasks", nargs="+", default=list(CONFIG))
     ap.add_argument("--models", nargs="+", default=MODELS)
@@ -192,11 +193,11 @@ def main():
     ap.add_argument("--time", action="store_true", help="CPU per update at the longest gap")
     ap.add_argument("--distinct", action="store_true",
                     help="memory task with distractors from E..H (not in the JSON's grid)")
-    ap.add_argument("--lr", type=float, default=LR, help="Adam's learning rate (side checks)")
+    ap.add_argument("--lr", type=float, default=None, help="instead of 0.01 (side checks)")
     ap.add_argument("--table", metavar="JSON", help="print the markdown table of a results file")
     a = ap.parse_args()
-    global LR
-    LR = a.lr
+    if a.lr:
+        LR = a.lr
     if a.table:
         with open(a.table) as f:
             print(table(json.load(f)))
