@@ -14,9 +14,17 @@ the run's seed, evaluation on held-out sequences from another seed (10_000 + see
     adding  mean MSE of the last 10 batches below 0.01 (chance: 1/6)
     copy    at least 99% of the recalled symbols right over the last 10 batches
 
-    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=$PWD python tools/experiments_09/long_gaps.py
-        [--tasks memory adding copy] [--seeds 0 1 2 3 4] [--out assets/long_gaps.json]
-    ... --time     one run per model and task at the longest gap for 20 updates: CPU per update
+Adam lr 0.01, clip 1.0; 1000 updates (memory, adding), 1500 (copy); gaps 10, 20, 50, 100;
+the LSTM has H = 32 and the others the H nearest its parameter count. The grid (about 28 min
+of one core, the numbers in README.md):
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONPATH=$PWD \
+        python tools/experiments_09/long_gaps.py --out assets/long_gaps.json
+    ... --tasks copy --replace-tasks --out assets/long_gaps.json   re-run one task, keep the others
+    ... --table assets/long_gaps.json     the markdown table: learned of 5, median metric
+    ... --time                            CPU per update at the longest gap (20 updates each)
+    ... --lr 0.001 / --updates N / --gaps ... / --seeds ... / --models ...   side checks
+    ... --distinct                        memory task with distractors from E..H instead
 """
 import argparse
 import json
@@ -167,7 +175,8 @@ def run(task, model, gap, seed, H, updates=None, early_stop=True):
     else:
         test_loss, test_score = forward_loss(task, layer, head, x, y, train=False)[::2]
     metric = {"memory": test_score, "adding": test_loss, "copy": test_loss}[task]
-    return dict(metric=None if diverged else round(float(metric), 5), learned_at=learned_at, updates_run=len(losses),
+    return dict(metric=None if diverged else round(float(metric), 5), learned_at=learned_at,
+                updates_run=len(losses),
                 curve=curve, diverged=diverged,
                 recalled=round(float(test_score), 4) if task == "copy" and not diverged else None,
                 cpu=round(time.process_time() - t0, 3))
@@ -255,7 +264,8 @@ def main():
                     rs[str(seed)] = r
                 result["runs"][task][m][str(gap)] = rs
                 n = sum(r["learned_at"] is not None for r in rs.values())
-                med = np.median([np.nan if r["metric"] is None else r["metric"] for r in rs.values()])
+                med = np.median([np.nan if r["metric"] is None else r["metric"]
+                                 for r in rs.values()])
                 when = " ".join("-" if r["learned_at"] is None else str(r["learned_at"])
                                 for r in rs.values())
                 cpu = sum(r["cpu"] for r in rs.values())
@@ -304,7 +314,8 @@ def write(result, path):
             for k, (g, seeds) in enumerate(gaps.items()):
                 lines.append(f'    "{g}": {{')
                 for s_, (seed, r) in enumerate(seeds.items()):
-                    lines.append(f'     "{seed}": {json.dumps(r)}' + ("," if s_ < len(seeds) - 1 else ""))
+                    comma = "," if s_ < len(seeds) - 1 else ""
+                    lines.append(f'     "{seed}": {json.dumps(r)}{comma}')
                 lines.append("    }" + ("," if k < len(gaps) - 1 else ""))
             lines.append("   }" + ("," if j < len(models) - 1 else ""))
         lines.append("  }" + ("," if i < len(tasks_) - 1 else ""))
