@@ -12,29 +12,23 @@ is torch.nn.LSTM / torch.nn.GRU with batch_first=True and the same parameters, r
 threads as numpy's BLAS uses (read with threadpoolctl). Before timing, both run once on the
 same weights and their outputs and gradients are compared (1e-3 relative in float32, 1e-9 in
 float64), so the table compares the same computation. The two take turns of half a second
-(see median_ms for why not one call each). The claim is the ratio, measured side by side;
+(see _timing.py for why not one call each). The claim is the ratio, measured side by side;
 absolute times depend on the machine. Nothing in the environment is changed: the thread counts
 and OpenBLAS's kernel are those numpy and torch start with.
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import rnnlib
+from _timing import median_ms, print_threads
 
 try:
     import torch
 except ImportError:          # the course does not need torch: the torch columns are left out
     torch = None
-
-try:
-    from threadpoolctl import threadpool_info
-except ImportError:          # then torch keeps its own thread count, and the header says so
-    threadpool_info = None
 
 CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
 LAYERS = {"lstm": rnnlib.LSTM, "gru": rnnlib.GRU}
@@ -96,53 +90,12 @@ def same_results(runs, dtype):
                                      f"relative error {err:.1e}")
 
 
-def median_ms(fns, turns=3, seconds=0.5, settle=0.2):
-    """Give the functions turns: in each, one runs untimed for `settle` seconds, then is timed
-    call by call for `seconds` (at least 3 calls). Returns each one's median in ms.
-
-    Why turns and not one call of each per round, as bench_rnn.py does: numpy's BLAS and
-    torch's OpenMP keep their worker threads spinning for a while after a call, and on a
-    machine with few cores those spinning threads sit on the cores the other library needs.
-    Alternating call by call, torch.nn.LSTM at (32, 64, 64, 128) float32 took 24 to 110 ms
-    here, against 7.5 ms run alone; in turns it takes what it takes alone, and so does rnnlib.
-    The untimed start of each turn lets the other library's threads go idle; the turns still
-    spread the machine's slow changes over both."""
-    times = [[] for _ in fns]
-    for _ in range(turns):
-        for f, t in zip(fns, times):
-            end = time.perf_counter() + settle
-            while time.perf_counter() < end:
-                f()
-            end, calls = time.perf_counter() + seconds, 0
-            while time.perf_counter() < end or calls < 3:
-                t0 = time.perf_counter()
-                f()
-                t.append((time.perf_counter() - t0) * 1e3)
-                calls += 1
-    return [statistics.median(t) for t in times]
-
-
-def blas_threads():
-    """The number of threads numpy's BLAS uses, or None when threadpoolctl is not installed."""
-    if threadpool_info is None:
-        return None
-    counts = [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
-    return counts[0] if counts else None
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--turns", type=int, default=3, help="turns of each per row")
     parser.add_argument("--seconds", type=float, default=0.5, help="timed seconds per turn")
     args = parser.parse_args(argv)
-    threads = blas_threads()
-    print(f"numpy {np.__version__}, BLAS threads: {threads if threads else 'unknown'}", end="")
-    if torch is not None:
-        if threads:
-            torch.set_num_threads(threads)
-        print(f"; torch {torch.__version__}, {torch.get_num_threads()} threads")
-    else:
-        print("\ntorch is not installed: the torch columns are left out")
+    print_threads(np, torch)
     print(f"{'N':>3} {'T':>4} {'F':>4} {'H':>4}  {'dtype':7s} {'cell':4s} {'rnnlib ms':>10} "
           f"{'torch ms':>9} {'ratio':>6}")
     for N, T, F, H in CONFIGS:

@@ -1,26 +1,27 @@
 """rnnlib's RNN layer against torch.nn.RNN on the CPU and against a plain per-character numpy loop:
-forward + backward of one tanh layer, batch first, same process, same thread count, interleaved
-runs, medians.
+forward + backward of one tanh layer, batch first, same process, same thread count, taking
+turns, medians.
 
     python benchmarks/bench_rnn.py                 # torch columns only when torch is installed
-    python benchmarks/bench_rnn.py --repeat 30
+    python benchmarks/bench_rnn.py --turns 5
 
 Prints one row per configuration and dtype: rnnlib ms, torch ms, their ratio (rnnlib / torch:
 below 1 means rnnlib is faster) and the per-character loop's ms. The loop is the min-char-rnn
 recipe: one sequence at a time, one step at a time, column vectors, every product inside the
-loop. Before timing, all three are run once on the same weights and their gradients compared,
-so the table compares the same computation. The claim is the ratio, measured side by side;
-absolute times depend on the machine.
+loop. torch runs with as many threads as numpy's BLAS uses (read with threadpoolctl). Before
+timing, all three are run once on the same weights and their gradients compared, so the table
+compares the same computation. rnnlib and torch take turns of half a second, each starting
+untimed (see _timing.py for why not one call each); then the loop has one such turn. The claim
+is the ratio, measured side by side; absolute times depend on the machine.
 """
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
 import rnnlib
+from _timing import median_ms, print_threads
 
 try:
     import torch
@@ -104,31 +105,13 @@ def same_results(runs, dtype):
                 raise AssertionError(f"the implementations disagree: relative error {err:.1e}")
 
 
-def median_ms(fns, repeat):
-    """Interleave the functions (one call of each per round) and return each one's median in ms."""
-    times = [[] for _ in fns]
-    for f in fns:                 # warm up: first calls allocate
-        f()
-        f()
-    for _ in range(repeat):
-        for i, f in enumerate(fns):
-            t0 = time.perf_counter()
-            f()
-            times[i].append((time.perf_counter() - t0) * 1e3)
-    return [statistics.median(t) for t in times]
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=20, help="timed rounds per configuration")
-    parser.add_argument("--loop-repeat", type=int, default=3,
-                        help="timed rounds of the (slow) per-character loop")
+    parser.add_argument("--turns", type=int, default=3, help="turns of rnnlib and torch per row")
+    parser.add_argument("--seconds", type=float, default=0.5,
+                        help="timed seconds per turn (the loop: one turn, at least 3 calls)")
     args = parser.parse_args(argv)
-    print(f"numpy {np.__version__}", end="")
-    if torch is not None:
-        print(f"; torch {torch.__version__}, {torch.get_num_threads()} threads")
-    else:
-        print("\ntorch is not installed: the torch columns are left out")
+    print_threads(np, torch)
     print(f"{'N':>3} {'T':>4} {'F':>4} {'H':>4}  {'dtype':7s} {'rnnlib ms':>10} {'torch ms':>9} "
           f"{'ratio':>6} {'loop ms':>9}")
     for N, T, F, H in CONFIGS:
@@ -137,8 +120,8 @@ def main(argv=None):
             ours, loop = rnnlib_run(layer, x, dout), loop_run(layer, x, dout)
             fns = [ours] + ([torch_run(layer, x, dout)] if torch is not None else [])
             same_results(fns + [loop], dtype)
-            ms = median_ms(fns, args.repeat)
-            loop_ms = median_ms([loop], args.loop_repeat)[0]
+            ms = median_ms(fns, args.turns, args.seconds)
+            loop_ms = median_ms([loop], 1, args.seconds)[0]
             tail = f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None else f"{'-':>9} {'-':>6}"
             print(f"{N:3d} {T:4d} {F:4d} {H:4d}  {np.dtype(dtype).name:7s} {ms[0]:10.2f} {tail} "
                   f"{loop_ms:9.1f}", flush=True)

@@ -6,11 +6,14 @@ computes the same numbers as rnnlib.
 """
 import importlib.util
 import pathlib
+import sys
 
 import numpy as np
 import pytest
 
 BENCH = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
+if str(BENCH) not in sys.path:        # the scripts import _timing from their folder, as when run
+    sys.path.insert(0, str(BENCH))
 
 
 def load(name):
@@ -29,7 +32,7 @@ def bench_rnn(monkeypatch):
 
 
 def test_bench_rnn_prints_its_table_without_torch(bench_rnn, capsys):
-    bench_rnn.main(["--repeat", "1", "--loop-repeat", "1"])
+    bench_rnn.main(["--turns", "1", "--seconds", "0.01"])
     out = capsys.readouterr().out.splitlines()
     assert out[1] == "torch is not installed: the torch columns are left out"
     assert out[2].split() == ["N", "T", "F", "H", "dtype", "rnnlib", "ms", "torch", "ms", "ratio",
@@ -131,3 +134,17 @@ def test_bench_gated_agreement_check_catches_a_wrong_gradient(bench_gated, cell)
     bench_gated.same_results([ours, ours], np.float64)             # itself: agrees
     with pytest.raises(AssertionError, match="disagree on d weight_hh"):
         bench_gated.same_results([ours, wrong], np.float64)
+
+
+def test_both_rnn_benchmarks_time_in_turns_with_the_same_code(bench_rnn, bench_gated):
+    """Each function runs for a whole turn before the next one starts (call by call, one
+    library's spinning threads slowed the other), and bench_rnn and bench_gated share the code."""
+    import itertools
+    timing = load("_timing")
+    calls = []
+    fns = [lambda: calls.append("rnnlib"), lambda: calls.append("torch")]
+    ms = timing.median_ms(fns, turns=2, seconds=0.01, settle=0.01)
+    assert [name for name, _ in itertools.groupby(calls)] == ["rnnlib", "torch"] * 2
+    assert len(ms) == 2 and calls.count("rnnlib") >= 2 * (3 + 1)   # >= 3 timed, 1 untimed per turn
+    assert bench_rnn.median_ms is bench_gated.median_ms
+    assert bench_rnn.median_ms.__module__ == "_timing"
