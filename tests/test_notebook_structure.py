@@ -15,7 +15,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 # DESIGN.md §2: the learner's path; these file names are fixed.
 PATH = ["00_start_here", "01_two_timesteps_by_hand", "02_hello_one_hot", "03_batching",
         "04_backprop_through_time", "05_training", "06_vanishing_and_exploding_gradients",
-        "07_character_language_model", "08_hidden_state_explorer", "09_rnnlib_pytorch_keras"]
+        "07_character_language_model", "08_hidden_state_explorer", "09_gated_cells",
+        "10_to_pytorch_and_keras"]
 
 # nbgrader's cell metadata, exactly as the authoring guide gives it (points vary, 1 to 3).
 SOLUTION = {"grade": False, "locked": False, "schema_version": 3, "solution": True, "task": False}
