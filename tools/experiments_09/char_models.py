@@ -61,7 +61,9 @@ def load(cell, assets):
 
 
 def controls(model, meta):
-    """The untrained model training started from, and the trained one with W_hh = 0."""
+    """The untrained model training started from, and the trained one without memory: W_hh = 0
+    and, for the gated cells, the forget gate (LSTM) or update gate (GRU) held at 0, since
+    with W_hh = 0 alone an LSTM still carries c and a GRU still carries h."""
     cfg = meta["config"]
     cell = model.cell
     untrained = rnnlib.SequenceModel(model.input_size, model.hidden_size, model.output_size,
@@ -72,7 +74,10 @@ def controls(model, meta):
     no_recurrence = rnnlib.SequenceModel(model.input_size, model.hidden_size, model.output_size,
                                          cell=cell, seed=0)
     no_recurrence.load_state_dict(model.state_dict())
-    no_recurrence.rnn.params["weight_hh_l0"][...] = 0.0
+    p, H = no_recurrence.rnn.params, model.hidden_size
+    p["weight_hh_l0"][...] = 0.0                   # nothing from h_{t-1} ...
+    if cell in ("lstm", "gru"):                    # ... and no carried state: f = 0 or z = 0
+        p["bias_ih_l0"][H:2 * H], p["bias_hh_l0"][H:2 * H] = -50.0, 0.0
     return untrained, no_recurrence
 
 
@@ -182,7 +187,7 @@ def main(argv=None):
         untrained, no_rec = controls(model, meta)
         kinds = [("h", False)] + ([("c", True)] if cell == "lstm" else [])
         for state, cell_state in kinds:
-            for label, m in [("trained", model), ("untrained", untrained), ("W_hh = 0", no_rec)]:
+            for label, m in [("trained", model), ("untrained", untrained), ("no memory", no_rec)]:
                 s = rnnlib.hidden_states(m, vocab, test.text, cell_state=cell_state)
                 rows.append((f"{cell} {state}", label, best(s, test.features)))
     print(f"   {'state':7s} {'model':10s}" + "".join(f"{n:>16s}" for n in FEATURES))
