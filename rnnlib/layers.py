@@ -263,7 +263,6 @@ class RNN(Recurrent):
         self.nonlinearity = v.nonlinearity(nonlinearity, "RNN")
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
-        self._init_params()
 
     def config(self):
         return dict(super().config(), nonlinearity=self.nonlinearity)
@@ -307,13 +306,6 @@ class LSTM(Recurrent):
     gates = 4
     state_names = ("h", "c")
 
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
-                 dropout=0.0, bidirectional=False, *, go_backwards=False, seed=None,
-                 dtype=np.float64):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
-        self._init_params()
-
     def weights(self, layer=0, direction=0):
         """(Wx (F, 4H), Wh (H, 4H), b (4H,)) of one layer and direction, in the functions' layout."""
         Wx, Wh, b_ih, b_hh = self._torch_weights(layer, direction)
@@ -346,13 +338,6 @@ class GRU(Recurrent):
     """
 
     gates = 3
-
-    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=True,
-                 dropout=0.0, bidirectional=False, *, go_backwards=False, seed=None,
-                 dtype=np.float64):
-        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
-                         bidirectional, go_backwards=go_backwards, seed=seed, dtype=dtype)
-        self._init_params()
 
     def weights(self, layer=0, direction=0):
         """(Wx (F, 3H), Wh (H, 3H), bx (3H,), bh (3H,)) of one layer and direction."""

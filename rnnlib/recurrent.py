@@ -66,9 +66,7 @@ class Recurrent(Module):
                           f"the last, so dropout={self.dropout} with num_layers=1 does nothing. "
                           "Use num_layers >= 2, or drop it.", UserWarning, stacklevel=3)
         self.rng = np.random.default_rng(v.seed(seed, where))
-
-    def _init_params(self):
-        """Every parameter drawn from U(-1/sqrt(H), 1/sqrt(H)), in torch's order."""
+        # every parameter drawn from U(-1/sqrt(H), 1/sqrt(H)), in torch's order
         for name, shape in self._shapes().items():
             self.add_param(name, uniform_init(self.rng, shape, self.hidden_size, self.dtype))
 
