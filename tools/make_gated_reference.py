@@ -85,15 +85,11 @@ module with the converted weights.
 """
 from __future__ import annotations
 
-import argparse
-import contextlib
 import dataclasses
-import io
 import json
 import os
 import pathlib
 import sys
-import zipfile
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported
 
@@ -102,7 +98,10 @@ import torch  # noqa: E402
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
 
 import keras  # noqa: E402
-from keras.src.backend.common import dtypes as keras_dtypes  # noqa: E402
+
+# the autograd helper, the Keras float64 patch and the command line (which writes the files in
+# its byte-identical format) are make_reference.py's
+from make_reference import _keras_float64, autograd, cli  # noqa: E402
 
 torch.set_default_dtype(torch.float64)
 torch.set_num_threads(1)  # one thread: the same summation order on every run
@@ -237,11 +236,6 @@ def random_inputs(spec: Spec, rng):
     return x, states, dout, dstates
 
 
-def autograd(loss, named_leaves: dict) -> dict:
-    grads = torch.autograd.grad(loss, list(named_leaves.values()))
-    return {f"grad.{k}": g.detach().numpy().copy() for k, g in zip(named_leaves, grads)}
-
-
 def numpy_of(t):
     return t.detach().numpy().copy()
 
@@ -319,18 +313,6 @@ def _cast(a, dtype):
 
 
 # --- keras ------------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def _keras_float64():
-    """Let Keras' dtype promotion keep float64 (it maps it to float32; keras issue #23704)."""
-    table = keras_dtypes.BIT64_TO_BIT32_DTYPE
-    saved = table["float64"]
-    table["float64"] = "float64"
-    try:
-        yield
-    finally:
-        table["float64"] = saved
-
 
 def keras_to_torch_blocks(spec, a):
     """Keras' blocks along the last axis -> torch's: the LSTM's i f c o are torch's i f g o;
@@ -441,59 +423,8 @@ def build(spec: Spec) -> dict:
     return arrays
 
 
-def save_npz(path: pathlib.Path, arrays: dict) -> None:
-    """np.savez_compressed's format, but with a fixed timestamp so reruns are byte-identical."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
-
-
-def compare(path: pathlib.Path, arrays: dict) -> float:
-    """Largest relative difference between a stored fixture and a fresh computation."""
-    with np.load(path) as old:
-        if set(old.files) != set(arrays):
-            raise SystemExit(f"{path.name}: keys differ: {sorted(set(old.files) ^ set(arrays))}")
-        worst = 0.0
-        for k, a in arrays.items():
-            b = old[k]
-            if a.dtype.kind in "USi":
-                if not np.array_equal(a, b):
-                    raise SystemExit(f"{path.name}: {k} differs")
-                continue
-            worst = max(worst, float(np.max(np.abs(a - b) / (np.abs(b) + 1e-300), initial=0.0)))
-    return worst
-
-
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=FIXTURES, help="directory for the .npz files")
-    ap.add_argument("--only", nargs="+", metavar="NAME", choices=[s.name for s in SPECS],
-                    help="build only these fixtures")
-    ap.add_argument("--check", action="store_true",
-                    help="recompute and compare with the stored files instead of writing")
-    args = ap.parse_args(argv)
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    total = 0
-    for spec in SPECS:
-        if args.only and spec.name not in args.only:
-            continue
-        arrays = build(spec)
-        path = args.out / f"{spec.name}.npz"
-        if args.check:
-            print(f"{spec.name:52s} max relative difference to stored: {compare(path, arrays):.1e}")
-        else:
-            save_npz(path, arrays)
-            total += path.stat().st_size
-            print(f"{spec.name:52s} {path.stat().st_size:6d} bytes")
-    if not args.check:
-        print(f"{'total':52s} {total:6d} bytes")
-    return 0
+    return cli(argv, SPECS, build, FIXTURES, 52)
 
 
 if __name__ == "__main__":

@@ -448,10 +448,11 @@ def compare(path: pathlib.Path, arrays: dict) -> float:
     return worst
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=FIXTURES, help="directory for the .npz files")
-    ap.add_argument("--only", nargs="+", metavar="NAME", choices=[s.name for s in SPECS],
+def cli(argv, specs, build, out, width) -> int:
+    """The command line of every fixture script: write (or --check) each spec's file."""
+    ap = argparse.ArgumentParser(description=sys.modules["__main__"].__doc__.splitlines()[0])
+    ap.add_argument("--out", type=pathlib.Path, default=out, help="directory for the .npz files")
+    ap.add_argument("--only", nargs="+", metavar="NAME", choices=[s.name for s in specs],
                     help="build only these fixtures")
     ap.add_argument("--check", action="store_true",
                     help="recompute and compare with the stored files instead of writing")
@@ -459,20 +460,24 @@ def main(argv=None) -> int:
 
     args.out.mkdir(parents=True, exist_ok=True)
     total = 0
-    for spec in SPECS:
+    for spec in specs:
         if args.only and spec.name not in args.only:
             continue
         arrays = build(spec)
         path = args.out / f"{spec.name}.npz"
         if args.check:
-            print(f"{spec.name:40s} max relative difference to stored: {compare(path, arrays):.1e}")
+            print(f"{spec.name:{width}s} max relative difference to stored: {compare(path, arrays):.1e}")
         else:
             save_npz(path, arrays)
             total += path.stat().st_size
-            print(f"{spec.name:40s} {path.stat().st_size:6d} bytes")
+            print(f"{spec.name:{width}s} {path.stat().st_size:6d} bytes")
     if not args.check:
-        print(f"{'total':40s} {total:6d} bytes")
+        print(f"{'total':{width}s} {total:6d} bytes")
     return 0
+
+
+def main(argv=None) -> int:
+    return cli(argv, SPECS, build, FIXTURES, 40)
 
 
 if __name__ == "__main__":
