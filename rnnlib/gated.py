@@ -140,7 +140,10 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     gT += b                                             # gT[t]: a_t without h_{t-1}, then the gates
     hT = np.empty((T, N, H), gT.dtype)
     cT = np.empty((T, N, H), gT.dtype)
-    hWh = np.empty((N, 4 * H), gT.dtype)                # h_{t-1} @ Wh, the same array every step
+    # h_{t-1} @ Wh, the same array every step. Zeros, not empty: in one fresh environment a
+    # float32 product written into uninitialised memory raised numpy's "invalid value" warning
+    # (with a correct result); made once per call, zeros cost nothing that shows
+    hWh = np.zeros((N, 4 * H), gT.dtype)
     ig = np.empty((N, H), gT.dtype)                     # i * g, the same array every step
     # All four nonlinearities in one tanh over the whole row: sigmoid(a) = (1 + tanh(a/2)) / 2,
     # so the i, f, o columns are halved before the tanh and mapped to (1 + t)/2 after it, while
@@ -336,7 +339,7 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     bh_n = bh[2 * H:]
     hT = np.empty((T, N, H), gT.dtype)
     ahnT = np.empty((T, N, H), gT.dtype)                # h_{t-1} Wh_n + bh_n, for backward
-    hWh = np.empty((N, 3 * H), gT.dtype)                # h_{t-1} @ Wh, the same array every step
+    hWh = np.zeros((N, 3 * H), gT.dtype)                # h_{t-1} @ Wh (zeros: see lstm_forward)
     r_ahn = np.empty((N, H), gT.dtype)                  # r * ah_n, the same array every step
     r_s, z_s, n_s = _blocks(gT, 3)                      # (T, N, H) views: r_s[t] is r at step t
     h_prev = h0
