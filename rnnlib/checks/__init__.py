@@ -19,6 +19,8 @@ with the line of your code where it happened.
     explore    check_unit_correlations
     gated      check_lstm_step_forward, check_lstm_step_backward     (one LSTM step)
                check_gru_step_forward, check_gru_step_backward       (one GRU step)
+    gated_exercises  check_lstm_parameter_count, check_gru_parameter_count,
+               check_coupled_lstm_step_forward                      (notebook 09's exercises)
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
 from .explore import check_unit_correlations
@@ -26,6 +28,8 @@ from .forward import (check_one_hot, check_rnn_forward, check_rnn_forward_padded
                       check_rnn_step_forward, check_simple_rnn, check_tanh_layer)
 from .gated import (check_gru_step_backward, check_gru_step_forward, check_lstm_step_backward,
                     check_lstm_step_forward)
+from .gated_exercises import (check_coupled_lstm_step_forward, check_gru_parameter_count,
+                              check_lstm_parameter_count)
 from .generation import check_perplexity_from_logits, check_temperature_probs
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
 
@@ -34,4 +38,5 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
            "check_step_jacobian", "check_softmax_cross_entropy", "check_adam_update",
            "check_training_step", "check_temperature_probs", "check_perplexity_from_logits",
            "check_unit_correlations", "check_lstm_step_forward", "check_lstm_step_backward",
-           "check_gru_step_forward", "check_gru_step_backward"]
+           "check_gru_step_forward", "check_gru_step_backward", "check_lstm_parameter_count",
+           "check_gru_parameter_count", "check_coupled_lstm_step_forward"]
