@@ -17,6 +17,7 @@ with the line of your code where it happened.
     training   check_softmax_cross_entropy, check_adam_update, check_training_step
     generation check_temperature_probs, check_perplexity_from_logits
     explore    check_unit_correlations
+    probes     check_partial_correlation                             (notebook 08)
     gated      check_lstm_step_forward, check_lstm_step_backward     (one LSTM step)
                check_gru_step_forward, check_gru_step_backward       (one GRU step)
     gated_exercises  check_lstm_parameter_count, check_gru_parameter_count,
@@ -31,7 +32,9 @@ from .gated import (check_gru_step_backward, check_gru_step_forward, check_lstm_
 from .gated_exercises import (check_coupled_lstm_step_forward, check_gru_parameter_count,
                               check_lstm_parameter_count)
 from .generation import check_perplexity_from_logits, check_temperature_probs
+from .probes import check_partial_correlation
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
+from .through_time import check_gradients_back_in_time
 
 __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "check_one_hot",
            "check_simple_rnn", "check_rnn_forward_padded", "check_rnn_step_backward", "check_rnn_backward",
@@ -39,4 +42,5 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
            "check_training_step", "check_temperature_probs", "check_perplexity_from_logits",
            "check_unit_correlations", "check_lstm_step_forward", "check_lstm_step_backward",
            "check_gru_step_forward", "check_gru_step_backward", "check_lstm_parameter_count",
-           "check_gru_parameter_count", "check_coupled_lstm_step_forward"]
+           "check_gru_parameter_count", "check_coupled_lstm_step_forward",
+           "check_partial_correlation"]
