@@ -18,6 +18,14 @@ reads, so loading it never runs code. It holds
 save writes to a temporary file beside the target and renames it over the target only when
 the whole file is written, so a crash never leaves half a checkpoint. load checks the whole
 file before it builds or changes a model, so a bad file leaves an existing model as it was.
+
+The text a model trained on travels with its weights. A checkpoint's metadata may name it
+under "train_text" ({"generator": "rnnlib.corpus.structured_text", "seed": 0,
+"chars": [start, stop], "note": ...}: characters start..stop of the generator's text for that
+seed). load sets model.train_text from it (None when the file names no text), and save
+writes model.train_text into the metadata when the caller's metadata names none, so a model
+loaded and saved again keeps its record. rnnlib.perplexity reads it to refuse scoring a model
+on text it trained on.
 """
 from __future__ import annotations
 
@@ -45,8 +53,12 @@ def save(model, path, metadata=None):
     if not isinstance(model, Module) or type(model).__name__ not in MODULES:
         raise TypeError(f"{where}: model should be one of rnnlib's {', '.join(MODULES)}, got "
                         f"{type(model).__name__}.")
+    metadata = {} if metadata is None else metadata
+    trained_on = getattr(model, "train_text", None)
+    if trained_on is not None and isinstance(metadata, dict) and "train_text" not in metadata:
+        metadata = {**metadata, "train_text": trained_on}     # the record stays with the weights
     try:
-        meta = json.dumps({} if metadata is None else metadata, sort_keys=True)
+        meta = json.dumps(metadata, sort_keys=True)
     except TypeError as err:
         raise TypeError(f"{where}: metadata should be a dict of JSON values (str, numbers, lists, "
                         f"dicts), got one that is not: {err}. Convert arrays with .tolist().") from None
@@ -75,7 +87,7 @@ def load(path, *, model=None):
     """Read a checkpoint written by save. Returns a new model, or loads into `model` (which must
     have the same configuration) and returns it. Nothing changes unless the whole file is good."""
     where = "load"
-    name, config, params, _ = _read(path, where)
+    name, config, params, metadata = _read(path, where)
     cls = MODULES[name]
     if model is None:
         try:
@@ -91,6 +103,8 @@ def load(path, *, model=None):
         model.load_state_dict(params)             # checks every key and shape before changing any
     except (TypeError, ValueError) as err:
         raise ValueError(f"{where}: {path}: {err}") from None
+    # new weights, new history: the record of what they trained on (None when not recorded)
+    model.train_text = metadata.get("train_text") if isinstance(metadata, dict) else None
     return model
 
 

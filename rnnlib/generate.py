@@ -3,17 +3,26 @@
     text = prime + sample(model, vocab, prime, n=200, temperature=0.8, seed=0)
     perplexity(model, vocab, held_out_text)     # exp(mean cross-entropy), in nats; V for a guess
     states = hidden_states(model, vocab, text)  # (T, H): the top layer's state after each character
-    temperature_probs(logits, temperature)      # softmax(logits / temperature), computed stably
+    temperature_probs(logits, temperature)      # softmax(logits / τ), computed stably
+    train_text_overlap(model, text)             # how much of text the model trained on
 
 The model is a SequenceModel that reads one-hot characters (input_size = len(vocab)) and, for
-sample and perplexity, scores the next character (output_size = len(vocab)).
+sample and perplexity, scores the next character (output_size = len(vocab)). T counts
+characters (timesteps); the temperature is τ (the argument `temperature`).
+
+perplexity refuses text that the model trained on, when the model knows what that was
+(model.train_text, set by rnnlib.load from a checkpoint's metadata): such a score looks better
+than the model is on new text. allow_train_text=True measures it anyway, on purpose.
 """
 from __future__ import annotations
 
 import numpy as np
 
+import functools
+
 from . import _validation as v
 from ._validation import checked_by
+from .corpus import structured_text
 from .losses import softmax_cross_entropy
 from .models import SequenceModel
 from .module import no_grad
@@ -34,18 +43,18 @@ def _check_temperature_probs(logits, temperature):
 
 @checked_by(_check_temperature_probs)
 def temperature_probs(logits, temperature):
-    """p_k = exp(z_k / T) / sum_j exp(z_j / T): the softmax of the logits divided by T.
+    """p_k = exp(z_k / τ) / sum_j exp(z_j / τ): the softmax of the logits divided by τ.
 
-    logits (..., V) -> probabilities (..., V), over the last axis. T = 1 is the model's own
-    distribution; T < 1 sharpens it (T -> 0 puts everything on the largest logit: greedy
-    decoding); T > 1 flattens it towards uniform.
+    logits (..., V) -> probabilities (..., V), over the last axis; temperature τ > 0. τ = 1 is
+    the model's own distribution; τ < 1 sharpens it (τ -> 0 puts everything on the largest
+    logit: greedy decoding); τ > 1 flattens it towards uniform.
 
-    Computed as a log-softmax of (z - max z) / T: the largest entry becomes 0 before the
-    division, so a tiny T sends the others to -inf (probability 0) instead of overflowing.
-    Entries tied for the largest logit share the probability at any T.
+    Computed as a log-softmax of (z - max z) / τ: the largest entry becomes 0 before the
+    division, so a tiny τ sends the others to -inf (probability 0) instead of overflowing.
+    Entries tied for the largest logit share the probability at any τ.
     """
     shifted = logits - logits.max(axis=-1, keepdims=True)   # <= 0, the largest entry is 0
-    with np.errstate(over="ignore"):                        # -big / tiny T = -inf: probability 0
+    with np.errstate(over="ignore"):                        # -big / tiny τ = -inf: probability 0
         scaled = shifted / temperature
     # log-softmax: the sum holds exp(0) = 1, so its log is finite and >= 0
     log_p = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
@@ -53,11 +62,12 @@ def temperature_probs(logits, temperature):
 
 
 def sample(model, vocab, prime, n, temperature=1.0, seed=0):
-    """Read prime, then draw n characters one at a time from softmax(logits / temperature).
+    """Read prime, then draw n characters one at a time from softmax(logits / τ), τ = temperature.
 
     model  a SequenceModel over one-hot characters: input_size = output_size = len(vocab)
     vocab  the Vocab the model was trained with;  prime  a non-empty str in that vocabulary
-    n      how many characters to draw;  seed  for np.random.default_rng (same seed, same text)
+    n      how many characters to draw;  temperature  τ > 0 (1: the model's own distribution)
+    seed   for np.random.default_rng (same seed, same text)
 
     Returns the n drawn characters (without the prime): prime + sample(...) is the whole text.
     Each drawn character is fed back as the next input, from the state the prime left:
@@ -88,16 +98,24 @@ def sample(model, vocab, prime, n, temperature=1.0, seed=0):
     return vocab.decode(np.array(drawn, dtype=np.int64))
 
 
-def perplexity(model, vocab, text):
+def perplexity(model, vocab, text, *, allow_train_text=False):
     """exp(-(1/(T-1)) sum_t log p(text[t+1] | text[:t+1])): the exponentiated mean cross-entropy
     (in nats) of predicting each character of text from the ones before it, from a zero state.
 
     A model that always says "each of the V characters equally" scores exactly V; lower is
     better; 1 means every character was predicted with certainty. text needs 2 characters.
+
+    Text the model trained on is refused with a ValueError (see train_text_overlap): a model
+    predicts its training text better than new text, so that score would be optimistic. Pass
+    allow_train_text=True to measure it on purpose (the training loss, or the gap between the
+    two). Only models that carry a record of their training text (model.train_text, set by
+    rnnlib.load) can be checked; for the others the caller keeps the texts apart.
     """
     where = "perplexity"
     check_model(model, vocab, where, next_character=True)
     ids = encode_text(vocab, text, "text", where, min_length=2)
+    if not v.flag(allow_train_text, "allow_train_text", where):
+        _refuse_train_text(model, text, where)
     x = np.eye(len(vocab), dtype=model.dtype)[ids[:-1]][None]      # (1, T-1, V): the inputs
     with no_grad():
         logits = model(x)                                           # (1, T-1, V)
@@ -124,6 +142,94 @@ def hidden_states(model, vocab, text, *, cell_state=False):
         _, _, seqs = model.rnn(x, all_states=True)                  # (1, T, H) each, reading order
     states = seqs[-1 if cell_state else 0][0]
     return (states[::-1] if model.go_backwards else states).copy()  # (T, H), text order
+
+
+# --- the text a model trained on ----------------------------------------------------------
+
+PIECE, STRIDE = 64, 16     # a copied run of PIECE + STRIDE - 1 = 79 characters or more is
+                           # always found. No 64-character piece of one seed's structured_text
+                           # occurs in another seed's 400,000 characters (pieces of 20 sometimes
+                           # do, by chance), so a run found is a copy, not a coincidence.
+
+# The generators a train_text record may name, each (n_chars, seed) -> str. A generator here
+# must give a prefix of its longer text for the same seed, as structured_text does.
+GENERATORS = {"rnnlib.corpus.structured_text": lambda n, seed: structured_text(n, seed).text}
+
+
+def recorded_text(record):
+    """The training text a train_text record names, or None when rnnlib cannot make it again
+    (no record, an unknown generator, or a record that is not of the form
+    {"generator": name, "seed": int, "chars": [start, stop]})."""
+    if not isinstance(record, dict) or record.get("generator") not in GENERATORS:
+        return None
+    seed, chars = record.get("seed"), record.get("chars")
+    if (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0
+            or not isinstance(chars, (list, tuple)) or len(chars) != 2
+            or not all(isinstance(c, int) and not isinstance(c, bool) for c in chars)
+            or not 0 <= chars[0] < chars[1]):
+        return None
+    return _indexed(record["generator"], seed, chars[0], chars[1])[0]
+
+
+@functools.lru_cache(maxsize=4)
+def _indexed(generator, seed, start, stop):
+    """The training text and an index of its PIECE-character pieces that start every STRIDE
+    characters (piece -> where it starts): about 25,000 entries for 400,000 characters."""
+    train = GENERATORS[generator](stop, seed)[start:stop]
+    index = {}
+    for j in range(0, len(train) - PIECE + 1, STRIDE):
+        index.setdefault(train[j:j + PIECE], j)
+    return train, index
+
+
+def train_text_overlap(model, text):
+    """The runs of text copied from the text the model trained on: a list of (i, k, j), each
+    meaning text[i:k] == the training text's characters j .. j + (k - i).
+
+    j counts from the start of the generator's text (the record's chars give the range).
+    Every copied run of 79 characters or more is found, whole; shorter ones may be missed.
+    [] when none is found; None when the model carries no record rnnlib can regenerate
+    (model.train_text, set by rnnlib.load; see recorded_text).
+    """
+    record = getattr(model, "train_text", None)
+    if recorded_text(record) is None:
+        return None
+    text = v.text(text, "text", "train_text_overlap")
+    train, index = _indexed(record["generator"], record["seed"], *record["chars"])
+    runs, i, done = [], 0, 0
+    while i <= len(text) - PIECE:
+        j = index.get(text[i:i + PIECE])
+        if j is None:
+            i += 1
+            continue
+        a, b = i, j                          # grow the run backwards, then forwards
+        while a > done and b > 0 and text[a - 1] == train[b - 1]:
+            a, b = a - 1, b - 1
+        k, m = i + PIECE, j + PIECE
+        while k < len(text) and m < len(train) and text[k] == train[m]:
+            k, m = k + 1, m + 1
+        runs.append((a, k, record["chars"][0] + b))
+        i = done = k
+    return runs
+
+
+def _refuse_train_text(model, text, where):
+    runs = train_text_overlap(model, text)
+    if not runs:
+        return
+    record = model.train_text
+    name = record.get("note") or (f"{record['generator']}({record['chars'][1]}, "
+                                  f"seed={record['seed']}).text[{record['chars'][0]}:]")
+    inside = sum(k - i for i, k, _ in runs)
+    i, k, j = runs[0]
+    raise ValueError(
+        f"{where}: text overlaps the text this model trained on, {name} (model.train_text, "
+        f"from its checkpoint): {inside:,} of its {len(text):,} characters are copied from it "
+        f"(text[{i}:{k}] is its characters {j:,}-{j + k - i:,}). A model predicts the text it "
+        f"trained on better than new text, so this perplexity would look better than the "
+        f"model is. Score text it never saw (for structured_text, another seed, e.g. "
+        f"structured_text(20_000, seed=1).text), or pass allow_train_text=True to measure it "
+        f"on training text on purpose.")
 
 
 # --- checks ------------------------------------------------------------------------------

@@ -41,7 +41,16 @@ class SequenceModel(Module):
     params / grads hold both layers' arrays under "rnn.weight_ih_l0", ..., "head.weight",
     "head.bias"; they are the SAME arrays as model.rnn.params and model.head.params, so an
     optimiser built on model.params trains both layers.
+
+    train_text     None, or the record of the text the weights were trained on, as a
+                   checkpoint's metadata holds it: {"generator": "rnnlib.corpus.structured_text",
+                   "seed": 0, "chars": [0, 400000], "note": "..."}. rnnlib.load sets it from
+                   the checkpoint and rnnlib.save writes it back; rnnlib.perplexity refuses to
+                   score text that lies inside it (see rnnlib.generate.train_text_overlap).
+                   It is not part of config(): the same architecture may be trained on anything.
     """
+
+    train_text = None
 
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", num_layers=1,
                  *, cell="rnn", go_backwards=False, seed=None, dtype=np.float64):

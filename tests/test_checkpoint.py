@@ -153,3 +153,71 @@ def test_save_explains_bad_arguments(tmp_path, call, error, words):
     with pytest.raises(error, match=words):
         call(tmp_path / "m.npz")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- the text a model trained on travels with its weights -----------------------------------
+
+RECORD = {"generator": "rnnlib.corpus.structured_text", "seed": 0, "chars": [0, 5000],
+          "note": "structured_text(5000, seed=0).text"}
+
+
+def test_load_gives_the_model_the_training_text_its_metadata_names(tmp_path):
+    model = rnnlib.SequenceModel(5, 8, 5, seed=0)
+    assert model.train_text is None                          # nothing known before training
+    rnnlib.save(model, tmp_path / "m.npz", metadata={"train_text": RECORD, "symbols": "abcde"})
+    loaded = rnnlib.load(tmp_path / "m.npz")
+    assert loaded.train_text == RECORD
+    assert "train_text" not in loaded.config()               # not part of the architecture
+
+
+def test_save_writes_the_models_record_unless_the_metadata_names_one(tmp_path):
+    model = rnnlib.SequenceModel(5, 8, 5, seed=0)
+    model.train_text = RECORD
+    rnnlib.save(model, tmp_path / "a.npz", metadata={"symbols": "abcde"})
+    assert rnnlib.load_metadata(tmp_path / "a.npz") == {"symbols": "abcde", "train_text": RECORD}
+    other = dict(RECORD, seed=3)
+    rnnlib.save(model, tmp_path / "b.npz", metadata={"train_text": other})
+    assert rnnlib.load_metadata(tmp_path / "b.npz") == {"train_text": other}   # the caller's wins
+    rnnlib.save(rnnlib.SequenceModel(5, 8, 5, seed=0), tmp_path / "c.npz")
+    assert rnnlib.load_metadata(tmp_path / "c.npz") == {}    # no record, nothing added
+
+
+def test_loading_weights_into_a_model_replaces_its_record(tmp_path):
+    a = rnnlib.SequenceModel(5, 8, 5, seed=0)
+    rnnlib.save(a, tmp_path / "plain.npz")                   # records no text
+    b = rnnlib.SequenceModel(5, 8, 5, seed=1)
+    b.train_text = RECORD
+    rnnlib.load(tmp_path / "plain.npz", model=b)
+    assert b.train_text is None                              # other weights, other history
+
+
+def test_the_committed_character_models_name_their_training_text():
+    """Every committed checkpoint names the 400,000 characters of seed 0 it trained on, and
+    char_model.npz's weights are those of the file before its metadata was rewritten (the
+    numbers notebooks 07 and 08 print from them: parameter count, the depth unit's r)."""
+    import pathlib
+    assets = pathlib.Path(__file__).resolve().parents[1] / "assets"
+    for name in ("char_model.npz", "char_model_lstm.npz", "char_model_gru.npz"):
+        meta = rnnlib.load_metadata(assets / name)
+        assert meta["train_text"] == {"generator": "rnnlib.corpus.structured_text", "seed": 0,
+                                      "chars": [0, 400_000],
+                                      "note": "structured_text(400000, seed=0).text"}, name
+        assert rnnlib.load(assets / name).train_text == meta["train_text"]
+    meta = rnnlib.load_metadata(assets / "char_model.npz")
+    assert meta["test_text"]["chars"] == [400_000, 420_000] and meta["test_text"]["seed"] == 0
+    assert meta["parameters"] == 46 * 64 + 64 * 64 + 2 * 64 + 64 * 46 + 46 == 10_158
+
+
+def test_char_model_weights_are_the_ones_notebooks_07_and_08_were_written_with():
+    """The sha256 of every parameter's bytes (in name order), taken from the file before its
+    metadata was rewritten: a retrained file, or any change to the weights, fails here."""
+    import hashlib
+    import pathlib
+    path = pathlib.Path(__file__).resolve().parents[1] / "assets" / "char_model.npz"
+    h = hashlib.sha256()
+    with np.load(path, allow_pickle=False) as f:
+        for k in sorted(f.files):
+            if k.startswith("param."):
+                h.update(k.encode())
+                h.update(f[k].tobytes())
+    assert h.hexdigest() == "454c2be924378953a1feac7690f79df337f965191b2a1e64b1dfbf28596a0902"

@@ -253,3 +253,72 @@ def test_float32_models_work():
     assert hidden_states(m, VOCAB, "cat").dtype == np.float32
     assert np.isfinite(perplexity(m, VOCAB, "the cat"))
     assert len(sample(m, VOCAB, "the", 10)) == 10
+
+
+# --- refusing to score a model on the text it trained on -----------------------------------
+
+from rnnlib.corpus import structured_text                  # noqa: E402
+from rnnlib.generate import train_text_overlap             # noqa: E402
+
+RECORD = {"generator": "rnnlib.corpus.structured_text", "seed": 0, "chars": [1000, 6000],
+          "note": "structured_text(6000, seed=0).text[1000:]"}
+SEED0 = structured_text(9000, seed=0).text                  # the record's text is SEED0[1000:6000]
+SEED1 = structured_text(3000, seed=1).text
+CORPUS_VOCAB = rnnlib.Vocab(SEED0 + SEED1, order="sorted")
+
+
+@pytest.fixture()
+def recorded():
+    m = rnnlib.SequenceModel(len(CORPUS_VOCAB), 8, len(CORPUS_VOCAB), seed=0)
+    m.train_text = dict(RECORD)
+    return m
+
+
+def test_overlap_runs_are_the_copied_stretches_exactly(recorded):
+    # built by hand: 500 new characters, 300 copied from 2000, 700 new, 1000 copied from 5500
+    # (of which only 500, up to 6000, lie inside the record's range), then new text again
+    text = SEED1[:500] + SEED0[2000:2300] + SEED1[500:1200] + SEED0[5500:6500] + SEED1[1200:1400]
+    assert train_text_overlap(recorded, text) == [(500, 800, 2000), (1500, 2000, 5500)]
+    assert train_text_overlap(recorded, SEED0[1000:6000]) == [(0, 5000, 1000)]
+    assert train_text_overlap(recorded, SEED0[6000:9000]) == []    # after the range: unseen
+    assert train_text_overlap(recorded, SEED0[:1000]) == []        # before it: unseen
+    assert train_text_overlap(recorded, SEED1) == []               # another seed
+
+
+def test_runs_of_79_characters_are_always_found_and_shorter_ones_may_not_be(recorded):
+    # "#" never occurs in the corpus, so a run cannot grow past the copy by a chance match
+    for start in range(1000, 1016):                        # every alignment with the index
+        text = "#" * 100 + SEED0[start:start + 79] + "#" * 100
+        assert train_text_overlap(recorded, text) == [(100, 179, start)], start
+    text = "#" * 100 + SEED0[1001:1001 + 63] + "#" * 100    # shorter than a piece
+    assert train_text_overlap(recorded, text) == []
+
+
+def test_no_record_or_an_unknown_generator_means_nothing_to_check(recorded):
+    assert train_text_overlap(rnnlib.SequenceModel(3, 2, 3, seed=0), "abc" * 50) is None
+    recorded.train_text = dict(RECORD, generator="my_own_text.txt")
+    assert train_text_overlap(recorded, SEED0[1000:2000]) is None
+    recorded.train_text = dict(RECORD, chars=[0])                 # not a range
+    assert train_text_overlap(recorded, SEED0[1000:2000]) is None
+
+
+def test_perplexity_refuses_the_training_text_and_says_what_to_do(recorded):
+    text = SEED0[2000:3000]
+    with pytest.raises(ValueError) as info:
+        perplexity(recorded, CORPUS_VOCAB, text)
+    msg = str(info.value)
+    for words in ["perplexity: text overlaps the text this model trained on",
+                  "structured_text(6000, seed=0).text[1000:]", "1,000 of its 1,000 characters",
+                  "text[0:1000] is its characters 2,000-3,000", "would look better",
+                  "another seed", "allow_train_text=True"]:
+        assert words in msg, words
+    # on purpose: the same number as the model's own cross-entropy, by hand
+    ids = CORPUS_VOCAB.encode(text)
+    z = recorded(np.eye(len(CORPUS_VOCAB))[ids[:-1]][None])[0]
+    logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    want = np.exp(-np.mean(logp[np.arange(len(ids) - 1), ids[1:]]))
+    assert perplexity(recorded, CORPUS_VOCAB, text, allow_train_text=True) == pytest.approx(want, rel=1e-12)
+    # unseen text is scored as before
+    assert np.isfinite(perplexity(recorded, CORPUS_VOCAB, SEED1))
+    with pytest.raises(TypeError, match="allow_train_text should be True or False"):
+        perplexity(recorded, CORPUS_VOCAB, SEED1, allow_train_text="yes")

@@ -46,10 +46,16 @@ open). With the RNN's settings
 (lr 3e-3, weight decay 1.0) the LSTM lags (held-out perplexity 3.90 on seed 1, the RNN 3.46,
 the GRU 3.44); lr 1e-2 with weight decay 0.3 keeps the same shrink per update (lr * decay =
 0.003) and gives the LSTM 3.21 and cleaner units, so the gated checkpoints use it
-(tools/experiments_09/README.md has every cell under each setting). The checkpoint of a gated
-cell also records in its metadata the exact texts (train_text, test_text: generator, seed,
-character range). The default run (cell rnn) writes exactly the file it wrote before these
-options existed, metadata included.
+(tools/experiments_09/README.md has every cell under each setting).
+
+Every checkpoint records in its metadata the exact texts (train_text, test_text: generator,
+seed, character range, and a note that says it in Python), and the parameter count; rnnlib.load
+hands train_text to the model, and rnnlib.perplexity refuses to score the model on it.
+structured_text(n, seed) is a prefix of the same seed's longer text, so the held-out text of
+a shorter run of the same seed (notebook 07's characters 40,000-45,000 of seed 0) lies inside
+this run's 400,000 training characters: score the checkpoints on another seed.
+assets/char_model.npz was written by an earlier rnnlib: this script no longer writes it byte
+for byte (assets/README.md says how close it gets).
 """
 from __future__ import annotations
 
@@ -189,17 +195,21 @@ def run(hidden, train_chars, test_chars, streams, window, epochs, lr, clip, weig
                baselines=baselines, perplexity=ppl, final_train_loss=float(np.mean(losses[-50:])),
                best_units={k: dict(unit=u, r=round(r, 3)) for k, (u, r) in units.items()},
                model=model, vocab=vocab)
-    if cell != "rnn":                   # the plain RNN's metadata stays as it always was
-        generator = "rnnlib.corpus.structured_text"
-        res.update(cell=cell, parameters=int(sum(p.size for p in model.params.values())),
-                   train_text=dict(generator=generator, seed=seed, chars=[0, train_chars],
-                                   note=f"structured_text({train_chars}, seed={seed}).text"),
-                   test_text=dict(generator=generator,
-                                  seed=seed if test_seed is None else test_seed,
-                                  chars=test_range,
-                                  note=(f"structured_text({train_chars + test_chars}, seed={seed})"
-                                        f".text[{train_chars}:]" if test_seed is None else
-                                        f"structured_text({test_chars}, seed={test_seed}).text")))
+    if cell != "rnn":                   # SequenceModel's config names the cell only when gated
+        res["cell"] = cell
+    # the exact texts, so that rnnlib.load gives the model its record (model.train_text) and
+    # rnnlib.perplexity can refuse to score it on the text it trained on
+    generator = "rnnlib.corpus.structured_text"
+    res.update(parameters=int(sum(p.size for p in model.params.values())),
+               train_text=dict(generator=generator, seed=seed, chars=[0, train_chars],
+                               note=f"structured_text({train_chars}, seed={seed}).text"),
+               test_text=dict(generator=generator,
+                              seed=seed if test_seed is None else test_seed,
+                              chars=test_range,
+                              note=(f"structured_text({train_chars + test_chars}, seed={seed})"
+                                    f".text[{train_chars}:]" if test_seed is None else
+                                    f"structured_text({test_chars}, seed={test_seed}).text")))
+    model.train_text = res["train_text"]
     return res
 
 
