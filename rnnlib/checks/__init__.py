@@ -32,6 +32,7 @@ from .gated import (check_gru_step_backward, check_gru_step_forward, check_lstm_
 from .gated_exercises import (check_coupled_lstm_step_forward, check_gru_parameter_count,
                               check_lstm_parameter_count)
 from .generation import check_perplexity_from_logits, check_temperature_probs
+from .models_exercises import check_many_to_one_gradients, check_train_last_step
 from .probes import check_partial_correlation
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
 from .through_time import check_gradients_back_in_time
