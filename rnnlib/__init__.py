@@ -19,6 +19,8 @@ Built one notebook at a time in the course under notebooks/. The map:
                  temperature_probs: a trained character model at work
     explore      select_units, on_positions, feature_correlations, ...: the computations of
                  the hidden-state explorer (import rnnlib.explore)
+    probes       readout_r, without_memory, partial_correlation, clamped_run, ...: testing
+                 what a hidden state knows, with controls (import rnnlib.probes)
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     data         pad_sequences, sequence_mask: batches of sequences of different lengths
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
@@ -32,7 +34,7 @@ Built one notebook at a time in the course under notebooks/. The map:
 
 The core (everything above but plots and widgets) needs only numpy.
 """
-from . import checks, explore, interop
+from . import checks, explore, interop, probes
 from .checkpoint import load, load_metadata, save
 from .data import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
@@ -61,7 +63,7 @@ __all__ = [
     "Optimizer", "SGD", "Adagrad", "Adam", "clip_grad_norm_", "clip_grad_value_", "global_norm",
     "fit", "fit_truncated", "time_windows", "Vocab", "pad_sequences", "sequence_mask",
     "gradcheck", "interop", "checks", "save", "load", "load_metadata", "sample", "perplexity",
-    "hidden_states", "temperature_probs", "explore",
+    "hidden_states", "temperature_probs", "explore", "probes",
 ]
 
 __version__ = "0.2.0"

@@ -1,0 +1,280 @@
+"""Testing what a hidden state knows, with controls: linear read-outs, partial correlations,
+and holding a unit fixed to see what the model then predicts (notebook 08).
+
+    w, c = fit_readout(states, feature)                  # least squares: feature ~ states @ w + c
+    readout_r(fit_states, fit_feature, states, feature)  # fitted on one text, r on another
+    untrained_like(model, seed)                          # the same architecture, initial weights
+    without_memory(model)                                # a copy whose state carries nothing over
+    partial_correlation(x, y, z)                         # r of x and y once z's linear part is gone
+    states, probs = clamped_run(model, vocab, text, units, values, where)   # units held fixed
+    char_classes(text), number_positions(text)           # what each character is
+    class_means(values, labels)                          # a unit's mean in each class
+
+A read-out or a correlation says what can be *read* from the state; it does not say the
+model *uses* it, nor that it needed memory to have it. The controls answer the second
+question (an untrained model, and the trained one without its recurrent weights, read the
+same characters); clamped_run asks the first (change the unit, watch the predictions).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import _validation as v
+from .functional import activation
+from .generate import check_model, encode_text
+from .losses import softmax
+from .models import SequenceModel
+
+# --- linear read-outs ------------------------------------------------------------------------
+
+
+def fit_readout(states, feature):
+    """(w, c) minimising sum_t (states[t] @ w + c - feature[t])^2: ordinary least squares.
+
+    states (T, H), feature (T,)  ->  w (H,), c float. np.linalg.lstsq gives the minimum-norm
+    solution when units are linearly dependent (a constant unit, say), so it never fails.
+    """
+    where = "fit_readout"
+    states = _states(states, where)
+    feature = _series(feature, len(states), "feature", where)
+    design = np.hstack([states, np.ones((len(states), 1))])             # (T, H + 1)
+    wc, *_ = np.linalg.lstsq(design, feature, rcond=None)                # (H + 1,)
+    return wc[:-1], float(wc[-1])
+
+
+def readout_r(fit_states, fit_feature, states, feature):
+    """Pearson r between feature and the read-out fitted on (fit_states, fit_feature):
+
+        w, c = fit_readout(fit_states, fit_feature);  r = corr(states @ w + c, feature)
+
+    Fit on one text and score on another, so that r measures what the state carries, not
+    what the fit memorised. fit_states (T1, H), fit_feature (T1,), states (T2, H) with the
+    same H, feature (T2,)  ->  r, a float (nan when the read-out or the feature is constant).
+    """
+    where = "readout_r"
+    w, c = fit_readout(fit_states, fit_feature)
+    states = _states(states, where)
+    if states.shape[1] != len(w):
+        raise ValueError(f"{where}: states should have the same number of units as "
+                         f"fit_states ({len(w)}), got {states.shape[1]}. Read both texts with "
+                         f"the same model.")
+    feature = _series(feature, len(states), "feature", where)
+    return _pearson(states @ w + c, feature)
+
+
+# --- controls --------------------------------------------------------------------------------
+
+
+def untrained_like(model, seed=0):
+    """A new SequenceModel of model's architecture with the initial weights of seed: what
+    training started from (for another seed, a model like it), the control for "was it learned?"."""
+    _model(model, "untrained_like")
+    return SequenceModel(**model.config(), seed=v.seed(seed, "untrained_like"))
+
+
+def without_memory(model):
+    """A copy of model whose state depends on the current character only: every recurrent
+    weight W_hh set to 0, so h_t = act(x_t W_x + b). For an LSTM (GRU) the path that carries
+    the old cell (hidden) state is closed too: the forget (update) gate is held at 0 by a bias
+    of -50, since W_hh = 0 alone leaves c_t = f c_{t-1} + ... (h_t = z h_{t-1} + ...) carrying
+    the past. The read-out (head) is the trained one. The control for "does it need memory?"."""
+    _model(model, "without_memory")
+    copy = untrained_like(model)
+    copy.load_state_dict(model.state_dict())
+    rnn, H = copy.rnn, copy.hidden_size
+    for name, p in rnn.params.items():
+        if name.startswith("weight_hh"):
+            p[...] = 0.0                                      # nothing from h_{t-1} ...
+        elif model.cell in ("lstm", "gru") and name.startswith("bias_"):
+            # ... and no carried state: rows H:2H are the LSTM's f and the GRU's z
+            p[H:2 * H] = -50.0 if name.startswith("bias_ih") else 0.0
+    return copy
+
+
+# --- partial correlation ---------------------------------------------------------------------
+
+
+def partial_correlation(x, y, z):
+    """r(x, y | z): Pearson r of what is left of x and of y once each is fitted by least
+    squares with z and a constant,
+
+        x_res = x - (a z + b),  y_res = y - (a' z + b'),  r(x, y | z) = corr(x_res, y_res)
+
+    which for one z equals (r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2)).
+    x, y (T,); z (T,) or (T, K) for several variables held fixed  ->  a float in [-1, 1]
+    (nan when x or y is a linear function of z: nothing is left to correlate).
+    """
+    where = "partial_correlation"
+    x = _series(x, None, "x", where)
+    T = len(x)
+    y = _series(y, T, "y", where)
+    z = np.asarray(z)
+    if z.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: z should hold numbers or bools, got dtype {z.dtype}.")
+    if z.ndim not in (1, 2) or z.shape[0] != T:
+        raise ValueError(f"{where}: z should have shape ({T},) or ({T}, K), one value (or K "
+                         f"values) per entry of x, got {v.fmt_shape(z.shape)}.")
+    z = z.astype(np.float64).reshape(T, -1)                            # (T, K)
+    v.check_finite(z, "z", where)
+    design = np.hstack([z, np.ones((T, 1))])                           # (T, K + 1)
+    fitted = design @ np.linalg.lstsq(design, np.stack([x, y], axis=1), rcond=None)[0]
+    x_res, y_res = (np.stack([x, y], axis=1) - fitted).T               # (T,) each
+    return _pearson(x_res, y_res, x, y)
+
+
+# --- holding units fixed ---------------------------------------------------------------------
+
+
+def clamped_run(model, vocab, text, units, values, where):
+    """Read text from a zero state, holding units at values on the characters where `where`
+    is True, and say what the model predicts after every character:
+
+        h_t = act(x_t W_x + h_{t-1} W_h + b);  if where[t]: h_t[units] = values
+        probs[t] = softmax(h_t W_out + b_out)         the next character, given text[:t+1]
+
+    The held value is the one the read-out sees AND the one the next step starts from, so
+    the change travels on through the recurrence. With where all False this is the model's
+    own run (hidden_states and next_char_probs give the same numbers).
+
+    model   a SequenceModel, one plain RNN layer (cell "rnn"), reading forwards, over one-hot
+            characters of vocab, predicting the next one
+    units   an int or a list of K ints;  values  a number or K numbers (one per unit)
+    where   (T,) bools, one per character of text
+    Returns states (T, H) and probs (T, V).
+    """
+    name = "clamped_run"
+    check_model(model, vocab, name, next_character=True)
+    if model.cell != "rnn" or model.num_layers != 1:
+        raise ValueError(f"{name}: model should have one plain RNN layer (cell='rnn', "
+                         f"num_layers=1), got cell={model.cell!r}, num_layers={model.num_layers}. "
+                         f"Holding a unit of a gated or stacked model is not implemented.")
+    ids = encode_text(vocab, text, "text", name, min_length=1)
+    T, H = len(ids), model.hidden_size
+    units = np.atleast_1d(np.asarray(units))
+    if units.dtype.kind not in "iu" or units.ndim != 1 or len(units) == 0 \
+            or units.min() < 0 or units.max() >= H:
+        raise ValueError(f"{name}: units should be a unit number or a list of them, each from 0 "
+                         f"to {H - 1}, got {v.short(units.tolist())}.")
+    values = np.atleast_1d(np.asarray(values))
+    if values.dtype.kind not in "iuf" or values.shape != units.shape:
+        raise ValueError(f"{name}: values should be {len(units)} number(s), one per unit, got "
+                         f"{v.short(values.tolist())}.")
+    v.check_finite(values.astype(float), "values", name)
+    mask = np.asarray(where)
+    if mask.dtype != bool or mask.shape != (T,):
+        raise ValueError(f"{name}: where should be a bool array of shape ({T},), one entry per "
+                         f"character of text, got dtype {mask.dtype} and shape "
+                         f"{v.fmt_shape(mask.shape)}. E.g. where = depth >= 1.")
+    Wx, Wh, b = model.rnn.weights(0)                     # (V, H), (H, H), (H,)
+    W_out, b_out = model.head.params["weight"].T, model.head.params["bias"]   # (H, V), (V,)
+    act, dtype = model.nonlinearity, model.dtype
+    values = values.astype(dtype)
+    states = np.empty((T, H), dtype)
+    h = np.zeros(H, dtype)
+    for t in range(T):
+        h = activation(Wx[ids[t]] + h @ Wh + b, act)      # a one-hot x_t picks a row of W_x
+        if mask[t]:
+            h[units] = values
+        states[t] = h
+    return states, softmax((states @ W_out + b_out).astype(np.float64))
+
+
+# --- what each character is ------------------------------------------------------------------
+
+# The classes of char_classes, in the order a table shows them; every character is in one.
+CLASSES = ("digit", "letter", "space", "quote", "open bracket", "close bracket", "comma",
+           "operator", "equals", "newline", "other")
+_CLASS_OF = {**{c: "digit" for c in "0123456789"}, " ": "space", '"': "quote",
+             **{c: "open bracket" for c in "([{"}, **{c: "close bracket" for c in ")]}"},
+             ",": "comma", **{c: "operator" for c in "+-*/<>"}, "=": "equals", "\n": "newline"}
+
+
+def char_classes(text):
+    """The class of every character of text, one of CLASSES: str (T,) -> array of str (T,).
+
+    digit 0-9, letter (a-z, A-Z), space, quote ("), open bracket ( [ {, close bracket ) ] },
+    comma, operator + - * / < >, equals, newline, and other for anything else.
+    """
+    text = v.text(text, "text", "char_classes")
+    return np.array([_CLASS_OF.get(c, "letter" if c.isalpha() else "other") for c in text],
+                    dtype=object)
+
+
+def number_positions(text):
+    """k for the k-th digit of a run of digits (1 for the first), 0 for every other character:
+    str (T,) -> int64 (T,). E.g. "x = 407," -> [0, 0, 0, 0, 1, 2, 3, 0]."""
+    text = v.text(text, "text", "number_positions")
+    out = np.zeros(len(text), dtype=np.int64)
+    run = 0
+    for t, c in enumerate(text):
+        run = run + 1 if c in "0123456789" else 0
+        out[t] = run
+    return out
+
+
+def class_means(values, labels):
+    """values grouped by label: [(label, count, mean, share above 0), ...] in the order labels
+    first appear in CLASSES (for char_classes' labels), then in sorted order.
+
+    values (T,) numbers (one unit's activation, say), labels (T,) hashable, e.g. char_classes(text).
+    """
+    where = "class_means"
+    values = _series(values, None, "values", where)
+    labels = np.asarray(labels, dtype=object)
+    if labels.shape != values.shape:
+        raise ValueError(f"{where}: labels should have shape {v.fmt_shape(values.shape)}, one "
+                         f"label per value, got {v.fmt_shape(labels.shape)}.")
+    present = set(labels.tolist())
+    order = [c for c in CLASSES if c in present]
+    order += sorted((c for c in present if c not in CLASSES), key=str)
+    rows = []
+    for label in order:
+        m = labels == label
+        rows.append((label, int(m.sum()), float(values[m].mean()), float(np.mean(values[m] > 0))))
+    return rows
+
+
+# --- checks ----------------------------------------------------------------------------------
+
+def _pearson(a, b, ref_a=None, ref_b=None):
+    """Pearson r of a and b; nan when either is constant up to round-off, judged against the
+    spread of ref_a and ref_b (default: a's and b's own largest values), the arrays they
+    were computed from."""
+    ac, bc = a - a.mean(), b - b.mean()
+    ss_a, ss_b = ac @ ac, bc @ bc
+    scale_a = len(a) * np.max(np.abs(a if ref_a is None else ref_a)) ** 2
+    scale_b = len(b) * np.max(np.abs(b if ref_b is None else ref_b)) ** 2
+    if not (ss_a > 1e-24 * scale_a and ss_b > 1e-24 * scale_b):
+        return float("nan")
+    return float(np.clip((ac @ bc) / np.sqrt(ss_a * ss_b), -1.0, 1.0))
+
+
+def _states(states, where):
+    arr = v.as_float_array(states, "states", where)
+    if arr.ndim != 2 or 0 in arr.shape:
+        raise ValueError(f"{where}: states should have shape (T, H), one row per character, got "
+                         f"{v.fmt_shape(arr.shape)}. rnnlib.hidden_states(model, vocab, text) "
+                         f"gives them.")
+    v.check_finite(arr, "states", where)
+    return arr
+
+
+def _series(value, T, name, where):
+    """A 1-D float array of T values (any length >= 2 when T is None); bools and ints welcome."""
+    arr = np.asarray(value)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} should hold numbers or bools, got dtype {arr.dtype}.")
+    want = "(T,)" if T is None else f"({T},)"
+    if arr.ndim != 1 or (T is not None and len(arr) != T) or len(arr) < 2:
+        raise ValueError(f"{where}: {name} should have shape {want}, one value per character "
+                         f"(at least 2), got {v.fmt_shape(arr.shape)}.")
+    arr = arr.astype(np.float64)
+    v.check_finite(arr, name, where)
+    return arr
+
+
+def _model(model, where):
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"{where}: model should be an rnnlib.SequenceModel, got "
+                        f"{type(model).__name__}. Load one with rnnlib.load(path).")
+
