@@ -215,3 +215,29 @@ def test_the_static_figures_draw_and_check_their_inputs():
         truncation_figure(20, 4)
     with pytest.raises(ValueError, match="loss should be one of 'every', 'last'"):
         truncation_figure(5, 2, loss="first")
+
+
+def test_loss_per_update_figure_draws_learned_runs_solid_and_the_others_dashed():
+    from rnnlib.plots import loss_per_update_figure
+    runs = {"seed 0, learned at 3": ([1.4, 0.7, 0.1], True), "seed 1": ([1.4, 1.38, 1.39, 1.41], False)}
+    fig = loss_per_update_figure({"gap 20": runs, "gap 40": {"seed 0": ([1.4] * 5, False)}},
+                                 chance=np.log(4), chance_label="guessing")
+    left, right = fig.axes
+    lines = {line.get_label(): line for line in left.lines}
+    assert lines["seed 0, learned at 3"].get_linestyle() == "-"
+    assert lines["seed 1"].get_linestyle() == "--"
+    np.testing.assert_array_equal(lines["seed 1"].get_xdata(), [1, 2, 3, 4])   # updates count from 1
+    assert np.allclose(lines["guessing"].get_ydata(), np.log(4))
+    assert left.get_title() == "gap 20" and right.get_xlabel() == "update"
+    with pytest.raises(TypeError, match="should be a pair \\(losses, learned\\)"):
+        loss_per_update_figure({"a": {"b": np.ones(3)}})
+    with pytest.raises(ValueError, match="losses should have shape \\(updates,\\)"):
+        loss_per_update_figure({"a": {"b": (np.ones((2, 2)), True)}})
+
+
+def test_the_radius_slider_stops_every_005_from_075_to_3():
+    """Notebook 06's table of radii reads every row off the slider; the borders it shows (1 for
+    tanh with small inputs, 1.75 for relu, 2.1 for tanh with inputs of size 1) are stops."""
+    fine = [round(0.75 + 0.05 * i, 2) for i in range(46)]
+    assert fine[-1] == 3.0 and all(r in RADII for r in fine)
+    assert all(type(r) is float for r in RADII) and list(RADII) == sorted(RADII)

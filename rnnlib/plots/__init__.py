@@ -12,13 +12,15 @@ redrawing only what moves.
                   truncation_figure
     trajectories  trajectory_figure
     gradients     gradient_norms_figure, eigenvalues_figure, slope_histogram_figure,
-                  accuracy_against_gap_figure, long_gaps_figure, gradient_flow_figure;
+                  accuracy_against_gap_figure, long_gaps_figure, loss_per_update_figure,
+                  gradient_flow_figure;
                   GradientFlowPlot
     gates         gates_figure (an LSTM's gates as strips under the characters of a text)
     hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
                   characters of a text)
-    training      training_curves_figure, loss_curves_figure, extrapolation_figure,
-                  batching_times_figure, sequence_times_figure; TrainingCurvesPlot;
+    training      training_curves_figure, loss_curves_figure, window_losses_figure,
+                  extrapolation_figure, batching_times_figure, sequence_times_figure;
+                  TrainingCurvesPlot;
                   check_history (of a history as rnnlib.fit returns it)
     live          LivePlot, the fast-redraw engine under the *Plot classes
 """
@@ -26,7 +28,7 @@ from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step
                           tanh_derivative_figure, tanh_weight_figure)
 from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalues_figure,
                         gradient_flow_figure, gradient_norms_figure, long_gaps_figure,
-                        slope_histogram_figure)
+                        loss_per_update_figure, slope_histogram_figure)
 from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
                      unrolled_graph_figure)
 from .gates import gates_figure
@@ -35,13 +37,14 @@ from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
                        extrapolation_figure, loss_curves_figure, sequence_times_figure,
-                       training_curves_figure)
+                       training_curves_figure, window_losses_figure)
 
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
            "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
            "gates_figure", "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
-           "long_gaps_figure", "loss_curves_figure", "sequence_times_figure", "slope_histogram_figure",
+           "long_gaps_figure", "loss_curves_figure", "loss_per_update_figure", "sequence_times_figure",
+           "slope_histogram_figure",
            "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
-           "unit_by_level_figure", "unrolled_graph_figure"]
+           "unit_by_level_figure", "unrolled_graph_figure", "window_losses_figure"]

@@ -1,6 +1,7 @@
 """Gradients through time, drawn: ||dL/dh_t|| against t on a log scale, the eigenvalues of Wh
-around the unit circle, the distribution of the activation's slope act'(a), and what a
-network learns against how far back its answer lies.
+around the unit circle, the distribution of the activation's slope act'(a), what a network
+learns against how far back its answer lies, and the loss, update by update, of runs that
+learn next to runs that stay on a plateau.
 
 Every *_figure function returns a matplotlib Figure (never calls plt.show()).
 GradientFlowPlot is the gradient-flow widget's picture, kept alive so that a slider move
@@ -273,6 +274,46 @@ def accuracy_against_gap_figure(gaps, accuracies, gradient_at_start=None, chance
         axes[1].semilogy(gaps, g, "s-", color="crimson", ms=5)
         axes[1].set(xlabel="gap", ylabel="||dL/dh_0|| at initialisation", xticks=gaps)
         axes[1].grid(alpha=0.3)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def loss_per_update_figure(panels, chance=None, chance_label="chance", title=None):
+    """The training loss of several seeded runs, update by update, one panel per setting.
+
+    panels  dict panel title -> dict run label -> (losses, learned): losses (U,) the loss of
+            each update's batch, measured before that update; learned True when the run
+            reached its goal (drawn solid), False when it did not (dashed). Runs may differ
+            in length: one that learned early stops early.
+    chance  the loss of guessing (ln 4 for one of four symbols), a dotted line in every panel.
+    """
+    where = "loss_per_update_figure"
+    _labelled(panels, "panels", "dict run label -> (losses, learned)", where)
+    for name, runs in panels.items():
+        _labelled(runs, f"panels[{name!r}]", "(losses, learned)", where)
+    P = len(panels)
+    rows = max(-(-(len(runs) + (chance is not None)) // 2) for runs in panels.values())  # legend
+    fig = Figure(figsize=(4.2 * P + 0.6, 2.9 + 0.2 * rows), dpi=80, layout="constrained")
+    axes = fig.subplots(1, P, squeeze=False, sharey=True)[0]
+    for ax, (name, runs) in zip(axes, panels.items()):
+        for i, (label, run) in enumerate(runs.items()):
+            if not isinstance(run, (tuple, list)) or len(run) != 2:
+                raise TypeError(f"{where}: panels[{name!r}][{label!r}] should be a pair "
+                                f"(losses, learned), got {type(run).__name__}.")
+            losses = v.array(run[0], [("updates", None)], f"panels[{name!r}][{label!r}] losses",
+                             where, "One loss per update, e.g. the list fit's history gives.")
+            ax.plot(np.arange(1, len(losses) + 1), losses, color=f"C{i}", lw=1.3,
+                    ls="-" if run[1] else "--", label=str(label))
+        if chance is not None:
+            ax.axhline(chance, color="0.3", ls=":", lw=1.2, label=chance_label)
+        ax.set(xlabel="update", title=str(name))
+        ax.title.set_fontsize(10)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=2,
+                  frameon=False)                          # under the panel: no curve covered
+    axes[0].set_ylabel("training loss of the update's batch")
+    axes[0].set_ylim(bottom=0)
     if title:
         fig.suptitle(title, fontsize=10)
     return fig

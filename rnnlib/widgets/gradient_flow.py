@@ -11,12 +11,13 @@ from ..gradients import gradient_norms
 from ..plots.gradients import GradientFlowPlot
 from .explorer import Explorer
 
-# The radius slider's stops: fine around 1, where vanishing turns into exploding, then a few
-# large values to see overflow. 0 is a stop: Wh = 0, no path back through time at all.
-RADII = tuple(sorted({round(r, 2) for r in np.arange(0.0, 0.75, 0.1)}
-                     | {round(r, 2) for r in np.arange(0.75, 1.5, 0.05)}
-                     | {round(r, 2) for r in np.arange(1.5, 2.05, 0.1)}
-                     | {2.5, 3.0, 4.0, 5.0, 10.0, 100.0, 1000.0}))
+# The radius slider's stops: every 0.05 from 0.75 to 3, where vanishing turns into growing
+# (about 1 for tanh with small inputs, 1.75 for relu, 2.1 for tanh with inputs of size 1: every
+# row of notebook 06's table is a stop), then a few large values to see overflow. 0 is a stop:
+# Wh = 0, no path back through time at all.
+RADII = tuple(float(r) for r in sorted({round(r, 2) for r in np.arange(0.0, 0.75, 0.1)}
+                                       | {round(r, 2) for r in np.arange(0.75, 3.01, 0.05)}
+                                       | {4.0, 5.0, 10.0, 100.0, 1000.0}))
 
 
 def _g(x) -> str:
