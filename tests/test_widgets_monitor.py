@@ -135,3 +135,26 @@ def test_a_call_without_a_drawing_is_cheap_and_a_drawing_well_under_100_ms():
     # about 10-20 ms on an idle core; the bound only catches a return to full redraws (~125 ms
     # each on an idle core), with room for a busy machine
     assert np.median(drawing) < 0.25, f"median drawing {np.median(drawing) * 1e3:.0f} ms"
+
+
+def test_a_monitor_of_windows_says_windows_in_its_line_title_axis_and_repr():
+    mon = TrainingMonitor(99, unit="window")
+    assert repr(mon) == "TrainingMonitor(99, unit='window')"
+    assert mon.line.value == "window  0/99 |                    |   0%"
+    mon(5, {"loss": [3.8, 3.5, 3.2, 3.0, 2.9]})
+    # 5/99 of 160 eighths = 8.08 -> 8 eighths = one full cell
+    assert mon.line.value == "window  5/99 |█                   |   5%  loss 2.9000"
+    assert mon._plot.ax.get_xlabel() == "window"
+    assert mon._plot.title.get_text() == "loss, window 5"
+    with pytest.raises(ValueError) as info:
+        mon(100, {"loss": [1.0] * 100})
+    assert "window should be a whole number from 1 to 99" in str(info.value)
+    assert "the windows this monitor was built for (TrainingMonitor(99, unit='window'))" in str(info.value)
+    with pytest.raises(TypeError, match="unit should be a short word"):
+        TrainingMonitor(10, unit="")
+
+
+def test_an_epoch_monitor_keeps_its_words():
+    mon = TrainingMonitor(10)
+    mon(1, {"loss": [0.5]})
+    assert mon._plot.ax.get_xlabel() == "epoch" and mon._plot.title.get_text() == "loss, epoch 1"

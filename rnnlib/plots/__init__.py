@@ -18,8 +18,9 @@ redrawing only what moves.
     gates         gates_figure (an LSTM's gates as strips under the characters of a text)
     hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
                   characters of a text)
-    training      training_curves_figure, loss_curves_figure, extrapolation_figure,
-                  batching_times_figure, sequence_times_figure; TrainingCurvesPlot;
+    training      training_curves_figure, loss_curves_figure, window_losses_figure,
+                  extrapolation_figure, batching_times_figure, sequence_times_figure;
+                  TrainingCurvesPlot;
                   check_history (of a history as rnnlib.fit returns it)
     live          LivePlot, the fast-redraw engine under the *Plot classes
 """
@@ -36,7 +37,7 @@ from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
                        extrapolation_figure, loss_curves_figure, sequence_times_figure,
-                       training_curves_figure)
+                       training_curves_figure, window_losses_figure)
 
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
@@ -46,4 +47,4 @@ __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot",
            "slope_histogram_figure",
            "step_terms_figure", "sum_over_time_figure", "tanh_derivative_figure", "tanh_weight_figure",
            "training_curves_figure", "trajectory_figure", "truncation_figure", "two_timesteps_figure",
-           "unit_by_level_figure", "unrolled_graph_figure"]
+           "unit_by_level_figure", "unrolled_graph_figure", "window_losses_figure"]

@@ -1,6 +1,7 @@
 """Curves of measured numbers: the loss (and accuracy) per epoch, several loss curves compared,
-predictions beyond the training range, the time of a batched step against a loop, and the time
-of several forwards over a whole sequence against the batch size and the sequence length.
+the loss of every window of truncated BPTT with held-out perplexity, predictions beyond the
+training range, the time of a batched step against a loop, and the time of several forwards
+over a whole sequence against the batch size and the sequence length.
 
 Every *_figure function returns a matplotlib Figure (never calls plt.show()).
 TrainingCurvesPlot is training_curves_figure kept alive for the TrainingMonitor widget.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from .. import _validation as v
 from .live import LivePlot
@@ -23,10 +24,12 @@ class TrainingCurvesPlot(LivePlot):
     The epoch axis spans the whole run from the start, and the loss axis spans whole decades
     and only ever widens, so most redraws move just the curves and the title; a redraw that
     needs a wider loss axis draws everything again, which happens a few times per run.
+    unit names what the horizontal axis counts: "epoch", or "window" for truncated BPTT,
+    where one entry of the history is one window.
     """
 
-    def __init__(self, epochs, accuracy=False):
-        self.epochs, self.accuracy = epochs, accuracy
+    def __init__(self, epochs, accuracy=False, unit="epoch"):
+        self.epochs, self.accuracy, self.unit = epochs, accuracy, unit
         # fixed margins, not layout="constrained": the layout solver would double the cost
         # of every full redraw
         fig = self.figure = Figure(figsize=(7.5 if accuracy else 4.5, 2.8), dpi=80)
@@ -36,7 +39,7 @@ class TrainingCurvesPlot(LivePlot):
         axes = fig.subplots(1, 2 if accuracy else 1, squeeze=False)[0]
         self.ax = axes[0]
         (self.loss_line,) = self.ax.semilogy([], [], color="C0")
-        self.ax.set(xlabel="epoch", ylabel="loss (log scale)")
+        self.ax.set(xlabel=unit, ylabel="loss (log scale)")
         # plain tick labels ("0.05"), no minor ticks: the default log ticks (dozens of minor
         # ticks, LaTeX-style labels) cost 40% of a full redraw
         self.ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
@@ -49,7 +52,7 @@ class TrainingCurvesPlot(LivePlot):
         self.dynamic = [self.loss_line, self.title]
         if accuracy:
             (self.accuracy_line,) = axes[1].plot([], [], color="C2")
-            axes[1].set(xlabel="epoch", ylabel="accuracy", ylim=(-0.03, 1.03), title="accuracy")
+            axes[1].set(xlabel=unit, ylabel="accuracy", ylim=(-0.03, 1.03), title="accuracy")
             self.dynamic.append(self.accuracy_line)
         for ax in axes:
             # a margin, so that no curve runs along a spine (a redrawn curve would cover it)
@@ -114,14 +117,83 @@ def check_history(history, where):
     return loss, accuracy
 
 
-def training_curves_figure(history, title=None):
+def training_curves_figure(history, title=None, unit="epoch"):
     """The loss per epoch (log scale) and, when the history has it, the accuracy beside it.
 
-    history: dict of lists as rnnlib.fit returns ("loss", optionally "accuracy").
+    history: dict of lists as rnnlib.fit returns ("loss", optionally "accuracy"); unit: what
+    one entry is ("epoch", or "window" for a history of truncated BPTT's windows).
     """
-    loss, accuracy = check_history(history, "training_curves_figure")
-    plot = TrainingCurvesPlot(len(loss), accuracy=accuracy is not None)
+    where = "training_curves_figure"
+    loss, accuracy = check_history(history, where)
+    plot = TrainingCurvesPlot(len(loss), accuracy=accuracy is not None, unit=check_unit(unit, where))
     return plot.update(history, title).figure
+
+
+def check_unit(unit, where):
+    """The name of what a training curve counts: a short word such as "epoch" or "window"."""
+    if not isinstance(unit, str) or not unit.strip() or len(unit) > 20:
+        raise TypeError(f"{where}: unit should be a short word naming what the run counts, such "
+                        f"as 'epoch' or 'window', got {unit!r}.")
+    return unit
+
+
+PERPLEXITY_TICKS = (1, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 40, 50, 100, 200, 500, 1000)
+
+
+def window_losses_figure(losses, evaluated_at, held_out, baselines=None,
+                         title="truncated BPTT: the loss of every window, and held-out text"):
+    """The training loss of every window of truncated BPTT, with the perplexity of held-out
+    text measured every few updates, on one axis.
+
+    losses        (W,) the cross-entropy (nats) of window w, measured before its update: the
+                  model had made w updates, so it is drawn at x = w
+    evaluated_at  (E,) how many updates the model had made when held-out text was scored
+    held_out      (E,) the perplexity of the held-out text then, drawn as its cross-entropy
+                  ln(perplexity), so both share the left axis (nats); the right axis reads
+                  the same heights as perplexity, exp(cross-entropy)
+    baselines     None, or dict name -> perplexity on the same held-out text (e.g. the bigram),
+                  drawn as dashed horizontal lines
+    """
+    where = "window_losses_figure"
+    losses = v.array(losses, [("windows", None)], "losses", where,
+                     "Pass one cross-entropy per window, e.g. history['loss'].")
+    at = np.asarray(evaluated_at)
+    if at.dtype == bool or not np.issubdtype(at.dtype, np.number) or at.ndim != 1:
+        raise TypeError(f"{where}: evaluated_at should be a 1-D list of update counts, got "
+                        f"{at!r:.60}.")
+    held = v.array(held_out, [("evaluations", len(at))], "held_out", where,
+                   "It holds one perplexity per entry of evaluated_at.")
+    if (losses < 0).any() or (held < 1).any():
+        raise ValueError(f"{where}: losses should be cross-entropies (>= 0) and held_out "
+                         f"perplexities (>= 1); got a smallest loss of {losses.min():.3g} and a "
+                         f"smallest perplexity of {held.min() if held.size else 1:.3g}.")
+    baselines = {} if baselines is None else baselines
+    if not isinstance(baselines, dict):
+        raise TypeError(f"{where}: baselines should be None or a dict name -> perplexity, e.g. "
+                        f"char_baselines(train_text, test_text); got {type(baselines).__name__}.")
+
+    fig = Figure(figsize=(7.5, 3.6), dpi=80, layout="constrained")
+    ax = fig.add_subplot()
+    ax.plot(np.arange(len(losses)), losses, color=CURVE_COLOURS[0], lw=1, alpha=0.8,
+            label="training loss of each window (before its update)")
+    ax.plot(at, np.log(held), "o-", color=CURVE_COLOURS[1], ms=4, lw=1.2,
+            label="held-out text, scored every few updates")
+    right_end = max(len(losses) - 1, int(at.max()) if at.size else 0)
+    for i, (name, value) in enumerate(baselines.items()):
+        y = float(np.log(value))
+        ax.axhline(y, color="0.35", ls=("--", ":", "-.")[i % 3], lw=1)
+        ax.annotate(f"{name} {value:.3g}", (right_end, y), xytext=(-2, 2), textcoords="offset points",
+                    ha="right", va="bottom", fontsize=8, color="0.25")
+    ax.set(xlabel="updates made (one per window)", ylabel="cross-entropy (nats)", title=title)
+    ax.grid(alpha=0.3)
+    # matplotlib also maps 0 through the inverse while it lays the axis out: keep log finite
+    right = ax.secondary_yaxis("right", functions=(np.exp, lambda p: np.log(np.maximum(p, 1e-300))))
+    right.set_ylabel("perplexity = exp(cross-entropy)")
+    right.yaxis.set_major_locator(FixedLocator(PERPLEXITY_TICKS))
+    right.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    right.yaxis.set_minor_locator(NullLocator())
+    _legend_below(fig, ax, 2)
+    return fig
 
 
 # Several curves on one axis: six colours that stay apart for every reader, colour-blind

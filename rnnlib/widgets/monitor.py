@@ -3,6 +3,9 @@
     monitor = rnnlib.widgets.TrainingMonitor(300)
     display(monitor)                  # or make it the last line of a cell
     history = rnnlib.fit(model, x, targets, optimizer, epochs=300, callback=monitor)
+
+    monitor = TrainingMonitor(99, unit="window")   # a loop that records one loss per window
+    monitor(w + 1, history)                        # "window  5/99 |█ ..."
 """
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import ipywidgets as W
 
 from .. import _validation as v
 from ..plots import TrainingCurvesPlot, check_history
+from ..plots.training import check_unit
 from .explorer import Explorer
 
 _BLOCKS = " ▏▎▍▌▋▊▉█"          # eighths of a cell, as tqdm draws its bar
@@ -25,25 +29,30 @@ def _progress_bar(fraction: float, width: int = 20) -> str:
 class TrainingMonitor(Explorer):
     """A tqdm-style progress line and a live plot of the loss, for rnnlib.fit's callback.
 
-    TrainingMonitor(epochs, plot_every=None). Call it as monitor(epoch, history) after an
-    epoch (epochs count from 1): history is the dict of lists that rnnlib.fit builds, "loss"
-    and "grad_norm", and "accuracy" when the loss reports it. Every call rewrites the progress
-    line; the plot is redrawn at the first call, whenever a multiple of `plot_every` epochs
-    has passed since the last drawing (default: a tenth of the run, so about 10 drawings),
-    and at the last epoch, because a figure costs milliseconds and an epoch of a small model
-    costs less.
+    TrainingMonitor(epochs, plot_every=None, unit="epoch"). Call it as monitor(epoch, history)
+    after an epoch (epochs count from 1): history is the dict of lists that rnnlib.fit builds,
+    "loss" and "grad_norm", and "accuracy" when the loss reports it. Every call rewrites the
+    progress line; the plot is redrawn at the first call, whenever a multiple of `plot_every`
+    epochs has passed since the last drawing (default: a tenth of the run, so about 10
+    drawings), and at the last epoch, because a figure costs milliseconds and an epoch of a
+    small model costs less.
+
+    unit names what one entry of the history is, in the line, the title and the axis. A
+    hand-written truncated-BPTT loop that records one loss per window and calls
+    monitor(w + 1, history) after window w counts windows: TrainingMonitor(W, unit="window").
 
     The line shows no elapsed time on purpose: the widget's state is saved in the notebook,
     and a stored notebook must come out the same every time it is run. The cell's stored text
-    is the repr, "TrainingMonitor(epochs=300)".
+    is the repr, "TrainingMonitor(epochs=300)" (or "TrainingMonitor(99, unit='window')").
 
     Attributes a test can read: .line (the progress line, an ipywidgets.Label), .out (the
     figure), .epoch (the last epoch shown, 0 before the first call).
     """
 
-    def __init__(self, epochs, plot_every=None):
+    def __init__(self, epochs, plot_every=None, unit="epoch"):
         where = "TrainingMonitor"
         self.epochs = v.positive_int(epochs, "epochs", where)
+        self.unit = check_unit(unit, where)
         self.plot_every = (max(1, self.epochs // 10) if plot_every is None
                            else v.positive_int(plot_every, "plot_every", where))
         self.epoch = 0
@@ -57,9 +66,11 @@ class TrainingMonitor(Explorer):
     def __call__(self, epoch, history):
         """Show the progress after `epoch` (1..epochs); history as rnnlib.fit builds it."""
         where = "TrainingMonitor"
-        epoch = v.int_in(epoch, 1, self.epochs, "epoch", where,
-                         f"It counts from 1 to the epochs this monitor was built for "
-                         f"(TrainingMonitor({self.epochs})).")
+        built = (f"TrainingMonitor({self.epochs})" if self.unit == "epoch" else
+                 f"TrainingMonitor({self.epochs}, unit={self.unit!r})")
+        epoch = v.int_in(epoch, 1, self.epochs, self.unit, where,
+                         f"It counts from 1 to the {self.unit}s this monitor was built for "
+                         f"({built}).")
         loss, accuracy = check_history(history, where)
         self.epoch = epoch
         self.line.value = self._line(epoch, history)
@@ -69,13 +80,14 @@ class TrainingMonitor(Explorer):
                 or epoch // self.plot_every > self._drawn // self.plot_every):
             self._drawn = epoch
             if self._plot is None or self._plot.accuracy != (accuracy is not None):
-                self._plot = TrainingCurvesPlot(self.epochs, accuracy=accuracy is not None)
-            self.show(self._plot.update(history, title=f"loss, epoch {epoch}").png())
+                self._plot = TrainingCurvesPlot(self.epochs, accuracy=accuracy is not None,
+                                                unit=self.unit)
+            self.show(self._plot.update(history, title=f"loss, {self.unit} {epoch}").png())
 
     def _line(self, epoch, history) -> str:
         """'epoch  30/300 |██▌       |  10%  loss 0.1234  grad norm 0.56  accuracy 0.83'."""
         width = len(str(self.epochs))
-        text = (f"epoch {epoch:>{width}}/{self.epochs} |{_progress_bar(epoch / self.epochs)}| "
+        text = (f"{self.unit} {epoch:>{width}}/{self.epochs} |{_progress_bar(epoch / self.epochs)}| "
                 f"{100 * epoch / self.epochs:3.0f}%")
         if history is None:
             return text
@@ -87,5 +99,7 @@ class TrainingMonitor(Explorer):
         return text
 
     def __repr__(self):
-        return f"TrainingMonitor(epochs={self.epochs})"
+        if self.unit == "epoch":
+            return f"TrainingMonitor(epochs={self.epochs})"
+        return f"TrainingMonitor({self.epochs}, unit={self.unit!r})"
 
