@@ -20,6 +20,7 @@ with the line of your code where it happened.
     probes     check_partial_correlation                             (notebook 08)
     gated      check_lstm_step_forward, check_lstm_step_backward     (one LSTM step)
                check_gru_step_forward, check_gru_step_backward       (one GRU step)
+    sampling   check_sample_ids                                     (notebook 07's sampling loop)
     gated_exercises  check_lstm_parameter_count, check_gru_parameter_count,
                check_coupled_lstm_step_forward                      (notebook 09's exercises)
 """
@@ -34,6 +35,7 @@ from .gated_exercises import (check_coupled_lstm_step_forward, check_gru_paramet
 from .generation import check_perplexity_from_logits, check_temperature_probs
 from .models_exercises import check_many_to_one_gradients, check_train_last_step
 from .probes import check_partial_correlation
+from .sampling import check_sample_ids
 from .training import check_adam_update, check_softmax_cross_entropy, check_training_step
 from .through_time import check_gradients_back_in_time
 
