@@ -67,3 +67,5 @@ __all__ = [
 ]
 
 __version__ = "0.2.0"
+
+checks._finish()   # last: the checks record rnnlib as imported, and run on it whatever a cell changes

@@ -183,7 +183,7 @@ def backward_with(bug=None):
         dh_next, at_h_0 = np.zeros((N, H)), None
         steps = {"skip t0": range(T - 1, 0, -1), "skip last": range(T - 2, -1, -1)}.get(bug, reversed(range(T)))
         for t in steps:
-            h_prev = h0 if t == 0 else h[:, t - 1]
+            h_prev = (np.zeros_like(h0) if bug == "h0 zeros" else h0) if t == 0 else h[:, t - 1]
             if bug == "no carry":
                 g = dh[:, t]
             elif bug == "only last dh":
@@ -258,6 +258,8 @@ def adam_with(bug=None):
     def adam_update(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
         if bug == "defaults":
             lr, beta1, beta2, eps = 1e-3, 0.9, 0.999, 1e-8
+        if bug == "betas swapped":
+            beta1, beta2 = beta2, beta1
         tt = {"t from 0": t - 1, "t plus 1": t + 1}.get(bug, t)
         m_new = {"m no 1-b1": beta1 * m + g, "m swapped": (1 - beta1) * m + beta1 * g}.get(
             bug, beta1 * m + (1 - beta1) * g)
@@ -284,10 +286,18 @@ def adam_with(bug=None):
 
 def training_step_with(bug=None):
     def training_step(model, x, targets, optimizer):
-        if bug != "no zero_grad":
+        if bug not in ("no zero_grad", "zero_grad after backward"):
             model.zero_grad()
         loss, dlogits = rnnlib.softmax_cross_entropy(model.forward(x), targets)[:2]
-        if bug == "step first":
+        if bug == "zero_grad after backward":
+            model.backward(dlogits)
+            model.zero_grad()
+            optimizer_step(optimizer, model.grads)
+        elif bug == "no step":
+            model.backward(dlogits)
+        elif bug == "no backward":
+            optimizer_step(optimizer, model.grads)
+        elif bug == "step first":
             optimizer_step(optimizer, model.grads)
             model.backward(dlogits)
         else:
@@ -319,7 +329,7 @@ FACTORIES = {
 
 
 def run(check, fn, capsys, **kwargs):
-    ok = check(fn, **kwargs)
+    ok = check(fn, raise_error=False, **kwargs)
     return ok, capsys.readouterr().out
 
 
@@ -476,6 +486,7 @@ DIAGNOSES = [
     ("check_rnn_backward", "skip t0", "dx, dh0, dWx, dWh and db are off by exactly the contribution "
      "of t = 0: does the loop stop at t = 1?", {}),
     ("check_rnn_backward", "skip last", "are missing the contribution of t = T-1", {}),
+    ("check_rnn_backward", "h0 zeros", "dWh uses zeros for the state before t = 0; it is h0", {}),
     ("check_rnn_backward", "no carry", "ignore the gradient arriving from t+1", {}),
     ("check_rnn_backward", "only last dh", "use only dh[:, T-1]", {}),
     ("check_rnn_backward", "no derivative", "the activation derivative is missing", {}),
@@ -544,11 +555,17 @@ DIAGNOSES = [
     ("check_adam_update", "v no 1-b2", "v_new should be beta2 * v + (1 - beta2) * g**2.", {}),
     ("check_adam_update", "v hat", "v_new is the bias-corrected v_hat", {}),
     ("check_adam_update", "in place", "the function changed p, m and v in place", {}),
+    ("check_adam_update", "betas swapped", "beta1 and beta2 are swapped: beta1 (0.9 by default) is "
+     "the decay of m", {}),
 
     ("check_training_step", "no zero_grad", "the second step used both calls' gradients added up: "
      "call model.zero_grad()", {}),
-    ("check_training_step", "step first", "the parameters did not change: call optimizer.step "
-     "after model.backward", {}),
+    ("check_training_step", "step first", "optimizer.step runs before model.backward, so it uses "
+     "the gradients left from before (zeros on the first call)", {}),
+    ("check_training_step", "zero_grad after backward", "model.zero_grad() runs after "
+     "model.backward(): it wipes the gradients backward has just filled", {}),
+    ("check_training_step", "no step", "optimizer.step was not called", {}),
+    ("check_training_step", "no backward", "model.backward was not called", {}),
     ("check_training_step", "None", "the loss of call 1 is None: the function should return it.", {}),
     ("check_training_step", "tuple", "call 1 returned a tuple of 2 values; return the loss alone", {}),
     ("check_training_step", "loss after", "the loss is measured after the step", {}),

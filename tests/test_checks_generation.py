@@ -49,6 +49,10 @@ def perplexity_with(bug=None):
             log_p = s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
         if bug == "log2":
             log_p = log_p / np.log(2)
+        if bug == "shift late":          # logits of t scored against the target of t + 1
+            log_p, targets, T = log_p[:, :-1], targets[:, 1:], T - 1
+        if bug == "shift early":
+            log_p, targets, T = log_p[:, 1:], targets[:, :-1], T - 1
         nll = -log_p[np.arange(N)[:, None], np.arange(T)[None, :], targets]     # (N, T)
         if bug == "per step":
             return np.exp(nll)
@@ -66,7 +70,7 @@ def perplexity_with(bug=None):
 
 
 def run(check, fn, capsys):
-    ok = check(fn)
+    ok = check(fn, raise_error=False)
     return ok, capsys.readouterr().out
 
 
@@ -120,6 +124,10 @@ DIAGNOSES = [
      "the sign is wrong"),
     ("check_perplexity_from_logits", perplexity_with("no max"),
      "the perplexity contains nan: exp overflowed"),
+    ("check_perplexity_from_logits", perplexity_with("shift late"),
+     "the perplexity contains nan: no exp can overflow here (the logits are a few units), so this "
+     "nan is most likely the mean of an empty array: with T = 1, targets[:, 1:] has no steps"),
+    ("check_perplexity_from_logits", perplexity_with("shift early"), "the mean of an empty array"),
     ("check_perplexity_from_logits", perplexity_with("per step"),
      "the perplexity has shape (1, 1) but should be (): one value per step"),
 ]
@@ -141,6 +149,21 @@ def test_each_mistake_gets_its_diagnosis(name, fn, text, capsys):
 def test_a_stub_is_not_implemented_yet_in_one_line(check, fn, capsys):
     ok, out = run(check, fn, capsys)
     assert ok is False and out.splitlines() == [f"{check.__name__}: not implemented yet"]
+
+
+@pytest.mark.parametrize("bug", ["shift late", "shift early"])
+def test_targets_shifted_by_one_are_named_on_longer_sequences(bug, capsys):
+    """With T = 1 a shift leaves no step (nan, said above); with T > 1 it gives a number, which
+    the check recognises as the shift, not as an overflow or a wrong mean."""
+    rng = np.random.default_rng(5)
+    z, y = rng.normal(size=(2, 4, 5)), rng.integers(0, 5, (2, 4))
+    fn = perplexity_with(bug)
+    assert np.isfinite(fn(z, y)) and not np.isclose(fn(z, y), perplexity_with()(z, y))
+    ok, out = run(checks.check_perplexity_from_logits, lambda logits, targets:
+                  fn(logits, targets) if logits.shape[1] > 1 else perplexity_with()(logits, targets),
+                  capsys)
+    assert not ok and "the targets are shifted by one step: logits[:, t] already scores " \
+                      "targets[:, t]" in out, out
 
 
 def test_a_small_temperature_is_where_a_missing_max_shows(capsys):

@@ -1,15 +1,22 @@
 """Checks for the course's coding exercises: call your function, say in plain words what is wrong.
 
-    import rnnlib.checks
-    rnnlib.checks.check_rnn_forward(rnn_forward)      # prints one line, returns True or False
+    from rnnlib.checks import check_rnn_forward    # in the check cell: always the real check
+    assert check_rnn_forward(rnn_forward)          # one line and True, or AssertionError
 
 Each check_<name>(fn) calls your function (same signature as rnnlib's) on several cases
 (batch 1 and more, one timestep and more, each nonlinearity) and compares every output with
-rnnlib's, in float64 to a relative error of 1e-7. It returns True when all agree. Otherwise it
-prints which output of which case is wrong, by how much, and the likely cause ("dWh is off by
-exactly the contribution of t = 0: does the loop stop at t = 1?"), and returns False. A stub
-that raises NotImplementedError gives "not implemented yet"; an error inside your code is shown
-with the line of your code where it happened.
+rnnlib's, in float64 to a relative error of 1e-7. When all agree it prints one line and returns
+True. Otherwise it raises AssertionError whose message says which output of which case is
+wrong, by how much, and the likely cause ("dWh is off by exactly the contribution of t = 0:
+does the loop stop at t = 1?"); with raise_error=False it prints that instead and returns
+False. A stub that raises NotImplementedError gives "not implemented yet"; an error inside your
+code is shown with the line of your code where it happened.
+
+A check refuses rnnlib's own function, an alias, copy or wrapper of it, and a function that
+calls the rnnlib function the exercise asks you to write (each check declares which with
+@replaces, in _core); `from rnnlib.checks import check_x` gives the check as imported even if
+a cell replaced it, and a check runs on rnnlib as imported (see _guard, which also says what
+it cannot prevent).
 
     forward    check_tanh_layer, check_rnn_step_forward, check_rnn_forward, check_one_hot, check_simple_rnn,
                check_rnn_forward_padded
@@ -47,3 +54,21 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
            "check_gru_step_forward", "check_gru_step_backward", "check_lstm_parameter_count",
            "check_gru_parameter_count", "check_coupled_lstm_step_forward",
            "check_partial_correlation"]
+
+
+def _finish():
+    """Called once, by rnnlib/__init__.py when rnnlib is imported: every check registered (a
+    check without @replaces gets @replaces(), watching for nothing), rnnlib as it is now
+    recorded for the checks to run on, and the checks' modules sealed against changes."""
+    import sys
+
+    from . import _core, _guard
+    namespace = globals()
+    for name, value in list(namespace.items()):
+        if name.startswith("check_") and callable(value) and _core.REGISTRY.get(name) is not value:
+            namespace[name] = _core.replaces()(value)
+    for check in _core.REGISTRY.values():
+        _guard.watched(check.replaces)       # imports any module a declaration names
+    _guard.take_snapshot(list(_core.REGISTRY.values()))
+    _guard.seal(__name__)
+    sys.modules[__name__].__class__ = _guard.sealed_package(dict(_core.REGISTRY))

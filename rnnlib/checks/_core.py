@@ -12,12 +12,16 @@ round-off-sized errors are printed as "< 1e-12", never as their digits.
 """
 from __future__ import annotations
 
+import contextvars
+import functools
 import os
 import sysconfig
 import traceback
 import warnings
 
 import numpy as np
+
+from . import _guard
 
 RTOL = 1e-7      # an output agrees when max|got - want| <= RTOL * max|want|
 MATCH = 1e-6     # a wrong output "is" a known mistake when it is this close to that mistake's output
@@ -26,6 +30,89 @@ _RNNLIB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NOT_LEARNERS = tuple(os.path.realpath(p) + os.sep for p in
                       {_RNNLIB, os.path.dirname(np.__file__),
                        *(sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib"))})
+
+
+# --- what every check is: @replaces(...) above it --------------------------------------------
+
+REGISTRY = {}                      # check name -> the check as learners call it
+_RUN = contextvars.ContextVar("rnnlib_check_run")
+
+
+class _Run:
+    """One check's run: what it watches for, and the lines of its report."""
+
+    def __init__(self, codes):
+        self.codes, self.lines = codes, []
+
+
+def _say(text):
+    """One line of a check's report: kept for the report while a check runs, printed otherwise."""
+    run = _RUN.get(None)
+    if run is None:
+        print(text)
+    else:
+        run.lines.append(text)
+
+
+def replaces(*names):
+    """Decorator above every check: the rnnlib functions the exercise asks the learner to write.
+
+        @replaces("rnnlib.rnn_forward", "rnnlib.rnn_forward_padded")
+        def check_rnn_forward(fn, ...):
+
+    The learner's function may not be one of them (or an alias, copy or wrapper of one), nor
+    call one while it runs (directly or through another rnnlib object): the check fails with a
+    plain message. Other rnnlib functions stay allowed. @replaces() declares none.
+
+    The decorated check takes raise_error=True: on a wrong function it raises AssertionError
+    whose message is the diagnosis (so nbgrader's Validate button and feedback show it);
+    raise_error=False prints the diagnosis and returns False instead. A right function prints
+    one line and returns True either way. While it runs, rnnlib, numpy and the builtins are as
+    imported, whatever an earlier cell changed (see _guard).
+    """
+    def wrap(check):
+        name = check.__name__
+
+        @functools.wraps(check)
+        def run_check(fn, *args, raise_error=True, **kwargs):
+            __tracebackhide__ = True          # IPython shows the learner's cell and the message
+            ok, report = _run_check(check, names, fn, args, kwargs)
+            if ok:
+                print(report)
+                return True
+            if raise_error:
+                raise AssertionError(report) from None
+            print(report)
+            return False
+
+        run_check.replaces = names
+        REGISTRY[name] = run_check
+        return run_check
+    return wrap
+
+
+def _run_check(check, names, fn, args, kwargs):
+    """(True/False, the report) of one check, run on rnnlib as imported."""
+    name = check.__name__
+    with _guard.SNAPSHOT.pristine() as changed:
+        run = _Run(_guard.watched(names))
+        token = _RUN.set(run)
+        try:
+            problem = _guard.static_problem(name, fn, run.codes) if callable(fn) else None
+            if problem:
+                ok, run.lines = False, [problem]
+            else:
+                ok = check(fn, *args, **kwargs) is True
+        except _guard.Cheating as e:
+            ok, run.lines = False, [str(e)]
+        finally:
+            _RUN.reset(token)
+    report = "\n".join(run.lines) or f"{name}: failed"
+    if changed:
+        shown = ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+        report += (f"\n  (An earlier cell changed {shown}; the check ran with rnnlib's own, and "
+                   f"your change is still in place.)")
+    return ok, report
 
 
 class LearnerError(Exception):
@@ -89,14 +176,19 @@ class Check:
         """fn(*args, **kwargs), with numpy's warnings silenced (the check reports overflow
         itself) and any exception turned into a LearnerError that points at the learner's line."""
         fn = self.fn if fn is None else fn
+        run = _RUN.get(None)
+        codes = run.codes if run is not None else {}
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return fn(*args, **kwargs)
+                return _guard.call_watched(self.name, codes, fn, args, kwargs)
             except NotImplementedError:
                 raise LearnerError("not implemented yet", not_implemented=True) from None
             except Exception as e:  # noqa: BLE001 - any error in the learner's code is reported
                 raise LearnerError(self._describe(e)) from None
+            finally:
+                if run is not None:      # whatever the learner's code changed goes back
+                    _guard.SNAPSHOT.restore()
 
     def _describe(self, e):
         text = f"your code raised {type(e).__name__}" + (f": {e}" if str(e) else "")
@@ -155,7 +247,7 @@ class Check:
     def run(self, cases):
         """cases: list of (label, function() -> problems). Prints the report, returns True/False."""
         if not callable(self.fn):
-            print(f"{self.name}: expected your function, got {type(self.fn).__name__}. Pass the "
+            _say(f"{self.name}: expected your function, got {type(self.fn).__name__}. Pass the "
                   f"function itself, without calling it: {self.name}(my_function).")
             return False
         n, failed = len(cases), []
@@ -164,28 +256,54 @@ class Check:
                 problems = case()
             except LearnerError as e:
                 if e.not_implemented:
-                    print(f"{self.name}: not implemented yet")
+                    _say(f"{self.name}: not implemented yet")
                     return False
                 problems = e                    # an error in one case: the others still run
             if problems:
                 failed.append((i, label, problems))
         if not failed:
             agree = {1: "the case agrees", 2: "both cases agree"}.get(n, f"all {n} cases agree")
-            print(f"{self.name}: {agree} with {self.reference} "
+            _say(f"{self.name}: {agree} with {self.reference} "
                   f"(largest relative error {fmt_small(self.worst)})")
             return True
         # show the first case whose mistake is recognised without doubt (a loop that stops early
         # only shows which end with T > 1), or else the first wrong case
         i, label, problems = next((f for f in failed if getattr(f[2], "explained", True)), failed[0])
         if isinstance(problems, LearnerError):
-            print(f"{self.name}: case {i} of {n} ({label}): {problems}")
+            _say(f"{self.name}: case {i} of {n} ({label}): {problems}")
         else:
-            print(f"{self.name}: case {i} of {n} ({label}) disagrees with {self.reference}:")
+            _say(f"{self.name}: case {i} of {n} ({label}) disagrees with {self.reference}:")
             for p in problems:
-                print("  " + p)
+                _say("  " + p)
         if len(failed) > 1:
-            print(f"  ({len(failed)} of {n} cases disagree; case {i} is shown.)")
+            _say(f"  ({len(failed)} of {n} cases disagree; case {i} is shown.)")
         return False
+
+
+def most_telling(outs, mistakes):
+    """The mistakes, less those that explain only some of the wrong outputs another one explains.
+
+    Two mistakes may share an output's numbers: in an LSTM, tanh for i and f gives the c_next
+    that tanh for i, f and o gives, and only the second also explains h_next; in BPTT, zeros in
+    place of h0 give the dWh of a loop that stops at t = 1, which also gets dx, dWx and db
+    wrong. Compare reports each output's first match, so the one that explains less is dropped
+    here, before it can be named.
+    """
+    def explained(values):
+        hits = set()
+        for k, out in enumerate(outs):
+            v = values[k] if k < len(values) else None
+            try:
+                g = np.asarray(out.got, dtype=float)
+            except (TypeError, ValueError):
+                continue
+            if v is not None and np.shape(v) == g.shape == out.want.shape \
+                    and rel_error(g, v) < MATCH and rel_error(v, out.want) > RTOL:
+                hits.add(k)
+        return hits
+    hits = [explained(values) for _, values in mistakes]
+    return [m for m, h in zip(mistakes, hits) if not any(h < other for other in hits)]
+
 
 
 class Problems(list):

@@ -124,7 +124,7 @@ def forward_mistakes(x, h0, Wx, Wh, b, nonlinearity, lengths=None):
 
 def bptt(x, h0, Wx, Wh, b, h, nonlinearity, dh, steps=None, carry=True, add_dh=True,
          dgrad=None, back_through=None, dWh_with="h_prev", overwrite=False, dh0="right",
-         local_dgrad=False):
+         local_dgrad=False, h_before_0="h0"):
     """(dx, dh0, dWx, dWh, db) of backpropagation through time, with switches for its wrong versions:
 
     steps          the t visited, from last to first (None: all T)
@@ -135,11 +135,13 @@ def bptt(x, h0, Wx, Wh, b, h, nonlinearity, dh, steps=None, carry=True, add_dh=T
     overwrite      the weight gradients keep only the last step visited
     dh0            "right", "zeros", or "at_h_0" (the gradient at h[:, 0] instead of at h0)
     local_dgrad    act'(a_t) multiplies dh[:, t] only, not the gradient from t+1
+    h_before_0     "h0" (right) or "zeros": the state dWh multiplies at t = 0
     """
     N, T, H = h.shape
     dgrad = act_grad(h, nonlinearity) if dgrad is None else dgrad
     back = Wh.T if back_through is None else back_through
-    h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
+    first = h0 if h_before_0 == "h0" else np.zeros_like(h0)
+    h_prev = np.concatenate([first[:, None], h[:, :-1]], axis=1)
     dx, dWx, dWh, db = np.zeros_like(x), np.zeros_like(Wx), np.zeros_like(Wh), np.zeros_like(b)
     dh_from_next, dh_at_0 = np.zeros_like(h0), np.zeros_like(h0)
     for t in (reversed(range(T)) if steps is None else steps):
@@ -167,7 +169,12 @@ def backward_mistakes(x, h0, Wx, Wh, b, h, nonlinearity, dh):
 
     def run(**kw):
         return bptt(x, h0, Wx, Wh, b, h, nl, dh, **kw)
-    out = [] if T == 1 else [     # with T = 1 a loop that stops early never runs: no telling which end
+    # zeros where h0 belongs gives the dWh of a loop that stops at t = 1 (h0.T @ da_0 is
+    # missing from both); it comes first, and most_telling drops it when the loop is the cause
+    out = [("dWh uses zeros for the state before t = 0; it is h0, the initial state the forward "
+            "pass started from (the cache holds it): at t = 0, dWh += h0.T @ da_0.",
+            run(h_before_0="zeros"))]
+    out += [] if T == 1 else [     # with T = 1 a loop that stops early never runs: no telling which end
         ("{names} {is} off by exactly the contribution of t = 0: does the loop stop at t = 1? "
          "(reversed(range(T)) runs t = T-1 down to 0.)", run(steps=range(T - 1, 0, -1))),
         ("{names} {is} missing the contribution of t = T-1: does the loop start at T-2? "

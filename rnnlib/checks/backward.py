@@ -8,7 +8,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import RTOL, Check, Out, fresh, rel_error, unpack
+from ._core import RTOL, Check, Out, fresh, most_telling, rel_error, replaces, unpack
 from ._maths import (DERIVATIVE, NONLINEARITIES, act, act_grad, backward_mistakes,
                      nonlinearity_names, rnn_data, step_backward_mistakes)
 
@@ -62,6 +62,7 @@ def _again(got, call, names):
     return []
 
 
+@replaces("rnnlib.rnn_step_backward", "rnnlib.rnn_backward", "rnnlib.rnn_backward_padded")
 def check_rnn_step_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
     """fn(dh_next, cache) -> (dx, dh_prev, dWx, dWh, db) for h_next = act(x @ Wx + h_prev @ Wh + b).
 
@@ -94,6 +95,7 @@ def check_rnn_step_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
                   for i, (N, nl) in enumerate(product((1, 3), nonlinearities))])
 
 
+@replaces("rnnlib.rnn_backward", "rnnlib.rnn_backward_padded")
 def check_rnn_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
     """fn(dh, cache) -> (dx, dh0, dWx, dWh, db): backpropagation through time.
 
@@ -117,14 +119,15 @@ def check_rnn_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
         if problem:
             return [problem]
         F, H = Wx.shape
-        problems = c.compare(_grad_outputs(got, want, ("dx", "dh0"), N, F, H, time=True),
-                             backward_mistakes(x, h0, Wx, Wh, b, h, nl, dh))
+        outs = _grad_outputs(got, want, ("dx", "dh0"), N, F, H, time=True)
+        problems = c.compare(outs, most_telling(outs, backward_mistakes(x, h0, Wx, Wh, b, h, nl, dh)))
         return problems or (_again(got, call, GRADS) if again else [])
 
     return c.run([(f"N={N}, T={T}, nonlinearity={nl!r}", partial(case, 60 + i, N, T, nl, i == 0))
                   for i, ((N, T), nl) in enumerate(product(((1, 1), (1, 4), (3, 5)), nonlinearities))])
 
 
+@replaces("rnnlib.gradients.step_jacobian", "rnnlib.gradients.jacobian_products")
 def check_step_jacobian(fn, nonlinearities=NONLINEARITIES):
     """fn(h_t, Wh, nonlinearity) -> J (H, H), J[i, j] = d h_t[i] / d h_{t-1}[j] = act'(a_t)[i] * Wh[j, i].
 

@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 
 from ..explore import feature_correlations
-from ._core import Check, LearnerError, Out, describe
+from ._core import Check, LearnerError, Out, describe, replaces
 
 CONSTANT = 0.25      # the value of a unit that never changes (exact in binary: its centred values are 0.0)
 ONE_PER_UNIT = ("r holds one number per unit: the correlation of column u of states, over the "
@@ -62,6 +62,7 @@ def unit_data(seed, T, H, feature, constant=None):
     return states, f
 
 
+@replaces("rnnlib.explore.feature_correlations")
 def check_unit_correlations(fn):
     """fn(states, feature) -> r (H,): Pearson's r of each unit's activation with the feature,
 

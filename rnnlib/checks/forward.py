@@ -9,7 +9,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import RTOL, Check, LearnerError, Out, describe, fresh, unpack
+from ._core import RTOL, Check, LearnerError, Out, describe, fresh, replaces, unpack
 from ._maths import forward_mistakes, nonlinearity_names, rnn_data, rnn_loop, step_mistakes
 
 FORWARD_NONLINEARITIES = ("tanh", "relu")    # the ones notebook 01 meets
@@ -20,6 +20,7 @@ ROW_LAYOUT = ("In this course a batch is one row per sample: x is (N, F) and W i
 ELEMENTWISE = "x * W multiplies entry by entry; the layer needs the matrix product x @ W."
 
 
+@replaces("rnnlib.rnn_step_forward", "rnnlib.rnn_forward", "rnnlib.rnn_forward_padded")
 def check_tanh_layer(fn):
     """fn(x, W, b) -> h (N, H), h = tanh(x @ W + b): one layer for a batch of N rows.
 
@@ -69,6 +70,7 @@ def check_tanh_layer(fn):
                   for i, (N, F, H) in enumerate(cases)])
 
 
+@replaces("rnnlib.rnn_step_forward", "rnnlib.rnn_forward", "rnnlib.rnn_forward_padded")
 def check_rnn_step_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
     """fn(x, h_prev, Wx, Wh, b, nonlinearity) -> (h_next, cache), h_next = act(x @ Wx + h_prev @ Wh + b).
 
@@ -93,6 +95,7 @@ def check_rnn_step_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
                   for i, (N, nl) in enumerate(product((1, 3), nonlinearities))])
 
 
+@replaces("rnnlib.rnn_forward", "rnnlib.rnn_forward_padded")
 def check_rnn_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
     """fn(x, h0, Wx, Wh, b, nonlinearity) -> (h, cache), h (N, T, H) every hidden state.
 
@@ -124,6 +127,7 @@ def padded_reference(x, h0, Wx, Wh, b, lengths, nonlinearity):
     return rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity=nonlinearity)[0]
 
 
+@replaces("rnnlib.rnn_forward_padded")
 def check_rnn_forward_padded(fn, nonlinearities=FORWARD_NONLINEARITIES):
     """fn(x, h0, Wx, Wh, b, lengths, nonlinearity) -> (h, cache): on padding (t >= lengths[n])
     the state is carried, h_t = h_{t-1}, so h[:, -1] is each sequence's last real state.
@@ -171,6 +175,7 @@ def check_rnn_forward_padded(fn, nonlinearities=FORWARD_NONLINEARITIES):
                   for i, ((lengths, T), nl) in enumerate(product(shapes, nonlinearities))])
 
 
+@replaces("rnnlib.Vocab.one_hot", "rnnlib.Vocab.one_hot_batch")
 def check_one_hot(fn):
     """fn(ids, vocab_size) -> x (len(ids), vocab_size) float, x[t, ids[t]] = 1.0 and 0.0 elsewhere."""
     c = Check("check_one_hot", fn, "fn(ids, vocab_size)", "np.eye(vocab_size)[ids]")
@@ -208,6 +213,7 @@ def check_one_hot(fn):
     return c.run([(f"ids={ids}, vocab_size={V}", partial(case, ids, V)) for ids, V in cases])
 
 
+@replaces("rnnlib.interop.keras_outputs")
 def check_simple_rnn(fn):
     """fn(x, Wx, Wh, b, return_sequences=False, return_state=False): Keras' SimpleRNN (tanh) from
     a zero state. output is the last state (N, H), or every state (N, T, H) with

@@ -7,7 +7,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import MATCH, RTOL, Check, LearnerError, Out, fresh, rel_error, unpack
+from ._core import Check, LearnerError, Out, fresh, most_telling, replaces, unpack
 from ._gated_maths import (gru_backward_mistakes, gru_data, gru_forward_mistakes,
                            lstm_backward_mistakes, lstm_data, lstm_forward_mistakes)
 from .backward import _again
@@ -42,31 +42,8 @@ def _call(c, layout, k, *args, fn=None):
         raise
 
 
-def _most_telling(outs, mistakes):
-    """The mistakes, less those that explain only some of the wrong outputs another one explains.
-
-    Two mistakes may share an output's numbers: tanh for i and f gives the c_next that tanh for
-    i, f and o gives, and only the second also explains h_next. Compare reports each output's
-    first match, so the one that explains less is dropped here, before it can be named.
-    """
-    def explained(values):
-        hits = set()
-        for k, out in enumerate(outs):
-            v = values[k] if k < len(values) else None
-            try:
-                g = np.asarray(out.got, dtype=float)
-            except (TypeError, ValueError):
-                continue
-            if v is not None and np.shape(v) == g.shape == out.want.shape \
-                    and rel_error(g, v) < MATCH and rel_error(v, out.want) > RTOL:
-                hits.add(k)
-        return hits
-    hits = [explained(values) for _, values in mistakes]
-    return [m for m, h in zip(mistakes, hits) if not any(h < other for other in hits)]
-
-
 def _compare(c, outs, mistakes):
-    return c.compare(outs, _most_telling(outs, mistakes))
+    return c.compare(outs, most_telling(outs, mistakes))
 
 
 def _state_out(label, got, want, k):
@@ -106,6 +83,7 @@ def _grad_outs(got, want, names, N, F, H, k):
 
 # --- LSTM -----------------------------------------------------------------------------------
 
+@replaces("rnnlib.lstm_step_forward", "rnnlib.lstm_forward")
 def check_lstm_step_forward(fn):
     """fn(x, h_prev, c_prev, Wx, Wh, b) -> (h_next, c_next, cache): one LSTM step.
 
@@ -133,6 +111,7 @@ def check_lstm_step_forward(fn):
 LSTM_GRADS = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
 
 
+@replaces("rnnlib.lstm_step_backward", "rnnlib.lstm_backward")
 def check_lstm_step_backward(fn, forward=None):
     """fn(dh_next, dc_next, cache) -> (dx, dh_prev, dc_prev, dWx, dWh, db): one LSTM step back.
 
@@ -174,6 +153,7 @@ def check_lstm_step_backward(fn, forward=None):
 
 # --- GRU ------------------------------------------------------------------------------------
 
+@replaces("rnnlib.gru_step_forward", "rnnlib.gru_forward")
 def check_gru_step_forward(fn):
     """fn(x, h_prev, Wx, Wh, bx, bh) -> (h_next, cache): one GRU step, as torch.nn.GRU.
 
@@ -199,6 +179,7 @@ def check_gru_step_forward(fn):
 GRU_GRADS = ("dx", "dh_prev", "dWx", "dWh", "dbx", "dbh")
 
 
+@replaces("rnnlib.gru_step_backward", "rnnlib.gru_backward")
 def check_gru_step_backward(fn, forward=None):
     """fn(dh_next, cache) -> (dx, dh_prev, dWx, dWh, dbx, dbh): one GRU step back.
 

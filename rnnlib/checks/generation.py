@@ -8,7 +8,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import Check, Out
+from ._core import Check, Out, replaces
 
 # --- temperature_probs ----------------------------------------------------------------------
 
@@ -24,6 +24,7 @@ def _softmax(z):
     return e / e.sum(axis=-1, keepdims=True)
 
 
+@replaces("rnnlib.temperature_probs", "rnnlib.losses._log_softmax")
 def check_temperature_probs(fn):
     """fn(logits (V,), temperature) -> p (V,), p = softmax(logits / temperature).
 
@@ -72,11 +73,20 @@ CE_OVERFLOW = {"nan": "exp overflowed (exp(1000) is inf in float64, and inf / in
                       "overflowed (take the mean, not the sum)."}
 
 
+SHIFTED = ("the targets are shifted by one step: logits[:, t] already scores targets[:, t], the "
+           "character that follows input t, so pair them as they come, without [:, 1:] or [:, :-1].")
+EMPTY_MEAN = ("no exp can overflow here (the logits are a few units), so this nan is most likely "
+              "the mean of an empty array: with T = 1, targets[:, 1:] has no steps. The targets "
+              "need no shift: logits[:, t] already scores targets[:, t], the character that "
+              "follows input t.")
+
+
 def _log_softmax(z):
     s = z - z.max(axis=-1, keepdims=True)
     return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
 
 
+@replaces("rnnlib.softmax_cross_entropy", "rnnlib.losses._log_softmax", "rnnlib.perplexity")
 def check_perplexity_from_logits(fn):
     """fn(logits (N, T, V), targets (N, T) ids) -> perplexity, a float:
     exp of the mean over the M = N*T steps of -log softmax(logits)[target], in nats.
@@ -114,7 +124,14 @@ def check_perplexity_from_logits(fn):
                          f"{M} steps.", np.exp(nll.sum() / T)),
                         ("the sign is wrong: the cross-entropy is -log p, so the perplexity is "
                          "exp(mean(-log p)), at least 1.", np.exp(-H))]
-        out = Out("the perplexity", got, want, nonfinite=CE_OVERFLOW,
+        if T > 1:                       # targets shifted by one step, either way
+            late = -np.take_along_axis(_log_softmax(z[:, :-1]), y[:, 1:, None], axis=-1)
+            early = -np.take_along_axis(_log_softmax(z[:, 1:]), y[:, :-1, None], axis=-1)
+            with np.errstate(all="ignore"):
+                mistakes += [(SHIFTED, np.exp(late.mean())), (SHIFTED, np.exp(early.mean()))]
+        small = float(np.abs(z).max()) < 100            # no exp of these logits can overflow
+        nonfinite = {"nan": EMPTY_MEAN, "inf": CE_OVERFLOW["inf"]} if small else CE_OVERFLOW
+        out = Out("the perplexity", got, want, nonfinite=nonfinite,
                   hints={(N, T): "one value per step; the perplexity is one number, exp of "
                                  "their mean.",
                          (N,): "one value per sequence; the perplexity is one number, over all "

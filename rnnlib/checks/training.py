@@ -8,7 +8,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import RTOL, Check, Out, fresh, join_names, unpack
+from ._core import RTOL, Check, Out, fresh, join_names, replaces, unpack
 
 
 def optimizer_step(optimizer, grads):
@@ -29,6 +29,7 @@ OVERFLOW = {"nan": "exp overflowed (exp(1000) is inf in float64, and inf / inf i
                    "instead of taking the log of the softmax."}
 
 
+@replaces("rnnlib.softmax_cross_entropy", "rnnlib.losses._log_softmax")
 def check_softmax_cross_entropy(fn):
     """fn(logits (N, T, V), targets (N, T) ids) -> (loss, dlogits):
     loss = -(1/M) sum over the M = N*T steps of log softmax(z)[target], dlogits = (softmax(z) - onehot) / M.
@@ -89,6 +90,7 @@ def _adam_by_formula(m, v, g, t, lr, beta1, beta2, eps):
     return -lr * m_hat / (np.sqrt(v_hat) + eps), m_new, v_new, m_hat, v_hat
 
 
+@replaces("rnnlib.Adam")
 def check_adam_update(fn):
     """fn(p, g, m, v, t, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8) -> (p_new, m_new, v_new),
     new arrays, for step t = 1, 2, ... of Adam:
@@ -139,7 +141,11 @@ def check_adam_update(fn):
         def step_with(mh, vh, e=eps):
             return -lr * mh / (np.sqrt(vh) + e)
         efficient = -lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t) * m_new / (np.sqrt(v_new) + eps)
-        mistakes = [("no bias correction: the step uses m_hat = m_new / (1 - beta1**t) and "
+        mistakes = [("beta1 and beta2 are swapped: beta1 (0.9 by default) is the decay of m, the "
+                     "average of g, and beta2 (0.999) the decay of v, the average of g**2; each "
+                     "bias correction uses its own: m_hat = m_new / (1 - beta1**t), v_hat = "
+                     "v_new / (1 - beta2**t).", _adam_by_formula(m, v, g, t, lr, b2, b1, eps)[:3]),
+                    ("no bias correction: the step uses m_hat = m_new / (1 - beta1**t) and "
                      "v_hat = v_new / (1 - beta2**t), not m_new and v_new.", (step_with(m_new, v_new),)),
                     ("v is not bias-corrected: v_hat = v_new / (1 - beta2**t).", (step_with(m_hat, v_new),)),
                     ("m is not bias-corrected: m_hat = m_new / (1 - beta1**t).", (step_with(m_new, v_hat),)),
@@ -221,6 +227,42 @@ def _reference_calls(start, make_optimizer, x, targets, calls=2, zero_grad=True)
     return out
 
 
+def _record_calls(model, optimizer):
+    """A list that the model's zero_grad, forward and backward and the optimiser's step append
+    their names to when called (instance attributes over the methods, which they call)."""
+    calls = []
+
+    def recorded(name, method):
+        def call(*args, **kwargs):
+            calls.append(name)
+            return method(*args, **kwargs)
+        return call
+    for name in ("zero_grad", "forward", "backward"):
+        setattr(model, name, recorded(name, getattr(model, name)))
+    optimizer.step = recorded("step", optimizer.step)
+    return calls
+
+
+def _order_problem(calls):
+    """What is wrong with the order of one training step's calls, in words; None if nothing."""
+    if "step" not in calls:
+        return "optimizer.step was not called: after model.backward, optimizer.step(model.grads) " \
+               "changes the parameters."
+    if "backward" not in calls:
+        return "model.backward was not called, so model.grads holds no gradient of this loss: " \
+               "call model.backward(dlogits) before optimizer.step."
+    step, backward = len(calls) - 1 - calls[::-1].index("step"), calls.index("backward")
+    if step < backward:
+        return ("optimizer.step runs before model.backward, so it uses the gradients left from "
+                "before (zeros on the first call), not this loss's: step last.")
+    if "zero_grad" in calls[backward:step]:
+        return ("model.zero_grad() runs after model.backward(): it wipes the gradients backward "
+                "has just filled, so optimizer.step finds zeros and the parameters do not "
+                "change. Call model.zero_grad() first, before the forward pass.")
+    return None
+
+
+@replaces("rnnlib.fit", "rnnlib.fit_truncated")
 def check_training_step(fn):
     """fn(model, x, targets, optimizer) -> loss: one training step of an rnnlib.SequenceModel,
 
@@ -243,9 +285,12 @@ def check_training_step(fn):
         keys = list(start)
         sizes = np.cumsum([0] + [p.size for p in start.values()])
         opt = make_optimizer(model.params)
+        calls = _record_calls(model, opt)
         before = _flat(model)
         for k in range(2):
+            calls.clear()
             loss = c.call(model, x.copy(), targets.copy(), opt)
+            order = _order_problem(calls)
             after = _flat(model)
             want_change = right[k][1] - before
 
@@ -263,11 +308,13 @@ def check_training_step(fn):
                          explain=where_wrong)],
                     [("the loss is measured after the step; return the loss of the forward pass "
                       "the gradients came from.", (right[k + 1][0], None)),
-                     ("the parameters did not change: call optimizer.step after model.backward, "
-                      "which fills model.grads.", (None, np.zeros_like(want_change))),
+                     (order or "the parameters did not change: call optimizer.step after "
+                      "model.backward, which fills model.grads.", (None, np.zeros_like(want_change))),
                      ("the second step used both calls' gradients added up: call model.zero_grad() "
                       "before model.backward (backward adds to model.grads, as in torch).",
                       (None, no_zero[k][1] - before))])
+            if problems and order and order not in problems:
+                problems.append(order)
             if problems:
                 return problems
             before = after

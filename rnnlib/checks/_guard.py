@@ -1,0 +1,404 @@
+"""What keeps a check honest: the function it checks is the learner's, and the check, its
+machinery and the rnnlib it compares with are the ones imported.
+
+A check compares the learner's function with rnnlib's. That proves something only if
+
+1. the learner's function is not rnnlib's own: not rnnlib's function itself, an alias of it
+   (the same function, its code object, a functools.partial or functools.wraps wrapper, the
+   bare maths `fn.unchecked` behind a public function), and does not call it while it runs
+   (directly, through a reference captured earlier, or through another rnnlib object that
+   runs it, such as RNNCell.forward running rnn_step_forward). Each check declares the rnnlib
+   functions the exercise asks the learner to write, with `@replaces("rnnlib.rnn_forward", ...)`
+   above it; the check fails with a plain message when the learner's function is one of them
+   (`static_problem`) or when one of their code objects runs during the learner's call
+   (`call_watched`, which watches with sys.setprofile, so renaming hides nothing). Other rnnlib
+   functions stay allowed: an rnn_backward may call rnnlib's rnn_step_backward.
+2. the check, its machinery and rnnlib are unchanged. `from rnnlib.checks import check_x`
+   always gives the check that was imported (the package serves its checks from a registry,
+   and refuses `rnnlib.checks.check_x = ...` and the like on its modules); and while a check
+   runs, everything it depends on is put back as it was when rnnlib was imported (`SNAPSHOT`:
+   the namespaces of rnnlib's modules, numpy's and the builtins', the methods of rnnlib's
+   classes, and the code, defaults and closures of rnnlib's functions), and the learner's
+   changes are put back afterwards, so a notebook that experiments with rnnlib keeps working.
+
+The limits. Python has no private memory: a student who knows its internals can still fool a
+check in the kernel it runs in, for example by replacing `builtins.__import__`, by rewriting a
+check's data through the garbage collector, by switching sys.setprofile off and back on inside
+their own function, by returning an object that computes its values with rnnlib only when the
+check reads them, or by copying rnnlib's source text into a cell (that is typing the library
+in, which no check can tell from writing it). nbgrader's autograde restores the locked check
+cells from its gradebook, so an edited or deleted check cell is graded as the teacher wrote it;
+what runs before the check cell in the student's notebook is theirs. These checks make a wrong
+answer fail and cheating visible; a teacher who grades for marks reads what was submitted.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import functools
+import importlib
+import os
+import sys
+import types
+from types import MappingProxyType
+
+import numpy as np
+
+_RNNLIB = os.path.realpath(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))) + os.sep
+_MISSING = object()
+_setprofile, _getprofile = sys.setprofile, sys.getprofile      # as imported, whatever a cell does
+
+
+class Cheating(BaseException):
+    """The learner's function is, aliases or runs a function the exercise asks them to write.
+    A BaseException, so no `except Exception` between the learner's call and the check's
+    report can mistake it for an error in the learner's code."""
+
+
+# --- which rnnlib functions an exercise replaces -------------------------------------------
+
+def resolve(name):
+    """"rnnlib.rnn_forward", "rnnlib.Vocab.one_hot", "rnnlib.losses._log_softmax" -> the object."""
+    parts = name.split(".")
+    for k in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:k]))
+        except ImportError:
+            continue
+        for attr in parts[k:]:
+            obj = getattr(obj, attr)
+        return obj
+    raise ImportError(f"rnnlib.checks: cannot find {name!r} to watch for")
+
+
+def _in_rnnlib(code):
+    return os.path.realpath(code.co_filename).startswith(_RNNLIB)
+
+
+def codes_of(obj, seen=None):
+    """The code objects of rnnlib's that running obj means running: a function's own, and those
+    of the functions it wraps (fn.unchecked, fn.__wrapped__); every method of a class and of
+    its rnnlib base classes."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, (staticmethod, classmethod, types.MethodType)):
+        return codes_of(obj.__func__, seen)
+    if isinstance(obj, property):
+        return [c for f in (obj.fget, obj.fset) if f for c in codes_of(f, seen)]
+    if isinstance(obj, functools.partial):
+        return codes_of(obj.func, seen)
+    if isinstance(obj, type):
+        return [c for cls in obj.__mro__ if cls.__module__.startswith("rnnlib")
+                for value in vars(cls).values() for c in codes_of(value, seen)]
+    if not isinstance(obj, types.FunctionType):
+        return []
+    inner = [f for f in (getattr(obj, "unchecked", None), getattr(obj, "__wrapped__", None)) if f]
+    # a decorator's wrapper (checked_by's `public`) shares its code with every function it
+    # wraps: only the code it wraps says which function runs
+    out = [obj.__code__] if _in_rnnlib(obj.__code__) and not inner else []
+    return out + [c for f in inner for c in codes_of(f, seen)]
+
+
+def watched(names):
+    """{code object: the declared name it belongs to} for a check's declared names."""
+    return {code: name for name in names for code in codes_of(resolve(name))}
+
+
+def _functions_behind(fn):
+    """The Python functions a callable runs first: through partial, bound methods, __wrapped__,
+    and a callable object's __call__."""
+    out, todo, seen = [], [fn], set()
+    while todo:
+        f = todo.pop()
+        if f is None or id(f) in seen:
+            continue
+        seen.add(id(f))
+        if isinstance(f, functools.partial):
+            todo.append(f.func)
+        elif isinstance(f, (types.MethodType, staticmethod, classmethod)):
+            todo.append(f.__func__)
+        elif isinstance(f, types.FunctionType):
+            out.append(f)
+            todo += [getattr(f, "__wrapped__", None), getattr(f, "unchecked", None)]
+        elif callable(f) and not isinstance(f, type):
+            todo.append(getattr(type(f), "__call__", None))
+    return out
+
+
+def _same_code(code, codes):
+    """code is one of codes, or an equal copy (code.replace(co_filename=...), a marshalled copy):
+    code objects compare equal when their bytecode, constants, names and line table are."""
+    return next((codes[c] for c in codes if c == code), None)
+
+
+def static_problem(check_name, fn, codes):
+    """A sentence when fn is, or wraps, an rnnlib function; else None."""
+    behind = _functions_behind(fn)
+    for f in behind:
+        name = _same_code(f.__code__, codes)
+        if name is not None:
+            short = name.rsplit(".", 1)[-1]
+            return (f"{check_name}: the function you passed is {name} itself (an alias such as "
+                    f"`{short} = {name}`, a copy of its code, or a partial or wrapper around it), "
+                    f"the function this exercise asks you to write. The check compares your "
+                    f"function with rnnlib's, so this would compare rnnlib with itself. Write the "
+                    f"computation yourself in the exercise cell.")
+    for f in behind:
+        if _in_rnnlib(f.__code__):
+            where = f"{f.__module__}.{f.__qualname__}"
+            return (f"{check_name}: the function you passed is rnnlib's own {where}, not one "
+                    f"you wrote. Pass the function you defined in the exercise cell.")
+    return None
+
+
+# --- watching the learner's call -------------------------------------------------------------
+
+def call_watched(check_name, codes, fn, args, kwargs):
+    """fn(*args, **kwargs), raising Cheating if one of codes (or an equal copy) runs during it."""
+    if not codes:
+        return fn(*args, **kwargs)
+    by_line = {}
+    for code in codes:
+        by_line.setdefault(code.co_firstlineno, []).append(code)
+    seen = []
+
+    def profile(frame, event, arg):
+        if event == "call":
+            candidates = by_line.get(frame.f_code.co_firstlineno)
+            if candidates and not seen:
+                name = _same_code(frame.f_code, {c: codes[c] for c in candidates})
+                if name is not None:
+                    seen.append(name)
+
+    before = _getprofile()
+    _setprofile(profile)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        intact = _getprofile() is profile
+        _setprofile(before)
+        if seen:
+            raise Cheating(
+                f"{check_name}: your function calls {seen[0]}, the function this exercise asks "
+                f"you to write (directly, or through another rnnlib object that runs it). The "
+                f"check compares your function with rnnlib's, so this would compare rnnlib with "
+                f"itself. Write the computation yourself, from the equations in the text.")
+        if not intact:
+            raise Cheating(
+                f"{check_name}: your function changed sys.setprofile, which the check uses to "
+                f"see which rnnlib functions your function calls. Remove that line.")
+
+
+# --- the snapshot: rnnlib, numpy and the builtins as imported ---------------------------------
+
+def _is_code_like(value):
+    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type,
+                              types.ModuleType, np.ufunc, functools.partial))
+
+
+class Snapshot:
+    """Every binding a check depends on, with the object it held when rnnlib was imported.
+
+    An item is (kind, owner, name, original): kind "dict" for a namespace (a module's
+    __dict__), "class" for an attribute of a class, "attr" for an attribute of a function
+    (__code__, __defaults__, __kwdefaults__, unchecked, __wrapped__), "cell" for a closure cell.
+    """
+
+    def __init__(self):
+        self.items, self._seen = [], set()
+
+    # taking it
+    def add_module(self, module, everything=False):
+        """The module's bindings: all of them (a checks module has no state), or only the
+        functions, classes and modules (other modules may keep state in plain values)."""
+        d = vars(module)
+        for name, value in list(d.items()):
+            if name.startswith("__") and name.endswith("__"):
+                continue
+            if everything or _is_code_like(value):
+                self.items.append(("dict", d, name, value))
+                self.add_object(value)
+
+    def add_object(self, value):
+        """An rnnlib function's code, defaults and attributes; an rnnlib class's methods."""
+        if id(value) in self._seen:
+            return
+        if isinstance(value, types.FunctionType) and _in_rnnlib(value.__code__):
+            self._seen.add(id(value))
+            for attr in ("__code__", "__defaults__", "__kwdefaults__"):
+                self.items.append(("attr", value, attr, getattr(value, attr)))
+            for name, inner in list(vars(value).items()):
+                self.items.append(("fdict", value, name, inner))
+                self.add_object(inner)
+            for cell in value.__closure__ or ():
+                try:
+                    contents = cell.cell_contents
+                except ValueError:            # an empty cell
+                    continue
+                self.items.append(("cell", cell, None, contents))
+                self.add_object(contents)
+        elif isinstance(value, type) and value.__module__.startswith("rnnlib"):
+            self._seen.add(id(value))
+            for name, member in list(vars(value).items()):
+                if isinstance(member, (types.FunctionType, staticmethod, classmethod, property)):
+                    self.items.append(("class", value, name, member))
+                    self.add_object(getattr(member, "__func__", member))
+                    for f in (getattr(member, "fget", None), getattr(member, "fset", None)):
+                        self.add_object(f)
+
+    # reading and writing one item
+    @staticmethod
+    def _get(item):
+        kind, owner, name, _ = item
+        if kind == "dict":
+            return owner.get(name, _MISSING)
+        if kind == "class":
+            return vars(owner).get(name, _MISSING)
+        if kind == "fdict":
+            return vars(owner).get(name, _MISSING)
+        if kind == "cell":
+            try:
+                return owner.cell_contents
+            except ValueError:
+                return _MISSING
+        return getattr(owner, name)
+
+    @staticmethod
+    def _set(item, value):
+        kind, owner, name, _ = item
+        if kind == "dict":
+            if value is _MISSING:
+                owner.pop(name, None)
+            else:
+                owner[name] = value
+        elif kind == "class":
+            if value is _MISSING:
+                type.__delattr__(owner, name)
+            else:
+                type.__setattr__(owner, name, value)
+        elif kind == "fdict":
+            if value is _MISSING:
+                vars(owner).pop(name, None)
+            else:
+                vars(owner)[name] = value
+        elif kind == "cell":
+            owner.cell_contents = value
+        else:
+            setattr(owner, name, value)
+
+    # using it
+    def changed(self):
+        """[(item, what it holds now)] for every binding that differs from the snapshot."""
+        out = []
+        for item in self.items:
+            now = self._get(item)
+            if now is not item[3]:
+                out.append((item, now))
+        return out
+
+    def restore(self):
+        """Put every changed binding back; return [(item, what it held)]."""
+        changed = self.changed()
+        for item, _ in changed:
+            self._set(item, item[3])
+        return changed
+
+    @contextlib.contextmanager
+    def pristine(self):
+        """rnnlib, numpy and the builtins as imported, for the time of a check; then the
+        learner's own changes again (those made during the check are dropped)."""
+        changed = self.restore()
+        try:
+            yield [describe(item) for item, _ in changed]
+        finally:
+            self.restore()
+            for item, now in reversed(changed):
+                self._set(item, now)
+
+
+def describe(item):
+    """The changed binding in words: "rnnlib.rnn_forward", "Check.compare", "check_x's code"."""
+    kind, owner, name, _ = item
+    if kind == "dict":
+        return f"{owner.get('__name__', '?')}.{name}"
+    if kind == "class":
+        return f"{owner.__qualname__}.{name}"
+    if kind == "cell":
+        return "a check's closure"
+    return f"{getattr(owner, '__qualname__', '?')}.{name}"
+
+
+SNAPSHOT = Snapshot()
+
+
+def take_snapshot(checks):
+    """Record rnnlib (every module loaded now), numpy's namespace and the builtins."""
+    for name, module in sorted(sys.modules.items()):
+        if module is not None and (name == "rnnlib" or name.startswith("rnnlib.")):
+            SNAPSHOT.add_module(module, everything=name.startswith("rnnlib.checks"))
+    for check in checks:
+        SNAPSHOT.add_object(check)
+    for module in (np, np.linalg):
+        SNAPSHOT.add_module(module)
+    d = vars(builtins)
+    for name, value in list(d.items()):
+        if isinstance(value, (types.BuiltinFunctionType, type)) and not name.startswith("__"):
+            SNAPSHOT.items.append(("dict", d, name, value))
+
+
+# --- the package and its modules refuse to be changed --------------------------------------
+
+def _refusal(module, name):
+    return AttributeError(
+        f"{module}.{name} cannot be changed: the checks compare your functions with rnnlib's, "
+        f"and a notebook cell that replaced part of them would make every check meaningless. "
+        f"Use the checks as they are; to try something of your own, give it another name.")
+
+
+class SealedModule(types.ModuleType):
+    """A checks module that refuses assignment and deletion (the import system may still bind
+    a submodule it imports)."""
+
+    def __setattr__(self, name, value):
+        own_name = types.ModuleType.__getattribute__(self, "__name__")
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{own_name}.{name}":
+            return types.ModuleType.__setattr__(self, name, value)
+        raise _refusal(own_name, name)
+
+    def __delattr__(self, name):
+        raise _refusal(types.ModuleType.__getattribute__(self, "__name__"), name)
+
+
+def sealed_package(registry):
+    """The class of rnnlib.checks itself: sealed, and `check_*` names come from the registry
+    (a read-only view captured here), whatever the module's __dict__ holds now."""
+    registry = MappingProxyType(registry)
+
+    class SealedPackage(SealedModule):
+        def __getattribute__(self, name, _registry=registry, _get=types.ModuleType.__getattribute__):
+            check = _registry.get(name) if name.startswith("check_") else None
+            if check is not None:
+                _restore_function(check)
+                return check
+            return _get(self, name)
+
+    return SealedPackage
+
+
+def _restore_function(fn):
+    """The served check's own code, defaults and closure as imported (the check restores the
+    rest itself when it runs)."""
+    for item in SNAPSHOT.items:
+        if item[1] is fn or (item[0] == "cell" and fn.__closure__ and item[1] in fn.__closure__):
+            if Snapshot._get(item) is not item[3]:
+                Snapshot._set(item, item[3])
+
+
+def seal(package_name):
+    """Seal rnnlib.checks and its submodules (after the snapshot is taken)."""
+    for name, module in list(sys.modules.items()):
+        if module is not None and name.startswith(package_name + ".") \
+                and type(module) is types.ModuleType:
+            module.__class__ = SealedModule
