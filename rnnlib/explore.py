@@ -6,6 +6,7 @@ in plain numpy (and html for the coloured text), so they can be used and tested 
     on_positions(states, units, signs, threshold)              # where those units are all on
     runs(mask)                                                 # [(start, end), ...] of a bool mask
     feature_correlations(states, features)                     # Pearson r of every unit
+    units_by_correlation(r)                                    # the units, highest r first
     diverging_colours(values, scale)                           # blue - white - red
     coloured_text_html(text, values, scale) / marked_text_html(text, marks)   # the text as HTML
 
@@ -144,6 +145,14 @@ def top_units(r, k=5):
     order = [u for u in np.argsort(-np.abs(np.nan_to_num(r, nan=-1.0)), kind="stable")
              if not np.isnan(r[u])][:k]
     return np.array(order, dtype=int), r[order]
+
+
+def units_by_correlation(r):
+    """Every unit, from the highest r to the lowest (the strongest negative last), units with
+    r = nan at the end: the row order of a heatmap where the units that follow a feature
+    gather at the top and those that go against it at the bottom. r (H,) -> (H,) ints."""
+    r = np.asarray(r, dtype=float)
+    return np.argsort(-np.nan_to_num(r, nan=-np.inf), kind="stable")
 
 
 def check_features(features, T, where):
@@ -413,15 +422,18 @@ _BOX = ('<div style="font-family: monospace; white-space: pre-wrap; line-height:
         'max-height: 24em; overflow-y: auto">{}</div>')
 
 
-def coloured_text_html(text, values, scale, offset=0):
+def coloured_text_html(text, values, scale, offset=0, bold=0):
     """text as HTML, each character on the diverging colour of its value; hovering shows the
-    position (offset + t) and the value. text (T,) str, values (T,)."""
+    position (offset + t) and the value. text (T,) str, values (T,); the first `bold`
+    characters in bold (a prime, say)."""
     colours = diverging_colours(values, scale)
     ink = np.where(np.abs(np.asarray(values)) > 0.6 * scale, "#fff", "#000")    # legible on dark
     values = np.asarray(values).tolist()                   # Python floats format faster
     cells = [f'<span style="background:{bg};color:{fg}" title="{offset + t}: {x:+.3f}">'
              f'{html_char(c)}</span>'
              for t, (c, x, bg, fg) in enumerate(zip(text, values, colours, ink))]
+    if bold:
+        cells[:bold] = ["<b>" + "".join(cells[:bold]) + "</b>"]
     return _BOX.format("".join(cells))
 
 

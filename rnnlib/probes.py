@@ -77,10 +77,12 @@ def without_memory(model):
     weight W_hh set to 0, so h_t = act(x_t W_x + b). For an LSTM (GRU) the path that carries
     the old cell (hidden) state is closed too: the forget (update) gate is held at 0 by a bias
     of -50, since W_hh = 0 alone leaves c_t = f c_{t-1} + ... (h_t = z h_{t-1} + ...) carrying
-    the past. The read-out (head) is the trained one. The control for "does it need memory?"."""
+    the past. The read-out (head) is the trained one, and so is the record of the text it
+    trained on (model.train_text). The control for "does it need memory?"."""
     _model(model, "without_memory")
     copy = untrained_like(model)
     copy.load_state_dict(model.state_dict())
+    copy.train_text = getattr(model, "train_text", None)      # the same weights' record
     rnn, H = copy.rnn, copy.hidden_size
     for name, p in rnn.params.items():
         if name.startswith("weight_hh"):
@@ -138,8 +140,8 @@ def clamped_run(model, vocab, text, units, values, where):
 
     model   a SequenceModel, one plain RNN layer (cell "rnn"), reading forwards, over one-hot
             characters of vocab, predicting the next one
-    units   an int or a list of K ints;  values  a number or K numbers (one per unit)
-    where   (T,) bools, one per character of text
+    units   an int or a list of K ints (K = 0: nothing is held, the model's own run);
+    values  a number or K numbers (one per unit);  where  (T,) bools, one per character of text
     Returns states (T, H) and probs (T, V).
     """
     name = "clamped_run"
@@ -150,12 +152,12 @@ def clamped_run(model, vocab, text, units, values, where):
                          f"Holding a unit of a gated or stacked model is not implemented.")
     ids = encode_text(vocab, text, "text", name, min_length=1)
     T, H = len(ids), model.hidden_size
-    units = np.atleast_1d(np.asarray(units))
-    if units.dtype.kind not in "iu" or units.ndim != 1 or len(units) == 0 \
-            or units.min() < 0 or units.max() >= H:
+    units = np.atleast_1d(np.asarray(units, dtype=int if np.size(units) == 0 else None))
+    if units.dtype.kind not in "iu" or units.ndim != 1 \
+            or (len(units) and (units.min() < 0 or units.max() >= H)):
         raise ValueError(f"{name}: units should be a unit number or a list of them, each from 0 "
                          f"to {H - 1}, got {v.short(units.tolist())}.")
-    values = np.atleast_1d(np.asarray(values))
+    values = np.atleast_1d(np.asarray(values, dtype=float if np.size(values) == 0 else None))
     if values.dtype.kind not in "iuf" or values.shape != units.shape:
         raise ValueError(f"{name}: values should be {len(units)} number(s), one per unit, got "
                          f"{v.short(values.tolist())}.")
@@ -173,7 +175,7 @@ def clamped_run(model, vocab, text, units, values, where):
     h = np.zeros(H, dtype)
     for t in range(T):
         h = activation(Wx[ids[t]] + h @ Wh + b, act)      # a one-hot x_t picks a row of W_x
-        if mask[t]:
+        if mask[t] and len(units):
             h[units] = values
         states[t] = h
     return states, softmax((states @ W_out + b_out).astype(np.float64))

@@ -128,6 +128,8 @@ def test_clamped_run_without_clamping_is_the_models_own_run():
     states, probs = probes.clamped_run(m, VOCAB, TEXT, 0, 0.0, np.zeros(len(TEXT), bool))
     np.testing.assert_allclose(states, rnnlib.hidden_states(m, VOCAB, TEXT), atol=1e-14)
     np.testing.assert_allclose(probs[:-1], explore.next_char_probs(m, VOCAB, TEXT), atol=1e-14)
+    none_held = probes.clamped_run(m, VOCAB, TEXT, [], [], np.ones(len(TEXT), bool))   # K = 0
+    np.testing.assert_allclose(none_held[0], states, atol=0)
 
 
 def test_clamped_run_holds_the_unit_and_the_change_travels_on():

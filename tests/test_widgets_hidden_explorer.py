@@ -195,6 +195,43 @@ def test_heatmap_shows_the_window_as_units_by_characters(states):
         plot.update(1951)
 
 
+def test_heatmap_rows_can_follow_a_given_order(states):
+    r = explore.feature_correlations(states, FEATURES)["inside_quotes"]
+    order = explore.units_by_correlation(r)
+    assert order[0] == QUOTE and r[order[0]] >= r[order[1]] >= r[order[-1]]
+    plot = HiddenHeatmapPlot(states, TEXT, width=40, order=order, rows="unit, by r")
+    plot.update(200, QUOTE)
+    np.testing.assert_array_equal(plot.image.get_array(), states[200:240][:, order].T)
+    assert plot.row.get_y() == -0.5                           # the quote unit is the top row
+    assert plot.ax.get_ylabel() == "unit, by r"
+    assert [t.get_text() for t in plot.ax.get_yticklabels()][0] == str(QUOTE)
+    cax = plot.figure.axes[1]
+    assert "activation" in cax.get_ylabel()                   # a labelled colour bar
+    with pytest.raises(ValueError, match="order should list every unit 0 .. 63 once"):
+        HiddenHeatmapPlot(states, TEXT, order=[0, 1, 2])
+
+
+def test_units_by_correlation_puts_nan_last():
+    assert explore.units_by_correlation([0.1, np.nan, -0.9, 0.5]).tolist() == [3, 0, 2, 1]
+
+
+def test_coloured_text_html_can_set_a_prime_in_bold():
+    page = explore.coloured_text_html("abc", np.zeros(3), 1.0, bold=2)
+    assert page.count("<b>") == 1 and len(SPAN.findall(page)) == 3
+    assert page.index("</b>") < page.index('title="2:')
+
+
+def test_clamp_effects_figure_marks_the_held_unit():
+    from rnnlib.plots.hidden import clamp_effects_figure
+    effects = np.array([[0.07, 0.01], [0.03, 0.07], [0.069, 0.012]])
+    fig = clamp_effects_figure(effects, [0.07, 0.012], 1, "p())", "p(newline)")
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "p())" and ax.collections[1].get_offsets().tolist() == [[0.03, 0.07]]
+    assert "unit 1 held" in [t.get_text() for t in ax.get_legend().get_texts()]
+    with pytest.raises(ValueError, match=r"effects should have shape \(H, 2\)"):
+        clamp_effects_figure(np.zeros(3), [0, 0], 0, "a", "b")
+
+
 def test_heatmap_letters_are_one_column_wide(states):
     for width in (20, 80, 200):
         plot = HiddenHeatmapPlot(states, TEXT, width=width)
@@ -287,10 +324,41 @@ def test_the_prime_and_the_temperature_change_the_sample(ex):
         return output_text(ex.sample_out).split("\n", 1)[1].rstrip("\n")
     assert shown() == "the cat said " + rnnlib.sample(MODEL, VOCAB, "the cat said ", 40, 1.0, 0)
     ex.temperature.value = 0.3
-    assert "temperature 0.30" in output_text(ex.sample_out)
+    assert "temperature τ = 0.30" in output_text(ex.sample_out)
     assert shown() == "the cat said " + rnnlib.sample(MODEL, VOCAB, "the cat said ", 40, 0.3, 0)
     ex.prime.value = OPEN + "hello"
     assert shown() == OPEN + "hello" + rnnlib.sample(MODEL, VOCAB, OPEN + "hello", 40, 0.3, 0)
+
+
+def test_the_sample_is_coloured_by_the_chosen_unit(ex):
+    prime = "the cat said "
+    drawn = rnnlib.sample(MODEL, VOCAB, prime, 40, 1.0, 0)
+    want = rnnlib.hidden_states(MODEL, VOCAB, prime + drawn)           # (53, H)
+    for unit in (QUOTE, 3):
+        ex.unit.value = unit                                  # the sample follows the unit
+        assert f"on the colour of unit {unit}" in output_text(ex.sample_out)
+        page = output_html(ex.sample_out)
+        cells = SPAN.findall(page)
+        assert "".join(html.unescape(c).replace("\u21b5\n", "\n") for *_, c in cells) == prime + drawn
+        np.testing.assert_allclose([float(x) for _, _, x, _ in cells], want[:, unit], atol=5e-4)
+        assert page.index("</b>") < page.index(f'title="{len(prime)}:')    # the prime in bold
+    ex.prime.value = OPEN + "my"                            # a quotation opens: the quote unit
+    ex.unit.value = QUOTE                                   # is high all through the sample
+    values = [float(x) for _, _, x, _ in SPAN.findall(output_html(ex.sample_out))]
+    assert min(values[1:]) > 0.9 or CLOSE in ex._sampled[1]
+
+
+def test_the_heatmap_rows_can_be_sorted_by_a_feature(ex):
+    assert [label for label, _ in ex.sort_by.options] == [
+        "unit number", "r with inside_quotes", "r with position_in_line", "r with constant"]
+    ex.unit.value = QUOTE
+    before = ex.heatmap_out.outputs[0]["data"]["image/png"]
+    ex.sort_by.value = "inside_quotes"
+    text = output_text(ex.heatmap_out)
+    assert f"rows sorted by r with inside_quotes, unit {QUOTE} in row 0" in text
+    assert ex.heatmap_out.outputs[0]["data"]["image/png"] != before
+    ex.sort_by.value = ""
+    assert "rows sorted" not in output_text(ex.heatmap_out)
 
 
 @pytest.mark.parametrize("prime, message", [("", "Type a prime text"),
@@ -358,6 +426,8 @@ def test_every_handler_is_fast(ex):
     changes = {
         "unit": [(ex.unit, u) for u in range(1, 9)],
         "window": [(ex.window, w) for w in range(100, 900, 100)],
+        "sort_by": [(ex.sort_by, k) for k in ("inside_quotes", "", "position_in_line", "",
+                                              "inside_quotes", "")],
         "span": [(ex.span, (a - i, b)) for i in range(8)],
         "threshold": [(ex.threshold, th) for th in np.linspace(0.1, 0.8, 8)],
         "match_units": [(ex.match_units, k) for k in (1, 2, 3, 1, 2, 3)],

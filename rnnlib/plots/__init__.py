@@ -16,8 +16,8 @@ redrawing only what moves.
                   gradient_flow_figure;
                   GradientFlowPlot
     gates         gates_figure (an LSTM's gates as strips under the characters of a text)
-    hidden        hidden_heatmap_figure, unit_by_level_figure; HiddenHeatmapPlot (units x
-                  characters of a text)
+    hidden        hidden_heatmap_figure, unit_by_level_figure, clamp_effects_figure;
+                  HiddenHeatmapPlot (units x characters of a text)
     training      training_curves_figure, loss_curves_figure, window_losses_figure,
                   extrapolation_figure, batching_times_figure, sequence_times_figure;
                   TrainingCurvesPlot;
@@ -32,7 +32,8 @@ from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalu
 from .graphs import (sum_over_time_figure, truncation_figure, two_timesteps_figure,
                      unrolled_graph_figure)
 from .gates import gates_figure
-from .hidden import HiddenHeatmapPlot, hidden_heatmap_figure, unit_by_level_figure
+from .hidden import (HiddenHeatmapPlot, clamp_effects_figure, hidden_heatmap_figure,
+                     unit_by_level_figure)
 from .live import LivePlot
 from .trajectories import trajectory_figure
 from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
@@ -41,7 +42,8 @@ from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
 
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
-           "batching_times_figure", "check_history", "eigenvalues_figure", "extrapolation_figure",
+           "batching_times_figure", "check_history", "clamp_effects_figure", "eigenvalues_figure",
+           "extrapolation_figure",
            "gates_figure", "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
            "long_gaps_figure", "loss_curves_figure", "loss_per_update_figure", "sequence_times_figure",
            "slope_histogram_figure",

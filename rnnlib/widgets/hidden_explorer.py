@@ -2,11 +2,13 @@
 
 Five panels, each redrawn alone when one of its controls moves:
     unit        the text, each character on the colour of one unit's activation
-    heatmap     units x characters for a window of the text, scrolled by a slider
+    heatmap     units x characters for a window of the text, scrolled by a slider, the units
+                in their own order or sorted by their correlation with a feature
     select      a span and a threshold: the units on all along the span and off elsewhere,
                 and the other places in the text where the same units are on (select and match)
     features    units ranked by |Pearson r| with each ground-truth feature
-    sampling    what the model writes after a prime text, at a temperature
+    sampling    what the model writes after a prime text, at a temperature tau, coloured by
+                the chosen unit's activation while the model reads and writes it
 
 The computations are rnnlib.explore's (numpy only); this module only lays them out.
 """
@@ -43,8 +45,9 @@ class HiddenStateExplorer(Explorer):
               sampling panel's start (prime defaults to the first 10 characters of text)
 
     Controls (attributes, so a test sets .value as a learner would):
-        unit          the unit shown in the coloured text and outlined in the heatmap
+        unit          the unit shown in the coloured text (and the sample), outlined in the heatmap
         window        the first character of the heatmap's window
+        sort_by       the heatmap's row order: "" (unit number) or a feature's name (by its r)
         span          (start, end): the selected characters text[start:end]; start == end is none
         threshold     a unit is on where its activation is above +threshold or below -threshold
         match_units   how many of the best selected units must be on together for a match
@@ -84,12 +87,16 @@ class HiddenStateExplorer(Explorer):
         self.scale = float(np.abs(self.states).max()) or 1.0
         self.selection = None
         self._heat = HiddenHeatmapPlot(self.states, self.text, width, self.scale)
+        self._heat_order = ""                                       # sort_by it is drawn in
         width = self._heat.width
 
         wide = dict(style={"description_width": "110px"}, layout=W.Layout(width="520px"))
         self.unit = W.IntSlider(value=0, min=0, max=H - 1, description="unit", **wide)
         self.window = W.IntSlider(value=0, min=0, max=T - width, description="window start",
                                   **wide)
+        self.sort_by = W.Dropdown(options=[("unit number", "")] + [
+            (f"r with {name}", name) for name in (self.correlations or {})],
+            value="", description="rows sorted by", **wide)
         self.span = W.IntRangeSlider(value=(0, 0), min=0, max=T, description="span [start, end)",
                                      **wide)
         top = float(np.ceil(self.scale * 100) / 100)
@@ -100,33 +107,37 @@ class HiddenStateExplorer(Explorer):
         self.prime = W.Text(value=self.text[:10] if prime is None else prime,
                             description="prime", continuous_update=False, **wide)
         self.temperature = W.FloatSlider(value=temperature, min=0.05, max=2.0, step=0.05,
-                                         description="temperature", **wide)
+                                         description="temperature τ", **wide)
         self.text_out, self.heatmap_out, self.match_out, self.features_out, self.sample_out = (
             W.Output() for _ in TITLES)
         self.out = self.text_out
 
         tabs = W.Tab(children=[
-            self.text_out, W.VBox([self.window, self.heatmap_out]),
+            self.text_out, W.VBox([self.window, self.sort_by, self.heatmap_out]),
             W.VBox([self.span, self.threshold, self.match_units, self.match_out]),
             self.features_out, W.VBox([self.prime, self.temperature, self.sample_out])])
         tabs.titles = TITLES
         self.widget = W.VBox([self.unit, tabs])
 
         self.unit.observe(self._unit_moved, names="value")
-        self.window.observe(self._draw_heatmap, names="value")
+        for control in (self.window, self.sort_by):
+            control.observe(self._draw_heatmap, names="value")
         for control in (self.span, self.threshold, self.match_units):
             control.observe(self._draw_match, names="value")
         for control in (self.prime, self.temperature):
             control.observe(self._draw_sample, names="value")
-        self._unit_moved()
+        self._sampled = None                                        # (prime, drawn, states)
+        self._draw_sample()
+        self._draw_unit()
+        self._draw_heatmap()
         self._draw_match()
         self._draw_features()
-        self._draw_sample()
 
     # --- the panels -----------------------------------------------------------------------
     def _unit_moved(self, change=None):
         self._draw_unit()
         self._draw_heatmap()
+        self._colour_sample()
 
     def _draw_unit(self, change=None):
         u = self.unit.value
@@ -148,11 +159,21 @@ class HiddenStateExplorer(Explorer):
                                     f"(the text coloured by unit {u})"), out=self.text_out)
 
     def _draw_heatmap(self, change=None):
-        start, u = self.window.value, self.unit.value
-        end = start + self._heat.width
-        self.show(self._heat.update(start, u).png(),
+        start, u, sort_by = self.window.value, self.unit.value, self.sort_by.value
+        heat = self._heat
+        if sort_by != self._heat_order:
+            if sort_by:
+                heat.set_order(X.units_by_correlation(self.correlations[sort_by]),
+                               f"unit, by r with {sort_by} (highest at top)")
+            else:
+                heat.set_order()
+            self._heat_order = sort_by
+        end = start + heat.width
+        order = (f"; rows sorted by r with {sort_by}, unit {u} in row {heat.row_of[u]}"
+                 if sort_by else "")
+        self.show(heat.update(start, u).png(),
                   f"units x characters {start} to {end - 1}: {_snippet(self.text[start:end], 90)}"
-                  f"; unit {u} outlined", out=self.heatmap_out)
+                  f"; unit {u} outlined{order}", out=self.heatmap_out)
 
     def _draw_match(self, change=None):
         start, end = self.span.value
@@ -232,15 +253,25 @@ class HiddenStateExplorer(Explorer):
                            f"{', '.join(map(repr, bad))} {'is' if len(bad) == 1 else 'are'} not "
                            f"among them. Change the prime text.")
         if problem:
+            self._sampled = None
             self.show(problem, out=self.sample_out)
             return
         t = self.temperature.value
         drawn = sample(m, self.vocab, prime, self.sample_length, temperature=t, seed=self.seed)
-        esc = X.html_char
-        html = ('<div style="font-family: monospace; white-space: pre-wrap">'
-                f'<b>{"".join(map(esc, prime))}</b>{"".join(map(esc, drawn))}</div>')
-        self.show(f"temperature {t:.2f}, seed {self.seed}: {self.sample_length} characters "
-                  f"after the prime (in bold)",
+        # the states while the model reads the prime and then its own characters: the same
+        # states sample() went through, from a zero state
+        self._sampled = (prime, drawn, hidden_states(m, self.vocab, prime + drawn))
+        self._colour_sample()
+
+    def _colour_sample(self):
+        if self._sampled is None:
+            return
+        prime, drawn, states = self._sampled
+        u, t = self.unit.value, self.temperature.value
+        html = X.coloured_text_html(prime + drawn, states[:, u], self.scale, bold=len(prime))
+        self.show(f"temperature τ = {t:.2f}, seed {self.seed}: {self.sample_length} characters "
+                  f"after the prime (in bold), each on the colour of unit {u} just after it "
+                  f"was read (the scale of the unit panel)",
                   HTMLText(html, prime + drawn), out=self.sample_out)
 
     def __repr__(self):
