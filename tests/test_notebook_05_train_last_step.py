@@ -102,6 +102,24 @@ def test_a_correct_loop_passes_with_one_line(capsys):
     ("stub", "not implemented yet"),
 ])
 def test_each_likely_mistake_is_named(bug, words, capsys):
-    assert check_train_last_step(loop_with(bug)) is False
+    assert check_train_last_step(loop_with(bug), raise_error=False) is False
     out = capsys.readouterr().out
     assert words in out, out
+
+
+def test_a_wrong_loop_raises_the_diagnosis_by_default():
+    with pytest.raises(AssertionError, match="call model.zero_grad"):
+        check_train_last_step(loop_with("no zero_grad"))
+
+
+def test_a_loop_that_hands_the_work_to_rnnlib_fit_fails_plainly(capsys):
+    def with_fit(model, x, targets, optimizer, updates):
+        def last_step(y, t, mask):
+            loss, d_last = rnnlib.softmax_cross_entropy(y[:, -1], t[:, -1])
+            dy = np.zeros_like(y)
+            dy[:, -1] = d_last
+            return loss, dy
+        full = np.repeat(targets[:, None], x.shape[1], axis=1)
+        return rnnlib.fit(model, x, full, optimizer, loss=last_step, epochs=updates)["loss"]
+    assert check_train_last_step(with_fit, raise_error=False) is False
+    assert "rnnlib.fit" in capsys.readouterr().out
