@@ -58,7 +58,7 @@ def back_in_time_with(bug=None):
 
 
 def run(fn, capsys, **kwargs):
-    ok = checks.check_gradients_back_in_time(fn, **kwargs)
+    ok = checks.check_gradients_back_in_time(fn, raise_error=False, **kwargs)
     return ok, capsys.readouterr().out
 
 
@@ -135,3 +135,43 @@ def test_the_function_does_not_see_the_checks_arrays():
         Wh[...] = 0.0
         return dh
     assert checks.check_gradients_back_in_time(scribbles)
+
+
+def test_a_wrong_function_raises_the_diagnosis_by_default():
+    with pytest.raises(AssertionError, match="uses Wh where it needs Wh.T"):
+        checks.check_gradients_back_in_time(back_in_time_with("Wh"))
+
+
+def test_the_librarys_backward_pass_is_not_an_answer(capsys):
+    """Delegating to rnnlib's backward pass (state_gradients, or rnn_step_backward step by
+    step) is refused; rnnlib.activation_grad, which the solution uses, is allowed."""
+    from rnnlib.gradients import state_gradients
+
+    def delegates(h, Wh, u, nonlinearity="tanh"):
+        N, T, H = h.shape
+        g = np.zeros_like(h)
+        g[:, -1] = u
+        cache = (np.zeros((N, T, 1)), np.zeros((N, H)), np.zeros((1, H)), Wh, h, nonlinearity)
+        return state_gradients(g, cache)
+
+    def steps_back(h, Wh, u, nonlinearity="tanh"):
+        dh = np.zeros_like(h)
+        dh[:, -1] = u
+        for t in range(h.shape[1] - 1, 0, -1):
+            cache = (np.zeros((h.shape[0], 1)), h[:, t - 1], np.zeros((1, h.shape[2])), Wh, h[:, t],
+                     nonlinearity)
+            dh[:, t - 1] = rnnlib.rnn_step_backward(dh[:, t], cache)[1]
+        return dh
+
+    def with_activation_grad(h, Wh, u, nonlinearity="tanh"):
+        s = rnnlib.activation_grad(h, nonlinearity)
+        dh = np.zeros_like(h)
+        dh[:, -1] = u
+        for t in range(h.shape[1] - 1, 0, -1):
+            dh[:, t - 1] = (dh[:, t] * s[:, t]) @ Wh.T
+        return dh
+
+    for cheat in (delegates, steps_back):
+        ok, out = run(cheat, capsys)
+        assert ok is False and "Traceback" not in out, out
+    assert run(with_activation_grad, capsys)[0] is True

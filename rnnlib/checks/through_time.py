@@ -18,7 +18,7 @@ import numpy as np
 import rnnlib
 from rnnlib.gradients import state_gradients
 
-from ._core import Check, Out, fresh
+from ._core import Check, Out, fresh, replaces
 from ._maths import DERIVATIVE, NONLINEARITIES, act_grad, nonlinearity_names
 
 RULE = "dh_{t-1} = (dh_t * act'(a_t)) @ Wh.T"
@@ -93,6 +93,10 @@ def through_time_data(seed, N, T, H, F=3):
             b, u / np.linalg.norm(u))
 
 
+# the library's own ways to the same gradients; rnnlib.activation_grad stays allowed
+@replaces("rnnlib.gradients.state_gradients", "rnnlib.gradients.gradient_norms",
+          "rnnlib.gradients.jacobian_products", "rnnlib.gradients.step_jacobian",
+          "rnnlib.rnn_step_backward", "rnnlib.rnn_backward")
 def check_gradients_back_in_time(fn, nonlinearities=NONLINEARITIES):
     """fn(h (N, T, H), Wh (H, H), u (H,), nonlinearity) -> dh (N, T, H), the gradient of
     L = sum_n h[n, T-1] @ u at every state: dh[:, T-1] = u and, going back one step at a time,
