@@ -127,10 +127,28 @@ def _functions_behind(fn):
     return out
 
 
+def _anonymous(code):
+    """code without its name, file and first line: what a copy made with code.replace() keeps."""
+    return code.replace(co_name="_", co_qualname="_", co_filename="_", co_firstlineno=1)
+
+
+def _shape(code):
+    """Cheap numbers a copy keeps too, to skip most calls without comparing their code."""
+    return code.co_argcount, code.co_kwonlyargcount, code.co_nlocals, code.co_stacksize
+
+
 def _same_code(code, codes):
-    """code is one of codes, or an equal copy (code.replace(co_filename=...), a marshalled copy):
-    code objects compare equal when their bytecode, constants, names and line table are."""
-    return next((codes[c] for c in codes if c == code), None)
+    """The declared name of the code in codes that code is, or is a copy of (the same bytecode,
+    constants, names and line table, under any name or file name); else None."""
+    key = None
+    for c, name in codes.items():
+        if c is code:
+            return name
+        if _shape(c) == _shape(code):
+            key = _anonymous(code) if key is None else key
+            if _anonymous(c) == key:
+                return name
+    return None
 
 
 def static_problem(check_name, fn, codes):
@@ -159,18 +177,19 @@ def call_watched(check_name, codes, fn, args, kwargs):
     """fn(*args, **kwargs), raising Cheating if one of codes (or an equal copy) runs during it."""
     if not codes:
         return fn(*args, **kwargs)
-    by_line = {}
-    for code in codes:
-        by_line.setdefault(code.co_firstlineno, []).append(code)
+    by_shape, known = {}, {}
+    for code, name in codes.items():
+        by_shape.setdefault(_shape(code), {})[code] = name
     seen = []
 
     def profile(frame, event, arg):
-        if event == "call":
-            candidates = by_line.get(frame.f_code.co_firstlineno)
-            if candidates and not seen:
-                name = _same_code(frame.f_code, {c: codes[c] for c in candidates})
-                if name is not None:
-                    seen.append(name)
+        if event == "call" and not seen:
+            code = frame.f_code
+            if code not in known:                 # each code object is looked at once
+                candidates = by_shape.get(_shape(code))
+                known[code] = _same_code(code, candidates) if candidates else None
+            if known[code] is not None:
+                seen.append(known[code])
 
     before = _getprofile()
     _setprofile(profile)
@@ -194,8 +213,9 @@ def call_watched(check_name, codes, fn, args, kwargs):
 # --- the snapshot: rnnlib, numpy and the builtins as imported ---------------------------------
 
 def _is_code_like(value):
-    return isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type,
-                              types.ModuleType, np.ufunc, functools.partial))
+    """Functions, classes, modules and other callables (numpy's dispatchers, ufuncs): what a
+    module's namespace holds besides plain data, which a module may change as it runs."""
+    return callable(value) or isinstance(value, types.ModuleType)
 
 
 class Snapshot:
@@ -343,7 +363,7 @@ def take_snapshot(checks):
     for module in (np, np.linalg):
         SNAPSHOT.add_module(module)
     d = vars(builtins)
-    for name, value in list(d.items()):
+    for name, value in list(d.items()):            # not IPython's additions (exit, display...)
         if isinstance(value, (types.BuiltinFunctionType, type)) and not name.startswith("__"):
             SNAPSHOT.items.append(("dict", d, name, value))
 
