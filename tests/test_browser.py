@@ -381,6 +381,40 @@ def test_hidden_state_explorer_renders_its_panels_in_jupyterlab(lab):
         expect(shown.locator("img")).to_have_count(1, timeout=REDRAW_MS)
 
 
+HIDDEN_ORDER_SOURCE = """\
+import rnnlib
+from rnnlib.widgets import HiddenStateExplorer
+
+text = 'x = f(g(1), "a b")\\ny = [2, (3)]\\n' * 4
+vocab = rnnlib.Vocab(text)
+model = rnnlib.SequenceModel(len(vocab), 8, len(vocab), seed=0)
+depth = rnnlib.corpus.text_features(text)["depth"]
+HiddenStateExplorer(model, vocab, text, {"depth": depth}, prime="x = ", sample_length=30)"""
+
+
+def test_hidden_state_explorer_sorts_its_heatmap_and_colours_its_sample_in_jupyterlab(lab):
+    """The "rows sorted by" menu redraws the heatmap; the sampling tab shows one coloured cell
+    per character of prime and sample, and follows the unit slider above the tabs."""
+    from playwright.sync_api import expect
+
+    with notebook_running(lab, "hidden_explorer_order.ipynb", HIDDEN_ORDER_SOURCE) as panel:
+        shown = panel.locator(".widget-tab .widget-output:visible")
+        expect(shown).to_contain_text("unit 0 over", timeout=WIDGET_MS)
+        panel.locator(".lm-TabBar-tab", has_text="heatmap").click()
+        expect(shown.locator("img")).to_have_count(1, timeout=REDRAW_MS)
+        panel.locator(".widget-dropdown select").select_option(label="r with depth")
+        expect(shown).to_contain_text("rows sorted by r with depth, unit 0 in row",
+                                      timeout=REDRAW_MS)
+        panel.locator(".lm-TabBar-tab", has_text="sampling").click()
+        expect(shown).to_contain_text("on the colour of unit 0", timeout=REDRAW_MS)
+        expect(shown.locator("span[title]")).to_have_count(4 + 30, timeout=REDRAW_MS)
+        first = shown.locator("span[title]").first.get_attribute("title")
+        press_right(panel, 3)                                   # the unit slider
+        expect(shown).to_contain_text("on the colour of unit 3", timeout=REDRAW_MS)
+        expect(shown.locator("span[title]").first).not_to_have_attribute("title", first,
+                                                                         timeout=REDRAW_MS)
+
+
 GATE_SOURCE = """\
 import rnnlib
 from rnnlib.widgets import GateExplorer
