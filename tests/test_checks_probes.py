@@ -130,3 +130,23 @@ def test_the_mistakes_differ_from_the_right_answer():
     want = partial_correlation(x, y, z)
     for message, value in partial_correlation_mistakes(x, y, z):
         assert not np.isclose(value, want, rtol=1e-6), message
+
+
+def test_rnnlibs_own_function_an_alias_or_a_call_of_it_fails(capsys):
+    """The exercise asks for the computation: rnnlib.probes.partial_correlation itself, a
+    wrapper of it, or a function that calls it under another name all fail, with a message
+    that says so. Other rnnlib functions stay allowed (np.linalg is numpy's)."""
+    from rnnlib import probes
+    hidden = probes.partial_correlation
+
+    def delegating(x, y, z):
+        return hidden(x, y, z)
+
+    for fn in (probes.partial_correlation, lambda x, y, z: probes.partial_correlation(x, y, z),
+               delegating):
+        assert checks.check_partial_correlation(fn, raise_error=False) is False
+        out = capsys.readouterr().out
+        assert "rnnlib.probes.partial_correlation" in out, out
+    with pytest.raises(AssertionError, match="rnnlib.probes.partial_correlation"):
+        checks.check_partial_correlation(delegating)
+    assert checks.check_partial_correlation.replaces == ("rnnlib.probes.partial_correlation",)

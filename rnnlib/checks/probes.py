@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 
 from ..probes import partial_correlation
-from ._core import Check, Out
+from ._core import Check, Out, replaces
 
 
 def _r(a, b):
@@ -68,6 +68,7 @@ def probe_data(seed, T, z):
     return x, y
 
 
+@replaces("rnnlib.probes.partial_correlation")
 def check_partial_correlation(fn):
     """fn(x, y, z) -> r, a float: the correlation of x and y once the linear effect of z (with
     a constant) is taken out of both,
