@@ -12,6 +12,10 @@ gradebook: each solution becomes `# YOUR CODE HERE` / `raise NotImplementedError
 output is cleared, grade cells are locked, the notebook's stored widget state is dropped, and
 exercise cells are tagged so that Run All goes on past an unfinished exercise.
 
+Text that holds only in the teacher's edition ("in this edition every answer is filled in")
+has a student version in the cell's metadata, `"rnnlib": {"student_source": "..."}`: the
+student edition shows that text instead (StudentSource).
+
 `teacher` lays the notebooks out as nbgrader expects, with an nbgrader_config.py (the README
 has the workflow). Only this module imports nbgrader; `import rnnlib` does not.
 """
@@ -31,6 +35,23 @@ NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 # Cell metadata that describes outputs (nbclient's timings, JupyterLab's collapsed/scrolled
 # state): meaningless once the outputs are gone.
 OUTPUT_METADATA = {"collapsed", "scrolled", "execution", "ExecuteTime"}
+
+
+class StudentSource(NbGraderPreprocessor):
+    """Give a cell its student text: metadata `"rnnlib": {"student_source": TEXT}` becomes the
+    cell's source, and the key goes (the teacher's edition keeps both).
+
+    Runs first, before nbgrader's own steps, so that a locked cell's checksum and the
+    gradebook's copy of it are those of the text the student sees.
+    """
+
+    def preprocess_cell(self, cell, resources, index):
+        ours = cell.metadata.get("rnnlib")
+        if isinstance(ours, dict) and "student_source" in ours:
+            cell.source = ours.pop("student_source")
+            if not ours:
+                del cell.metadata["rnnlib"]
+        return cell, resources
 
 
 class ClearWidgetState(NbGraderPreprocessor):
@@ -65,20 +86,23 @@ class TagExercises(NbGraderPreprocessor):
         return cell, resources
 
 
-STUDENT_EXTRAS = [ClearWidgetState, TagExercises]   # run after nbgrader's own steps
+STUDENT_FIRST = [StudentSource]                      # run before nbgrader's own steps
+STUDENT_EXTRAS = [ClearWidgetState, TagExercises]   # run after them
 
 
 def student_preprocessors():
     """`nbgrader generate_assignment`'s own pipeline, minus the step that needs a gradebook.
 
-    In nbgrader's order: header/footer (none configured), autotests, lock cells, clear
-    solutions, clear outputs, check metadata, checksums (so `nbgrader validate` works on the
-    student edition), hidden tests, mark schemes; then the widget state and the tags.
+    The student texts first; then, in nbgrader's order: header/footer (none configured),
+    autotests, lock cells, clear solutions, clear outputs, check metadata, checksums (so
+    `nbgrader validate` works on the student edition), hidden tests, mark schemes; then the
+    widget state and the tags.
     """
     config = Config()
     config.ClearOutput.remove_metadata_fields = OUTPUT_METADATA
     pipeline = GenerateAssignment.class_traits()["preprocessors"].default()
-    return [cls(config=config) for cls in pipeline + STUDENT_EXTRAS if cls is not SaveCells]
+    return [cls(config=config) for cls in STUDENT_FIRST + pipeline + STUDENT_EXTRAS
+            if cls is not SaveCells]
 
 
 def student_edition(nb):
@@ -137,29 +161,42 @@ def write_student_edition(outdir, folder=NOTEBOOKS, names=()):
     return written
 
 
+# nbgrader's own default: a student's nbgrader looks here without any configuration.
+EXCHANGE = "/usr/local/share/nbgrader/exchange"
+
 NBGRADER_CONFIG = '''\
 # nbgrader's settings for the rnnlib course (written by `python -m rnnlib.course teacher`).
 from nbgrader.converters import GenerateAssignment
-from rnnlib.course import OUTPUT_METADATA, STUDENT_EXTRAS
+from rnnlib.course import OUTPUT_METADATA, STUDENT_EXTRAS, STUDENT_FIRST
 
 c = get_config()  # noqa: F821 (nbgrader defines it)
 c.CourseDirectory.course_id = "rnnlib"
-# Released notebooks are the student edition: also drop output metadata and the saved
-# widget state, and tag exercise cells so that Run All goes on past an unfinished one.
+# Where release_assignment, fetch, submit, collect and the feedback meet: a folder every
+# student and the teacher can write to. This is nbgrader's default, so students need no
+# setting; if you change it, each student's ~/.jupyter/nbgrader_config.py needs the same line.
+c.Exchange.root = {exchange!r}
+# Released notebooks are the student edition: the cells' student texts, then nbgrader's own
+# steps; also drop output metadata and the saved widget state, and tag exercise cells so that
+# Run All goes on past an unfinished one.
 c.ClearOutput.remove_metadata_fields = OUTPUT_METADATA
 c.GenerateAssignment.preprocessors = (
-    GenerateAssignment.class_traits()["preprocessors"].default() + STUDENT_EXTRAS)
+    STUDENT_FIRST + GenerateAssignment.class_traits()["preprocessors"].default() + STUDENT_EXTRAS)
+# A check cell deleted from a submission is put back and run (nbgrader's default leaves its
+# points to be graded by hand); an edited one is restored in any case.
+c.OverwriteCells.add_missing_cells = True
 # A training cell takes seconds on a laptop; nbgrader's default of 30 s per cell leaves
 # little margin when a busy machine autogrades a class.
 c.Execute.timeout = 300
 '''
 
 
-def write_course_directory(coursedir, folder=NOTEBOOKS, names=(), assignment=None):
+def write_course_directory(coursedir, folder=NOTEBOOKS, names=(), assignment=None,
+                           exchange=EXCHANGE):
     """Lay the teacher's notebooks out as an nbgrader course directory.
 
     One assignment per notebook, named after it (a notebook a week), or all of them in one
-    assignment called `assignment`.
+    assignment called `assignment`. The nbgrader_config.py it writes (unless one is there)
+    names `exchange` as nbgrader's exchange folder.
     """
     coursedir = Path(coursedir)
     sources = []
@@ -171,7 +208,7 @@ def write_course_directory(coursedir, folder=NOTEBOOKS, names=(), assignment=Non
         sources.append(assignment_dir / path.name)
     config = coursedir / "nbgrader_config.py"
     if not config.exists():               # never overwrite the teacher's own settings
-        config.write_text(NBGRADER_CONFIG, encoding="utf-8")
+        config.write_text(NBGRADER_CONFIG.format(exchange=str(exchange)), encoding="utf-8")
     return sources
 
 
@@ -188,12 +225,16 @@ def main(argv=None):
     commands.choices["teacher"].add_argument(
         "--assignment", metavar="NAME", help="one assignment NAME with every notebook "
         "(default: one assignment per notebook, named after it)")
+    commands.choices["teacher"].add_argument(
+        "--exchange", metavar="DIR", default=EXCHANGE, help="nbgrader's exchange folder, written "
+        "to nbgrader_config.py (default: %(default)s, nbgrader's own)")
     args = parser.parse_args(argv)
     if args.command == "student":
         for path in write_student_edition(args.outdir, args.notebooks, args.notebook):
             print("wrote", path)
     else:
-        sources = write_course_directory(args.outdir, args.notebooks, args.notebook, args.assignment)
+        sources = write_course_directory(args.outdir, args.notebooks, args.notebook, args.assignment,
+                                         args.exchange)
         print("wrote", *sources, sep="\n  ")
         print(f"next: cd {args.outdir} && nbgrader generate_assignment {sources[-1].parent.name}")
 

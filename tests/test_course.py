@@ -1,12 +1,16 @@
 """The student edition (`python -m rnnlib.course student`) and the teacher's nbgrader workflow.
 
-The real notebooks are checked as they are; a small synthetic notebook with two coding
-exercises (in the course's pattern: a "your turn" solution cell, then a graded check cell)
-and one end-of-notebook exercise proves the machinery whatever the real notebooks hold.
-Its check is a stand-in for rnnlib.checks: it prints a diagnosis and returns True/False.
+The real notebooks are checked as they are; a small synthetic notebook with three coding
+exercises (in the course's pattern: a "your turn" solution cell, then a graded check cell),
+a written answer, a text with a student version and one end-of-notebook exercise proves the
+machinery whatever the real notebooks hold. Two of its checks are a stand-in for rnnlib.checks
+(it prints a diagnosis and returns True/False); the third is rnnlib's own check_tanh_layer in
+the course's check-cell form, which raises AssertionError with its diagnosis.
 """
+import html
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -49,8 +53,10 @@ def check(name, fn, cases):
 
 
 def _nbgrader(cell_id, *, solution=False, points=None):
-    md = {"grade": points is not None, "solution": solution, "locked": points is not None,
-          "grade_id": cell_id, "schema_version": 3}
+    """nbgrader's metadata: a solution cell, a graded check (points), or a written answer
+    (a markdown solution with points, graded by hand)."""
+    md = {"grade": points is not None, "solution": solution,
+          "locked": points is not None and not solution, "grade_id": cell_id, "schema_version": 3}
     if points is not None:
         md["points"] = points
     return {"nbgrader": md}
@@ -66,11 +72,26 @@ def _exercise(name, body, points):
     return [solution, graded]
 
 
+TANH_LAYER = ('''import numpy as np
+
+
+def tanh_layer(x, W, b):
+    """h = tanh(x @ W + b): x (N, F), W (F, H), b (H,) -> h (N, H)"""
+    ### BEGIN SOLUTION
+    return np.tanh(x @ W + b)
+    ### END SOLUTION''')
+TANH_CHECK = ("from rnnlib.checks import check_tanh_layer   # imported here, so no earlier cell "
+              "can replace it\nassert check_tanh_layer(tanh_layer)")
+TEACHER_ONLY = "## Exercises\n\nIn this edition every answer is filled in."
+STUDENT_TEXT = "## Exercises\n\nWrite your answers in the empty cells."
+WRITTEN = "Squaring loses the sign: square(-2) == square(2)."
+
+
 def synthetic_teacher_notebook():
     nb = new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                "language": "python"}})
     nb.cells = [
-        new_markdown_cell("# A synthetic lesson\n\nTwo coding exercises, then exercises."),
+        new_markdown_cell("# A synthetic lesson\n\nThree coding exercises, then exercises."),
         new_code_cell(CHECK, metadata={"tags": ["setup"], "jupyter": {"source_hidden": True}}),
         new_markdown_cell("Your turn: write `square`."),
         *_exercise("square", ("x squared.", "x * x", {3: 9, -2: 4}), points=2),
@@ -80,9 +101,15 @@ def synthetic_teacher_notebook():
         new_code_cell("ipywidgets.IntSlider(value=3, description='x')"),   # stores widget state
         new_markdown_cell("Your turn: write `cube`."),
         *_exercise("cube", ("x cubed.", "x * x * x", {2: 8, -1: -1}), points=3),
-        new_markdown_cell("## Exercises\n\n1. Print the squares of 0 to 3."),
+        new_markdown_cell("Your turn: write `tanh_layer`, checked by rnnlib."),
+        new_code_cell(TANH_LAYER, metadata=_nbgrader("tanh_layer", solution=True)),
+        new_code_cell(TANH_CHECK, metadata=_nbgrader("check_tanh_layer", points=2)),
+        new_markdown_cell(TEACHER_ONLY, metadata={"rnnlib": {"student_source": STUDENT_TEXT}}),
+        new_markdown_cell("1. Print the squares of 0 to 3."),
         new_code_cell("print([square(x) for x in range(4)])",     # a whole-cell solution
                       metadata=_nbgrader("exercise_1", solution=True)),
+        new_markdown_cell("2. What does squaring lose?"),
+        new_markdown_cell(WRITTEN, metadata=_nbgrader("exercise_2_answer", solution=True, points=1)),
     ]
     return nb
 
@@ -168,7 +195,11 @@ def test_student_edition_clears_solutions_and_outputs_only(name, synthetic):
             assert s.metadata.tags.count("raises-exception") == 1
             kept["tags"] = [*(tag for tag in t.metadata.get("tags", []) if tag != "raises-exception"),
                             "raises-exception"]
-        if _meta(t).get("solution") and t.cell_type == "markdown":
+        if "rnnlib" in t.metadata:                   # a text true only in the teacher's edition
+            assert s.source == t.metadata.rnnlib.student_source and "rnnlib" not in s.metadata
+            kept.pop("rnnlib")
+            assert s.metadata == kept
+        elif _meta(t).get("solution") and t.cell_type == "markdown":
             assert s.source == "YOUR ANSWER HERE"     # a written answer: nbgrader's text stub
         elif _meta(t).get("solution"):
             expected = _without_solution(t.source) if "BEGIN SOLUTION" in t.source else STUB
@@ -191,8 +222,11 @@ def test_synthetic_notebook_exercises_the_whole_pattern(synthetic):
     assert "widgets" in nb.metadata
     outputs = json.dumps([c.outputs for c in nb.cells if c.cell_type == "code"])
     assert "all 2 cases agree" in outputs and '"error"' not in outputs
-    solutions = [c.source for c in nb.cells if _meta(c).get("solution")]
-    assert len(solutions) == 3 and "BEGIN SOLUTION" not in solutions[-1]
+    assert "check_tanh_layer: all 3 cases agree" in outputs
+    solutions = [c for c in nb.cells if _meta(c).get("solution")]
+    assert len(solutions) == 5 and "BEGIN SOLUTION" not in solutions[-2].source
+    assert solutions[-1].cell_type == "markdown" and _meta(solutions[-1])["points"] == 1
+    assert any("student_source" in c.metadata.get("rnnlib", {}) for c in nb.cells)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -240,7 +274,9 @@ def test_student_notebook_fails_only_inside_exercises(name, student_dir):
         if _meta(cell).get("solution"):
             assert error.ename == "NotImplementedError", where
         elif _meta(cell).get("grade"):
-            assert error.ename == "AssertionError" and "not implemented yet" in text, where
+            # rnnlib's checks say it in the error; the stand-in prints it and returns False
+            assert error.ename == "AssertionError" and \
+                "not implemented yet" in error.evalue + text, where
         elif any(k in error.evalue or k in cell.source for k in known):
             seen |= {k for k in known if k in error.evalue or k in cell.source}
         else:
@@ -250,7 +286,7 @@ def test_student_notebook_fails_only_inside_exercises(name, student_dir):
     failed = [c for c, _, text in _errors(nb) if _meta(c).get("grade")]
     assert len(failed) == len(graded)
     if name == "synthetic":
-        assert len(graded) == 2 and len(_errors(nb)) == 3
+        assert len(graded) == 3 and len(_errors(nb)) == 4
     assert seen == set(known), f"fixed, so remove from KNOWN_FAILURES: {set(known) - seen}"
     if known:
         pytest.xfail("; ".join(known.values()))
@@ -282,11 +318,15 @@ def _venv_on_path(monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-def _run_nbgrader(root, *args):
-    """One `nbgrader` command, as a teacher types it in the course directory."""
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, "--CourseDirectory.root=."],
+def _run_nbgrader(root, *args, course_dir=True):
+    """One `nbgrader` command, as a teacher types it in the course directory (or a student in
+    their folder, course_dir=False). The gradebook's SQLAlchemy warnings must not show: the
+    pinned SQLAlchemy (requirements.txt) is the one without them."""
+    extra = ["--CourseDirectory.root=."] if course_dir else []
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args, *extra],
                           cwd=root, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "SAWarning" not in done.stderr, done.stderr
     return done.stdout + done.stderr
 
 
@@ -326,7 +366,7 @@ class TestNbgrader:
         with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
             scores = {s: (gb.find_submission("synthetic", s).score, gb.find_submission("synthetic", s).max_score)
                       for s in students}
-        assert scores == {"solved": (5.0, 5.0), "stubs": (0.0, 5.0)}
+        assert scores == {"solved": (7.0, 8.0), "stubs": (0.0, 8.0)}   # the written answer: by hand
 
         # The checks' diagnoses reach the student in nbgrader's feedback.
         feedback = {s: (root / "feedback" / s / "synthetic" / "synthetic.html").read_text(encoding="utf-8")
@@ -367,3 +407,227 @@ class TestNbgrader:
         for check in ("check_rnn_step_forward", "check_rnn_forward"):
             assert f"{check}: not implemented yet" in feedback["stubs01"]
             assert f"{check}: all" in feedback["solved01"]
+
+
+# ---------------------------------------------------------------- d. grading a class honestly
+# A course of the synthetic notebook alone, with its own exchange folder: what a student sees
+# from Validate and in the feedback, what autograde does with an edited or deleted check cell
+# or a cell that replaced a check, written answers, and the routes with and without the exchange.
+
+
+def _solved(root, name="synthetic", **sources):
+    """The released notebook with every solution put back, then `sources` ({grade_id: text})
+    written over the cells they name."""
+    nb = nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+    nb = _put_solutions_back(nb, nbformat.read(root / "source" / name / f"{name}.ipynb", 4))
+    for cell in nb.cells:
+        if _meta(cell).get("grade_id") in sources:
+            cell.source = sources[_meta(cell)["grade_id"]]
+    return nb
+
+
+def _released(root, name="synthetic"):
+    return nbformat.read(root / "release" / name / f"{name}.ipynb", as_version=4)
+
+
+def _submit(root, student, nb, name="synthetic", timestamp=None):
+    """Put a submission where `collect` (or a teacher without the exchange) puts it."""
+    folder = root / "submitted" / student / name
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, folder / f"{name}.ipynb")
+    if timestamp:
+        (folder / "timestamp.txt").write_text(timestamp)
+
+
+def _checks(nb):
+    return [c for c in nb.cells if _meta(c).get("grade") and c.cell_type == "code"]
+
+
+WRONG_TANH = TANH_LAYER.replace("np.tanh(x @ W + b)", "np.tanh(x @ W)")     # the bias forgotten
+DIAGNOSIS = "the bias b is missing: h = tanh(x @ W + b)."
+
+
+@pytest.fixture(scope="module")
+def grading_course(tmp_path_factory, synthetic):
+    root = tmp_path_factory.mktemp("grading")
+    exchange = tmp_path_factory.mktemp("exchange")
+    with pytest.MonkeyPatch.context() as mp:
+        _venv_on_path(mp)
+        course.main(["teacher", str(root), "synthetic", "--notebooks", str(synthetic.parent),
+                     "--exchange", str(exchange)])
+        _run_nbgrader(root, "generate_assignment", "synthetic")
+    return root, exchange
+
+
+def _grades(root, student, name="synthetic"):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook(name, name, student)
+        return {g.name: (g.auto_score, g.needs_manual_grade) for g in nb.grades}
+
+
+def test_the_course_directory_and_the_readme_name_one_exchange_folder(tmp_path):
+    course.main(["teacher", str(tmp_path), "00_start_here"])
+    config = (tmp_path / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert f"c.Exchange.root = {course.EXCHANGE!r}" in config
+    assert "c.OverwriteCells.add_missing_cells = True" in config
+    teaching = (ROOT / "README.md").read_text(encoding="utf-8").split("## Teaching with it")[1]
+    teaching = teaching.split("\n## ")[0]
+    assert course.EXCHANGE in teaching
+    assert not [p for p in ("/srv/nbgrader", "/home/nbgrader") if p in teaching]
+    from nbgrader.exchange.default.exchange import Exchange    # nbgrader's own default, so
+    assert Exchange.class_traits()["root"].default() == course.EXCHANGE   # students need no setting
+
+
+def test_student_source_gives_the_student_edition_its_own_text():
+    nb = new_notebook(cells=[
+        new_markdown_cell(TEACHER_ONLY, metadata={"rnnlib": {"student_source": STUDENT_TEXT},
+                                                  "tags": ["keep"]}),
+        new_code_cell("x = 1  # the teacher's", metadata={
+            "rnnlib": {"student_source": "x = ...  # yours", "other": 1}}),
+        new_markdown_cell("The same in both editions.")])
+    student = course.student_edition(nb)
+    assert [c.source for c in student.cells] == [STUDENT_TEXT, "x = ...  # yours",
+                                                 "The same in both editions."]
+    assert student.cells[0].metadata == {"tags": ["keep"]}
+    assert student.cells[1].metadata["rnnlib"] == {"other": 1}
+    assert nb.cells[0].source == TEACHER_ONLY and "student_source" in nb.cells[0].metadata.rnnlib
+
+
+class TestGrading:
+    """Real nbgrader on the synthetic course (one class, so one xdist worker runs it)."""
+
+    def test_validate_shows_the_checks_diagnosis(self, grading_course, tmp_path):
+        # nbgrader validate is what JupyterLab's Validate button runs
+        root, _ = grading_course
+        path = tmp_path / "synthetic.ipynb"
+        nbformat.write(_solved(root, tanh_layer=WRONG_TANH), path)
+        for f in (root / "release" / "synthetic").iterdir():        # data.txt, as released
+            if f.suffix != ".ipynb":
+                shutil.copy(f, tmp_path)
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert "The following cell failed" in done.stdout, done.stdout + done.stderr
+        # (Validate cuts lines at about 90 characters: the diagnosis is on lines of its own)
+        assert "AssertionError: check_tanh_layer: case 1 of 3 (N=1, F=3, H=3) disagrees" \
+            in done.stdout and DIAGNOSIS in done.stdout, done.stdout
+        assert "AssertionError" in done.stdout and "assert check_tanh_layer(tanh_layer)" in done.stdout
+        # the check's own frames stay out of the learner's way: only the line that raised
+        assert "_run_check" not in done.stdout and "call_watched" not in done.stdout
+        nbformat.write(_solved(root), path)
+        done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        assert "Success! Your notebook passes all the tests." in done.stdout, done.stdout
+
+    def test_autograde_scores_the_checks_as_the_teacher_wrote_them(self, grading_course, monkeypatch):
+        root, _ = grading_course
+        released, stubs = _released(root), _released(root)
+        edited = _released(root)
+        for cell in _checks(edited):
+            cell.source = "assert True"
+        deleted = _released(root)
+        deleted.cells = [c for c in deleted.cells if c not in _checks(deleted)]
+        solved_deleted = _solved(root)
+        solved_deleted.cells = [c for c in solved_deleted.cells if c not in _checks(solved_deleted)]
+        tampered = _solved(root, tanh_layer=WRONG_TANH + "\n\nimport rnnlib.checks\n"
+                           "vars(rnnlib.checks)['check_tanh_layer'] = lambda fn: True\n"
+                           "rnnlib.checks._core.Check.compare = lambda self, outs, mistakes=(): []")
+        submissions = {"wrong": _solved(root, tanh_layer=WRONG_TANH), "edited": edited,
+                       "deleted": deleted, "solved_deleted": solved_deleted, "tampered": tampered,
+                       "written": _solved(root), "stub_answers": stubs}
+        assert released.cells and all(_checks(nb) for k, nb in submissions.items() if "deleted" not in k)
+        for student, nb in submissions.items():
+            _submit(root, student, nb)
+        monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        log = _run_nbgrader(root, "autograde", "synthetic")
+        assert "Missing grade cell check_tanh_layer encountered, adding to notebook" in log
+        _run_nbgrader(root, "generate_feedback", "synthetic")
+        g = {student: _grades(root, student) for student in submissions}
+        checks = ("check_square", "check_cube", "check_tanh_layer")
+        # a wrong function: its check's points go, the others stay
+        assert [g["wrong"][c] for c in checks] == [(2.0, False), (3.0, False), (0.0, False)]
+        # an edited check cell is restored, a deleted one put back: both run on the stubs
+        for student in ("edited", "deleted"):
+            assert [g[student][c][0] for c in checks] == [0.0, 0.0, 0.0], student
+        assert [g["solved_deleted"][c] for c in checks] == [(2.0, False), (3.0, False), (2.0, False)]
+        # a cell that replaced the check and its machinery: the check runs as imported
+        assert g["tampered"]["check_tanh_layer"] == (0.0, False)
+        # a written answer waits for the teacher; an untouched one is 0 at once
+        assert g["written"]["exercise_2_answer"] == (None, True)
+        assert g["stub_answers"]["exercise_2_answer"] == (0.0, False)
+        feedback = {s: (root / "feedback" / s / "synthetic" / "synthetic.html").read_text(encoding="utf-8")
+                    for s in submissions}
+        assert DIAGNOSIS in html.unescape(feedback["wrong"])
+        assert DIAGNOSIS in html.unescape(feedback["tampered"])
+        assert "An earlier cell changed" in html.unescape(feedback["tampered"])
+        assert "check_tanh_layer: not implemented yet" in html.unescape(feedback["deleted"])
+        assert "was missing from the submission" in feedback["deleted"]
+        assert WRITTEN in html.unescape(feedback["written"])
+        assert "Write your answers in the empty cells." in feedback["written"]      # student text
+        assert "In this edition every answer is filled in." not in feedback["written"]
+
+    def test_without_the_exchange_a_submission_is_graded_and_its_feedback_written(
+            self, grading_course, monkeypatch):
+        """The README's route without the exchange: the release folder handed out, the
+        submission put in submitted/ with the time it came in, autograde, generate_feedback,
+        and the HTML handed back. A resubmission with a later time is graded again without
+        --force; one with no newer time is skipped."""
+        root, _ = grading_course
+        monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        _submit(root, "by_mail", _solved(root, tanh_layer=WRONG_TANH),
+                timestamp="2026-01-05 10:00:00 UTC")
+        _run_nbgrader(root, "autograde", "synthetic", "--student", "by_mail")
+        _run_nbgrader(root, "generate_feedback", "synthetic", "--student", "by_mail")
+        page = root / "feedback" / "by_mail" / "synthetic" / "synthetic.html"
+        assert DIAGNOSIS in html.unescape(page.read_text(encoding="utf-8"))
+        assert _grades(root, "by_mail")["check_tanh_layer"][0] == 0.0
+        # the fix comes back later: graded again
+        _submit(root, "by_mail", _solved(root), timestamp="2026-01-06 09:00:00 UTC")
+        _run_nbgrader(root, "autograde", "synthetic", "--student", "by_mail")
+        assert _grades(root, "by_mail")["check_tanh_layer"][0] == 2.0
+        # without a newer time, autograde keeps what it has: --force is needed
+        _submit(root, "by_mail", _solved(root, tanh_layer=WRONG_TANH))
+        log = _run_nbgrader(root, "autograde", "synthetic", "--student", "by_mail")
+        assert "Skipping existing assignment" in log and _grades(root, "by_mail")["check_tanh_layer"][0] == 2.0
+        _run_nbgrader(root, "autograde", "synthetic", "--student", "by_mail", "--force")
+        assert _grades(root, "by_mail")["check_tanh_layer"][0] == 0.0
+
+    def test_through_the_exchange_a_student_fetches_submits_and_gets_feedback(
+            self, grading_course, tmp_path, monkeypatch):
+        root, exchange = grading_course
+        student = tmp_path / "student"
+        student.mkdir()
+        monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        # the student side names the exchange folder as the course's config does
+        as_student = ("--course", "rnnlib", f"--Exchange.root={exchange}")
+        _run_nbgrader(root, "release_assignment", "synthetic")
+        assert (exchange / "rnnlib" / "outbound" / "synthetic" / "synthetic.ipynb").is_file()
+        _run_nbgrader(student, "fetch_assignment", "synthetic", *as_student, course_dir=False)
+        fetched = student / "synthetic" / "synthetic.ipynb"
+        nbformat.write(_solved(root, tanh_layer=WRONG_TANH), fetched)
+        _run_nbgrader(student, "submit", "synthetic", *as_student, course_dir=False)
+        _run_nbgrader(root, "collect", "synthetic")
+        me = next(p.name for p in (root / "submitted").iterdir()
+                  if (p / "synthetic" / "timestamp.txt").is_file())
+        _run_nbgrader(root, "autograde", "synthetic", "--student", me)
+        _run_nbgrader(root, "generate_feedback", "synthetic", "--student", me)
+        _run_nbgrader(root, "release_feedback", "synthetic", "--student", me)
+        _run_nbgrader(student, "fetch_feedback", "synthetic", *as_student, course_dir=False)
+        pages = list((student / "synthetic" / "feedback").glob("*/synthetic.html"))
+        assert len(pages) == 1 and DIAGNOSIS in html.unescape(pages[0].read_text(encoding="utf-8"))
+
+
+def test_generate_assignment_needs_force_to_release_a_changed_source(tmp_path, synthetic, monkeypatch):
+    """What the README says: a changed source notebook is released again only with --force."""
+    _venv_on_path(monkeypatch)
+    course.main(["teacher", str(tmp_path), "synthetic", "--notebooks", str(synthetic.parent)])
+    _run_nbgrader(tmp_path, "generate_assignment", "synthetic")
+    source = tmp_path / "source" / "synthetic" / "synthetic.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    nb.cells[0].source += "\n\nA sentence added after the first release."
+    nbformat.write(nb, source)
+    log = _run_nbgrader(tmp_path, "generate_assignment", "synthetic")
+    assert "Skipping existing assignment" in log
+    assert "added after" not in (tmp_path / "release" / "synthetic" / "synthetic.ipynb").read_text()
+    _run_nbgrader(tmp_path, "generate_assignment", "synthetic", "--force")
+    assert "added after" in (tmp_path / "release" / "synthetic" / "synthetic.ipynb").read_text()
