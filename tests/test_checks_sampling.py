@@ -177,3 +177,8 @@ def test_a_stub_and_an_error_in_the_loop(capsys):
     ok, out = verdict(reads_text, capsys)
     assert ok is False and "step takes one character id" in out
     assert 'step("a")' in out                             # the learner's line is shown
+
+
+def test_rnnlibs_own_sample_is_not_an_answer(capsys):
+    ok, out = verdict(rnnlib.sample, capsys)
+    assert ok is False and "rnnlib.sample" in out, out

@@ -17,7 +17,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import Check, Out
+from ._core import Check, Out, replaces
 
 V, H = 7, 10             # a small vocabulary, so that every wrong loop soon draws another id
 LONG = 10                # cases with at least this many draws name the mistake they see
@@ -123,6 +123,7 @@ def _first_difference(got, want):
     return f"{same}id {k} is {int(got[k])} where the reference draws {int(want[k])}."
 
 
+@replaces("rnnlib.sample")
 def check_sample_ids(fn):
     """fn(step, prime, n, tau, rng) -> list of n ids, drawn one at a time from
     temperature_probs(scores, tau) with rng.choice(V, p=p), each fed back in with step.
