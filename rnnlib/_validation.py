@@ -316,12 +316,11 @@ def lengths(value, batch: int, time: int, where: str) -> np.ndarray:
     except (ValueError, TypeError):  # a ragged nested list
         raise TypeError(f"{where}: lengths should be one whole number per sequence, got a ragged "
                         f"{type(value).__name__}. Pass e.g. np.array([5, 3, 2]).") from None
-    if arr.dtype.kind not in "iu":
-        if arr.dtype.kind == "f" and np.all(arr == np.round(arr)):
-            arr = arr.astype(np.int64)
-        else:
-            raise TypeError(f"{where}: lengths should hold whole numbers, got dtype {arr.dtype}. "
-                            f"Pass e.g. np.array([5, 3, 2]).")
+    # whole floats pass; they are cast after the range check, so 1e20 or inf is never cast
+    whole_floats = arr.dtype.kind == "f" and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr))
+    if arr.dtype.kind not in "iu" and not whole_floats:
+        raise TypeError(f"{where}: lengths should hold whole numbers, got dtype {arr.dtype}. "
+                        f"Pass e.g. np.array([5, 3, 2]).")
     if arr.shape != (batch,):
         raise ValueError(f"{where}: lengths should have shape (batch={batch},), one length per "
                          f"sequence, got {fmt_shape(arr.shape)}.")
@@ -378,3 +377,9 @@ def ids(value, size: int, name: str, where: str, ndim: int | None = None) -> np.
                          f"(the vocabulary has {size} symbols).{why} Check the ids came from "
                          f"this vocabulary.")
     return arr.astype(np.int64)
+
+
+def nonnegative_float(value, name: str, where: str, hint: str = "") -> float:
+    """A finite number >= 0, such as a spectral radius or a scale: TypeError for a non-number."""
+    return _number(value, name, where, False, lambda x: np.isfinite(x) and x >= 0,
+                   "a finite number >= 0", hint)

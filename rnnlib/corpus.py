@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
 
 # What each feature means, in the words a notebook shows next to it.
 FEATURES = {
@@ -43,6 +44,11 @@ WORDS = ("the", "cat", "sat", "on", "a", "red", "mat", "hello", "world", "big", 
          "is", "not", "here", "now")
 OPERATORS = (" + ", " - ", " * ", " < ")
 
+# The longest text structured_text writes. The grammar runs in pure Python at about half a
+# million characters a second: 10 million take some 20 s, and a few zeros too many would run
+# for hours. Longer texts are pieces with different seeds, joined.
+MAX_CHARS = 10_000_000
+
 
 @dataclass
 class Corpus:
@@ -60,10 +66,28 @@ class Corpus:
     features: dict
     seed: int | None = None
 
+    def __post_init__(self):
+        where = "Corpus"
+        v.text(self.text, "text", where)
+        if not isinstance(self.features, dict):
+            raise TypeError(f"{where}: features should be a dict name -> (T,) array, got "
+                            f"{type(self.features).__name__}. text_features(text) builds it.")
+        for k, f in self.features.items():
+            if (not isinstance(f, np.ndarray) or f.dtype.kind not in "iu"
+                    or f.shape != (len(self.text),)):
+                got = (f"shape {v.fmt_shape(f.shape)}, dtype {f.dtype}" if isinstance(f, np.ndarray)
+                       else type(f).__name__)
+                raise ValueError(f"{where}: features[{k!r}] should be an integer array of shape "
+                                 f"(T={len(self.text)},), one value per character of text, got "
+                                 f"{got}. text_features(text) builds features that fit the text.")
+        if self.seed is not None:
+            v.seed(self.seed, where)                  # None, or the whole number >= 0 behind the text
+
     @classmethod
     def from_text(cls, text):
         """The Corpus of any text, e.g. one a learner typed or a model sampled."""
-        return cls(text, text_features(text), None)
+        text = v.text(text, "text", "Corpus.from_text")
+        return cls(text, text_features.unchecked(text), None)
 
     def __len__(self):
         return len(self.text)
@@ -79,6 +103,11 @@ class Corpus:
         return f"Corpus({len(self.text)} characters, features={list(self.features)}, text={head!r})"
 
 
+def _check_features(text):
+    return (v.text(text, "text", "text_features"),)
+
+
+@checked_by(_check_features)
 def text_features(text):
     """The ground truth of FEATURES for any text, computed by reading it once, left to right.
 
@@ -88,7 +117,6 @@ def text_features(text):
     closing bracket with nothing to close is ignored); in_number looks at the character only;
     a newline ends the line.
     """
-    text = v.text(text, "text", "text_features")
     T = len(text)
     out = {k: np.zeros(T, dtype=np.int64) for k in FEATURES}
     depth, in_string, line_pos = 0, 0, 0
@@ -107,10 +135,29 @@ def text_features(text):
     return out
 
 
+def _check_structured(n_chars, seed=0, max_depth=3):
+    where = "structured_text"
+    n_chars = v.int_in(n_chars, 1, MAX_CHARS, "n_chars", where,
+                       "The grammar writes about half a million characters a second, so the cap "
+                       "keeps a typo from running for hours; for more text, join pieces made "
+                       "with different seeds: ''.join(structured_text(n, seed=s).text for s in "
+                       "range(k)).")
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{where}: seed should be a whole number, got {seed!r}. The same seed "
+                        f"gives the same text on every run; use e.g. seed=0.")
+    if seed < 0:
+        raise ValueError(f"{where}: seed should be a whole number >= 0, got {seed!r}. "
+                         f"Use e.g. seed=0.")
+    max_depth = v.positive_int(max_depth, "max_depth", where)
+    return n_chars, int(seed), max_depth
+
+
+@checked_by(_check_structured)
 def structured_text(n_chars, seed=0, max_depth=3):
     """Code-like lines from a small random grammar, exactly n_chars long, and their ground truth.
 
-    n_chars    whole number >= 1: the length of the text (the last line is cut there)
+    n_chars    whole number from 1 to MAX_CHARS (10 million): the length of the text
+               (the last line is cut there)
     seed       whole number >= 0: the same seed gives the same text
     max_depth  whole number >= 1: the deepest bracket nesting the grammar writes (a call at
                the start of a line is already one level deep)
@@ -124,22 +171,14 @@ def structured_text(n_chars, seed=0, max_depth=3):
     Brackets are only chosen while the depth is below max_depth, and less often the deeper
     the line already is, so most lines are short and a few are long.
     """
-    where = "structured_text"
-    n_chars = v.positive_int(n_chars, "n_chars", where)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"{where}: seed should be a whole number, got {seed!r}. The same seed "
-                        f"gives the same text on every run; use e.g. seed=0.")
-    if seed < 0:
-        raise ValueError(f"{where}: seed should be a whole number >= 0, got {seed!r}. Use e.g. seed=0.")
-    max_depth = v.positive_int(max_depth, "max_depth", where)
-    rng = np.random.default_rng(int(seed))
+    rng = np.random.default_rng(seed)
     pieces, size = [], 0
     while size < n_chars:
         line = _line(rng, max_depth) + "\n"
         pieces.append(line)
         size += len(line)
     text = "".join(pieces)[:n_chars]
-    return Corpus(text, text_features(text), int(seed))
+    return Corpus(text, text_features.unchecked(text), seed)
 
 
 # --- the grammar: each rule returns a str; depth counts the brackets already open ----------

@@ -7,20 +7,25 @@
     text_features(text)                               # that ground truth for any text
     char_baselines(train_text, test_text)             # uniform / unigram / bigram perplexity
     x, y = bptt_windows(ids, n_streams=32, window=32) # (W, 32, 32) each, for truncated BPTT
+
+Each public function checks its arguments once, at the boundary (the ``_check_*`` function
+named on its ``@checked_by`` line, right above it); the function itself is the bare recipe.
 """
 from __future__ import annotations
+
+from collections import Counter
 
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
+
+# The largest mask sequence_mask builds: a billion booleans (1 GB). Lengths or a T beyond it
+# are a typo (a length is a number of timesteps), not a batch anyone can train on.
+MAX_MASK = 10**9
 
 
-def pad_sequences(sequences):
-    """x[n, :T_n] = sequences[n], x[n, T_n:] = 0.
-
-    sequences: list of N float arrays (T_n, F), same F  ->  x (N, T_max, F), lengths (N,) int64
-    The dtype of x is the common dtype of the sequences (float64 for float64 inputs).
-    """
+def _check_pad(sequences):
     where = "pad_sequences"
     if not isinstance(sequences, (list, tuple)):
         raise TypeError(f"{where}: sequences should be a list of (time, features) arrays, "
@@ -38,13 +43,52 @@ def pad_sequences(sequences):
                              f"sequences[0], F={F}." if F is not None else ""))
         F = s.shape[1]
         seqs.append(s)
-    lengths = np.array([len(s) for s in seqs], dtype=np.int64)                 # (N,)
-    x = np.zeros((len(seqs), lengths.max(), F), dtype=np.result_type(*seqs))  # (N, T_max, F)
-    for n, s in enumerate(seqs):
+    return (seqs,)
+
+
+@checked_by(_check_pad)
+def pad_sequences(sequences):
+    """x[n, :T_n] = sequences[n], x[n, T_n:] = 0.
+
+    sequences: list of N float arrays (T_n, F), same F  ->  x (N, T_max, F), lengths (N,) int64
+    The dtype of x is the common dtype of the sequences (float64 for float64 inputs).
+    """
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)           # (N,)
+    F = sequences[0].shape[1]
+    x = np.zeros((len(sequences), lengths.max(), F), dtype=np.result_type(*sequences))  # (N, T, F)
+    for n, s in enumerate(sequences):
         x[n, : len(s)] = s
     return x, lengths
 
 
+def _check_mask(lengths, T=None):
+    where = "sequence_mask"
+    try:
+        arr = np.asarray(lengths)
+    except (ValueError, TypeError):                   # a ragged nested list
+        arr = None
+    if arr is None or arr.dtype.kind in "OUS":
+        raise TypeError(f"{where}: lengths should be a flat list or 1-D array of whole numbers, "
+                        f"one per sequence, got {v.short(lengths)}. Pass e.g. np.array([5, 3, 2]).")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{where}: lengths should be 1-D (batch,), one length per sequence, "
+                         f"got shape {v.fmt_shape(arr.shape)}. Pass e.g. np.array([5, 3, 2]).")
+    if T is None:
+        # the dtype and whole-number checks of v.lengths, then T = the longest length
+        if arr.dtype.kind not in "iuf" or (arr.dtype.kind == "f" and not np.isfinite(arr).all()):
+            v.lengths(arr, len(arr), 1, where)        # raises its dtype message
+        T = max(int(arr.max()), 1)
+    else:
+        T = v.positive_int(T, "T", where)
+    if len(arr) * T > MAX_MASK:
+        raise ValueError(f"{where}: a mask of batch={len(arr)} by T={T} steps would hold "
+                         f"{len(arr) * T:.3g} values, more than the {MAX_MASK:.0e} this function "
+                         f"builds. T (or the longest length, when T is not given) is a number of "
+                         f"timesteps: pass T=x.shape[1], the padded length of the batch.")
+    return v.lengths(arr, len(arr), T, where), T
+
+
+@checked_by(_check_mask)
 def sequence_mask(lengths, T=None):
     """mask[n, t] = t < lengths[n]: True on real steps, False on padding.
 
@@ -52,19 +96,7 @@ def sequence_mask(lengths, T=None):
     Multiply by it (mask[..., None]) to zero the padding, or use it to average a loss over
     real steps only: (loss * mask).sum() / mask.sum().
     """
-    where = "sequence_mask"
-    arr = np.asarray(lengths)
-    if arr.ndim != 1 or arr.size == 0:
-        raise ValueError(f"{where}: lengths should be 1-D (batch,), one length per sequence, "
-                         f"got shape {v.fmt_shape(arr.shape)}. Pass e.g. np.array([5, 3, 2]).")
-    if T is None:
-        if not np.issubdtype(arr.dtype, np.number) or arr.dtype == bool:
-            v.lengths(arr, len(arr), 1, where)                # raises its dtype message
-        T = int(np.max(arr))
-        T = max(T, 1)
-    T = v.positive_int(T, "T", where)
-    arr = v.lengths(arr, len(arr), T, where)
-    return np.arange(T)[None, :] < arr[:, None]                # (N, T)
+    return np.arange(T)[None, :] < lengths[:, None]            # (N, T)
 
 
 # --- a long text as training data: parallel streams, windows, and baselines to beat --------
@@ -73,6 +105,38 @@ def sequence_mask(lengths, T=None):
 from .corpus import FEATURES, Corpus, structured_text, text_features  # noqa: E402, F401
 
 
+def _check_windows(ids, n_streams, window):
+    where = "bptt_windows"
+    if isinstance(ids, str):
+        raise TypeError(f"{where}: ids should be a 1-D array of whole numbers (time,), got a str. "
+                        f"Turn a text into ids with rnnlib.Vocab(text).encode(text).")
+    try:
+        arr = np.asarray(ids)
+    except (ValueError, TypeError):                   # a ragged nested list
+        arr = np.asarray(None)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{where}: ids should be a 1-D array of whole numbers (time,), got "
+                        f"{type(ids).__name__} of dtype {arr.dtype}. Turn a text into ids with "
+                        f"rnnlib.Vocab(text).encode(text).")
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: ids should be a 1-D array (time,), one long sequence, got "
+                         f"shape {v.fmt_shape(arr.shape)}. For several texts, join them first "
+                         f"(np.concatenate), or flatten the array with ids.ravel().")
+    if arr.size and (arr.min() < 0 or arr.max() > np.iinfo(np.int64).max):
+        i = int(np.argmax((arr < 0) | (arr > np.iinfo(np.int64).max)))
+        raise ValueError(f"{where}: ids[{i}] is {arr[i]}, but ids are positions in a vocabulary: "
+                         f"whole numbers from 0 up. Check the ids came from vocab.encode(text).")
+    n_streams = v.positive_int(n_streams, "n_streams", where)
+    window = v.positive_int(window, "window", where)
+    if len(arr) // n_streams < window + 1:
+        raise ValueError(f"{where}: {len(arr)} ids are too few for n_streams={n_streams} streams "
+                         f"with one window of window={window} steps each: that needs at least "
+                         f"n_streams * (window + 1) = {n_streams * (window + 1)} ids. Use fewer "
+                         f"streams, a shorter window or a longer text.")
+    return arr.astype(np.int64, copy=False), n_streams, window
+
+
+@checked_by(_check_windows)
 def bptt_windows(ids, n_streams, window):
     """Cut one long id sequence into n_streams parallel streams, then into windows of `window` steps.
 
@@ -80,34 +144,33 @@ def bptt_windows(ids, n_streams, window):
         x[w, n] = stream n [w*window     : (w+1)*window]        the characters read
         y[w, n] = stream n [w*window + 1 : (w+1)*window + 1]    the next character of each
 
-    ids (T,) whole numbers  ->  x (W, N, window) int64, y (W, N, window) int64
+    ids (T,) whole numbers >= 0  ->  x (W, N, window) int64, y (W, N, window) int64
     Window w + 1 of stream n starts where window w ended, so in truncated backpropagation
     through time the final state of window w is the right initial state of window w + 1
     (carry h_n over, backpropagate inside the window only). The ids left over at the end of
     each stream (fewer than a window) are dropped.
     """
-    where = "bptt_windows"
-    arr = np.asarray(ids) if not isinstance(ids, str) else None
-    if arr is None or arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer) or arr.ndim != 1:
-        got = ("a str" if isinstance(ids, str) else
-               f"shape {v.fmt_shape(arr.shape)}, dtype {arr.dtype}")
-        raise TypeError(f"{where}: ids should be a 1-D array of whole numbers (time,), got {got}. "
-                        f"Turn a text into ids with rnnlib.Vocab(text).encode(text).")
-    n_streams = v.positive_int(n_streams, "n_streams", where)
-    window = v.positive_int(window, "window", where)
-    L = len(arr) // n_streams
-    W = (L - 1) // window if L else 0
-    if W < 1:
-        raise ValueError(f"{where}: {len(arr)} ids are too few for n_streams={n_streams} streams "
-                         f"with one window of window={window} steps each: that needs at least "
-                         f"n_streams * (window + 1) = {n_streams * (window + 1)} ids. Use fewer "
-                         f"streams, a shorter window or a longer text.")
-    streams = arr[: n_streams * L].reshape(n_streams, L).astype(np.int64)       # (N, L)
-    x = streams[:, : W * window].reshape(n_streams, W, window)                   # (N, W, window)
+    L = len(ids) // n_streams
+    W = (L - 1) // window
+    streams = ids[: n_streams * L].reshape(n_streams, L)                           # (N, L)
+    x = streams[:, : W * window].reshape(n_streams, W, window)                     # (N, W, window)
     y = streams[:, 1: W * window + 1].reshape(n_streams, W, window)
-    return x.transpose(1, 0, 2).copy(), y.transpose(1, 0, 2).copy()              # (W, N, window)
+    return x.transpose(1, 0, 2).copy(), y.transpose(1, 0, 2).copy()                # (W, N, window)
 
 
+def _check_baselines(train_text, test_text):
+    where = "char_baselines"
+    train_text = v.text(train_text, "train_text", where,
+                        empty="Counting needs some text; pass the training text.")
+    test_text = v.text(test_text, "test_text", where,
+                       empty="Pass the held-out text to score.")
+    if len(test_text) < 2:
+        raise ValueError(f"{where}: test_text should have at least 2 characters, got "
+                         f"{len(test_text)}: the first one is only read, never predicted.")
+    return train_text, test_text
+
+
+@checked_by(_check_baselines)
 def char_baselines(train_text, test_text):
     """Perplexity on test_text of three models that need no training beyond counting.
 
@@ -123,25 +186,14 @@ def char_baselines(train_text, test_text):
     test_text[:-1] and predicts test_text[1:] is scored on, so its perplexity compares
     directly. Returns dict {"uniform": float, "unigram": float, "bigram": float}.
     """
-    where = "char_baselines"
-    train_text = v.text(train_text, "train_text", where,
-                        empty="Counting needs some text; pass the training text.")
-    test_text = v.text(test_text, "test_text", where,
-                       empty="Pass the held-out text to score.")
-    if len(test_text) < 2:
-        raise ValueError(f"{where}: test_text should have at least 2 characters, got "
-                         f"{len(test_text)}: the first one is only read, never predicted.")
-    symbols = sorted(set(train_text) | set(test_text))
-    index = {c: i for i, c in enumerate(symbols)}
-    V = len(symbols)
-    tr = np.array([index[c] for c in train_text])
-    te = np.array([index[c] for c in test_text])
-    uni = np.bincount(tr, minlength=V) + 1.0                        # (V,) add-one counts
-    pairs = np.ones((V, V))                                        # pairs[a, c] = count(a c) + 1
-    np.add.at(pairs, (tr[:-1], tr[1:]), 1.0)
-    logp_uni = np.log(uni / uni.sum())                             # (V,)
-    logp_bi = np.log(pairs / pairs.sum(axis=1, keepdims=True))     # (V, V), rows sum to 1
-    prev, nxt = te[:-1], te[1:]                                    # (M,) the scored pairs
+    V = len(set(train_text) | set(test_text))
+    n = len(train_text)
+    count = Counter(train_text)                                  # count(c)
+    pair_count = Counter(zip(train_text, train_text[1:]))        # count(a c)
+    follows = Counter(train_text[:-1])                           # count(a, followed by anything)
+    scored = list(zip(test_text, test_text[1:]))                 # the M pairs (a, c) scored
+    logp_uni = np.log([(count[c] + 1) / (n + V) for a, c in scored])                 # (M,)
+    logp_bi = np.log([(pair_count[a, c] + 1) / (follows[a] + V) for a, c in scored])  # (M,)
     return {"uniform": float(V),
-            "unigram": float(np.exp(-logp_uni[nxt].mean())),
-            "bigram": float(np.exp(-logp_bi[prev, nxt].mean()))}
+            "unigram": float(np.exp(-logp_uni.mean())),
+            "bigram": float(np.exp(-logp_bi.mean()))}

@@ -22,36 +22,104 @@ own optimiser step. time_windows(T, k) says where the windows are.
 """
 from __future__ import annotations
 
+import contextlib
+import copy
+import inspect
+import numbers
+
 import numpy as np
 
 from . import _validation as v
 from .data import sequence_mask
 from .losses import accuracy, mse_loss, softmax_cross_entropy
 from .optim import Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
+from .recurrent import Recurrent
 
 LOSSES = {"mse": mse_loss, "cross_entropy": softmax_cross_entropy}
 
 ALIGNS = ("start", "end")
 
+# The most windows time_windows lists: T is a number of timesteps, and ten million slices
+# (about 1 GB) are already far more than any sequence this course trains on.
+MAX_WINDOWS = 10**7
 
-def _check_model(model, optimizer, where):
+
+def _check_model(model, optimizer, where, calls):
+    """model is a trainable model whose forward takes the keywords in calls, its parameters are
+    finite, and optimizer steps on them."""
+    if isinstance(model, Recurrent):
+        name = type(model).__name__
+        raise TypeError(f"{where}: model is an rnnlib.{name} layer, which returns (output, h_n) "
+                        f"and has no read-out to score. Train a model that reads its output: "
+                        f"rnnlib.SequenceModel(input_size, hidden_size, output_size"
+                        f"{'' if name == 'RNN' else f', cell={name.lower()!r}'}).")
     for attr in ("forward", "backward", "zero_grad", "params", "grads"):
         if not hasattr(model, attr):
             raise TypeError(f"{where}: model should have forward, backward, zero_grad, params and "
                             f"grads (like rnnlib.SequenceModel); {type(model).__name__} has no {attr}.")
+    try:
+        takes = inspect.signature(model.forward).parameters
+    except (TypeError, ValueError):                 # no signature to read: let the call decide
+        takes = {}
+    missing = [k for k in calls if takes and k not in takes
+               and not any(p.kind is p.VAR_KEYWORD for p in takes.values())]
+    if missing:
+        raise TypeError(f"{where}: model.forward should take the keywords {', '.join(calls)} "
+                        f"(as rnnlib.SequenceModel.forward does); {type(model).__name__}.forward "
+                        f"has no {missing[0]}. Train an rnnlib.SequenceModel, or give your model's "
+                        f"forward those keywords.")
+    params = model.params
+    if not isinstance(params, dict) or not all(isinstance(p, np.ndarray) for p in params.values()):
+        raise TypeError(f"{where}: model.params should be a dict name -> numpy array, as "
+                        f"rnnlib.SequenceModel's is; got {type(model.params).__name__}.")
+    for name, p in params.items():
+        if not np.all(np.isfinite(p)):
+            raise ValueError(f"{where}: the model's parameter {name!r} is not finite (it holds "
+                             f"{p.flat[np.argmin(np.isfinite(p))]}), so no loss can be computed. A "
+                             f"run that diverged keeps the weights it reached: build a new model, or "
+                             f"load a checkpoint saved before the divergence.")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"{where}: optimizer should be an rnnlib optimiser such as "
                         f"rnnlib.Adam(model.params, lr=1e-2), got {type(optimizer).__name__}.")
-    foreign = [k for k, p in optimizer.params.items() if model.params.get(k) is not p]
+    foreign = [k for k, p in optimizer.params.items() if params.get(k) is not p]
     if foreign:
         raise ValueError(f"{where}: the optimizer holds arrays that are not this model's parameters "
                          f"(first: {foreign[0]!r}), so its steps would not change the model. Build "
                          f"it from this model: rnnlib.Adam(model.params, lr=...).")
 
 
-def _settings(where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every):
-    """The checks fit and fit_truncated share; returns (loss_fn, epochs, every, clip, clip_value, x, targets)."""
-    _check_model(model, optimizer, where)
+def _check_targets(targets, loss, N, T, O, where):
+    """targets as the loss will read them: (N, T) ids in 0 .. O-1 for "cross_entropy", finite
+    (N, T, O) floats for "mse", anything with the (N, T) axes first for a loss function."""
+    ids = f"class ids (batch, time) = {v.fmt_shape((N, T))} for the cross-entropy"
+    if loss == "cross_entropy":
+        if np.ndim(targets) == 3 and np.shape(targets)[:2] == (N, T):
+            raise ValueError(f"{where}: targets should be {ids}, got "
+                             f"{v.fmt_shape(np.shape(targets))}. Targets are ids, not one-hot "
+                             f"rows: use targets.argmax(axis=-1), or loss='mse' for values.")
+        y = v.ids(targets, O, "targets", where) if O is not None else np.asarray(targets)
+    elif loss == "mse":
+        y = v.array(targets, [("batch", N), ("time", T), ("output_size", O)], "targets", where,
+                    "For the squared error, targets has the shape of the model's output.")
+    else:
+        try:
+            y = np.asarray(targets)
+        except (ValueError, TypeError):             # ragged nested lists
+            raise TypeError(f"{where}: targets could not be turned into an array: its nested lists "
+                            f"have different lengths. Pass a numpy array.") from None
+    if y.ndim < 2 or y.shape[:2] != (N, T):
+        raise ValueError(f"{where}: targets should start with the (batch, time) axes of x, "
+                         f"{v.fmt_shape((N, T))}, got {v.fmt_shape(y.shape)}.")
+    if loss == "cross_entropy" and y.ndim != 2:
+        raise ValueError(f"{where}: targets should be {ids}, got {v.fmt_shape(y.shape)}.")
+    return y
+
+
+def _settings(where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every,
+              calls):
+    """The checks fit and fit_truncated share, calls the keywords they pass model.forward;
+    returns (loss_fn, epochs, every, clip, clip_value, x, targets)."""
+    _check_model(model, optimizer, where, calls)
     epochs = v.positive_int(epochs, "epochs", where)
     every = v.positive_int(every, "every", where)
     if isinstance(loss, str):
@@ -74,21 +142,71 @@ def _settings(where, model, x, targets, optimizer, loss, epochs, clip, clip_valu
     if callback is not None and not callable(callback):
         raise TypeError(f"{where}: callback should be a function (epoch, history), got "
                         f"{type(callback).__name__}.")
-    x = v.array(x, [("batch", None), ("time", None), ("input_size", None)], "x", where, v.sequence_hint(x))
+    F = getattr(model, "input_size", None)
+    if F is not None and v.is_token_ids(x):          # (N, T) token ids, as the model reads them
+        x = v.ids(x, F, "x", where)
+    else:
+        x = v.array(x, [("batch", None), ("time", None), ("input_size", F)], "x", where,
+                    v.sequence_or_ids_hint(x) if F is not None else v.sequence_hint(x))
     N, T = x.shape[:2]
-    targets = np.asarray(targets)
-    if targets.ndim < 2 or targets.shape[:2] != (N, T):
-        raise ValueError(f"{where}: targets should start with the (batch, time) axes of x, "
-                         f"{v.fmt_shape((N, T))}, got {v.fmt_shape(targets.shape)}.")
+    name = loss if isinstance(loss, str) else None
+    targets = _check_targets(targets, name, N, T, getattr(model, "output_size", None), where)
     return loss_fn, epochs, every, clip, clip_value, x, targets
 
 
 def _loss_and_grad(loss_fn, y, targets, mask, where):
+    """loss_fn(y, targets, mask), with what came in and out checked: a model's output y, and
+    the pair (loss, dy) with a finite loss and dy of y's shape."""
+    if not isinstance(y, np.ndarray) or y.ndim != 3:
+        got = f"an array of shape {v.fmt_shape(y.shape)}" if isinstance(y, np.ndarray) else (
+            f"a {type(y).__name__}" + (f" of {len(y)} items" if isinstance(y, tuple) else ""))
+        raise TypeError(f"{where}: model(x) should return the output y (batch, time, output_size), "
+                        f"got {got}. A recurrent layer returns (output, h_n): train an "
+                        f"rnnlib.SequenceModel, which reads the output with a Dense layer.")
     out = loss_fn(y, targets, mask)
     if not (isinstance(out, tuple) and len(out) == 2):
+        items = f" of {len(out)} items" if isinstance(out, tuple) else ""
         raise TypeError(f"{where}: the loss function should return a pair (loss, dy), got "
-                        f"{type(out).__name__}{f' of {len(out)} items' if isinstance(out, tuple) else ''}.")
-    return out
+                        f"{type(out).__name__}{items}.")
+    loss, dy = out
+    if not isinstance(loss, (numbers.Real, np.ndarray)) or isinstance(loss, bool) or np.ndim(loss):
+        shape = f" of shape {v.fmt_shape(np.shape(loss))}" if isinstance(loss, np.ndarray) else ""
+        raise TypeError(f"{where}: the loss function should return the loss as one real number, "
+                        f"got {type(loss).__name__}{shape}.")
+    if not np.isfinite(loss):
+        raise ValueError(f"{where}: the loss function returned a loss of {float(loss)}; it should be "
+                         f"a finite number. Call it by hand on the first batch to see where the "
+                         f"{float(loss)} comes from: loss_fn(model(x), targets, None).")
+    dy = v.array(dy, list(zip(("batch", "time", "output_size"), y.shape)),
+                 "dy (the loss function's gradient)", where,
+                 "dy = dL/dy has the shape of y = model(x).")
+    return float(loss), dy
+
+
+@contextlib.contextmanager
+def _put_back_on_error(model, optimizer, where):
+    """Inside it, an error from the model, the loss function or the callback puts the model's
+    parameters and gradients and the optimiser's state back as they were, then propagates.
+    Divergence (FloatingPointError) keeps the weights reached, as its message says; an
+    interrupt (KeyboardInterrupt, not an error) keeps the training done so far."""
+    params = {k: p.copy() for k, p in model.params.items()}
+    grads = {k: g.copy() for k, g in model.grads.items()}
+    state, steps = copy.deepcopy(optimizer.state), optimizer.steps
+    try:
+        yield
+    except FloatingPointError:
+        raise
+    except Exception as error:
+        for k, p in model.params.items():
+            p[...] = params[k]
+        for k, g in model.grads.items():
+            g[...] = grads[k]
+        optimizer.state.clear()
+        optimizer.state.update(state)
+        optimizer.steps = steps
+        error.add_note(f"{where}: the model and the optimizer were put back as they were before "
+                       f"this call.")
+        raise
 
 
 def _clip(grads, clip, clip_value):
@@ -168,48 +286,61 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
     """
     where = "fit"
     loss_fn, epochs, every, clip, clip_value, x, targets = _settings(
-        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every)
+        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every,
+        calls=("lengths",))
     N, T = x.shape[:2]
     mask = None
     if lengths is not None:
         lengths = v.lengths(lengths, N, T, where)
-        mask = sequence_mask(lengths, T)                          # (N, T) bool
+        mask = sequence_mask.unchecked(lengths, T)                # (N, T) bool
     batch_size = N if batch_size is None else min(v.positive_int(batch_size, "batch_size", where), N)
     rng = np.random.default_rng(v.seed(seed, where))
     grads = {k: model.grads[k] for k in optimizer.params}        # what the optimiser steps on
 
     history = {"loss": [], "grad_norm": []}
     passes = 0                                                   # forward-backward passes completed
-    for epoch in range(1, epochs + 1):
-        order = np.arange(N) if batch_size == N else rng.permutation(N)
-        batches = []                                             # (weight, loss, norm, accuracy)
-        for start in range(0, N, batch_size):
-            idx = order[start:start + batch_size]
-            lens = None if lengths is None else lengths[idx]
-            m = None if mask is None else mask[idx]
-            # With finite data and weights, an overflow can only mean that training diverged:
-            # numpy raises at the first one, and _diverged says so in words (no warning wall).
-            with np.errstate(over="raise", invalid="raise"):
-                try:
-                    model.zero_grad()
-                    y = model(x[idx], lengths=lens)
-                    loss_value, dy = _loss_and_grad(loss_fn, y, targets[idx], m, where)
-                    acc = accuracy(y, targets[idx], m) if loss_fn is softmax_cross_entropy else None
-                    model.backward(dy)
-                    passes += 1
-                    norm = _clip(grads, clip, clip_value)
-                    optimizer.step(grads)
-                except FloatingPointError:
-                    raise _diverged(epoch, history, optimizer, clip, clip_value, passes) from None
-            weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
-            batches.append((weight, loss_value, norm, acc))
-        _record(history, batches)
-        if callback is not None and (epoch % every == 0 or epoch == epochs):
-            callback(epoch, history)
+    with _put_back_on_error(model, optimizer, where):   # bad input found mid-run changes nothing
+        for epoch in range(1, epochs + 1):
+            order = np.arange(N) if batch_size == N else rng.permutation(N)
+            batches = []                                             # (weight, loss, norm, accuracy)
+            for start in range(0, N, batch_size):
+                idx = order[start:start + batch_size]
+                lens = None if lengths is None else lengths[idx]
+                m = None if mask is None else mask[idx]
+                # With finite data and weights, an overflow can only mean that training diverged:
+                # numpy raises at the first one, and _diverged says so in words (no warning wall).
+                with np.errstate(over="raise", invalid="raise"):
+                    try:
+                        model.zero_grad()
+                        y = model(x[idx], lengths=lens)
+                        loss_value, dy = _loss_and_grad(loss_fn, y, targets[idx], m, where)
+                        acc = accuracy(y, targets[idx], m) if loss_fn is softmax_cross_entropy else None
+                        model.backward(dy)
+                        passes += 1
+                        norm = _clip(grads, clip, clip_value)
+                        optimizer.step(grads)
+                    except FloatingPointError:
+                        raise _diverged(epoch, history, optimizer, clip, clip_value, passes) from None
+                weight = len(idx) * T if m is None else m.sum()      # real steps behind this loss
+                batches.append((weight, loss_value, norm, acc))
+            _record(history, batches)
+            if callback is not None and (epoch % every == 0 or epoch == epochs):
+                callback(epoch, history)
     return history
 
 
 # --- truncated backpropagation through time ----------------------------------------------
+
+def _check_time_windows(T, k, *, align="start"):
+    where = "time_windows"
+    T = v.positive_int(T, "T", where)
+    k = v.positive_int(k, "k", where)
+    if -(-T // k) > MAX_WINDOWS:
+        raise ValueError(f"{where}: T={T} steps in windows of k={k} make {-(-T // k):.3g} windows, "
+                         f"more than the {MAX_WINDOWS:.0e} this function lists. T is a number of "
+                         f"timesteps, x.shape[1]; check it, or use a longer k.")
+    return T, k, v.choice(align, ALIGNS, "align", where)
+
 
 def time_windows(T, k, *, align="start"):
     """The windows of k timesteps that cover 0 .. T-1, in order, as a list of slices.
@@ -224,10 +355,11 @@ def time_windows(T, k, *, align="start"):
         time_windows(10, 4)              -> [slice(0, 4), slice(4, 8), slice(8, 10)]
         time_windows(10, 4, align="end") -> [slice(0, 2), slice(2, 6), slice(6, 10)]
     """
-    where = "time_windows"
-    T = v.positive_int(T, "T", where)
-    k = v.positive_int(k, "k", where)
-    align = v.choice(align, ALIGNS, "align", where)
+    T, k, align = _check_time_windows(T, k, align=align)
+    return _windows(T, k, align)
+
+
+def _windows(T, k, align):
     first = T % k if align == "end" and T % k else min(k, T)     # where the first window ends
     return [slice(0, first)] + [slice(s, min(s + k, T)) for s in range(first, T, k)]
 
@@ -267,35 +399,37 @@ def fit_truncated(model, x, targets, optimizer, *, k, loss="cross_entropy", epoc
     """
     where = "fit_truncated"
     loss_fn, epochs, every, clip, clip_value, x, targets = _settings(
-        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every)
+        where, model, x, targets, optimizer, loss, epochs, clip, clip_value, callback, every,
+        calls=("h0", "return_state"))
     if getattr(model, "go_backwards", False):
         raise ValueError(f"{where}: the model reads backwards (go_backwards=True), but truncated "
                          f"BPTT carries the state forwards in time, from one window to the next. "
                          f"Use a model with go_backwards=False.")
     N, T = x.shape[:2]
-    windows = time_windows(T, v.positive_int(k, "k", where), align=align)
+    windows = _windows(T, v.positive_int(k, "k", where), v.choice(align, ALIGNS, "align", where))
     grads = {name: model.grads[name] for name in optimizer.params}
 
     history = {"loss": [], "grad_norm": []}
     passes = 0
-    for epoch in range(1, epochs + 1):
-        state, batches = None, []                                # None: the zero state
-        for w in windows:
-            with np.errstate(over="raise", invalid="raise"):
-                try:
-                    model.zero_grad()
-                    y, state = model(x[:, w], h0=state, return_state=True)   # (N, k, O), (L, N, H)
-                    loss_value, dy = _loss_and_grad(loss_fn, y, targets[:, w], None, where)
-                    acc = accuracy(y, targets[:, w]) if loss_fn is softmax_cross_entropy else None
-                    model.backward(dy)                           # dh0 is dropped: the cut
-                    passes += 1
-                    norm = _clip(grads, clip, clip_value)
-                    optimizer.step(grads)
-                except FloatingPointError:
-                    raise _diverged(epoch, history, optimizer, clip, clip_value, passes,
-                                    where) from None
-            batches.append((N * (w.stop - w.start), loss_value, norm, acc))
-        _record(history, batches)
-        if callback is not None and (epoch % every == 0 or epoch == epochs):
-            callback(epoch, history)
+    with _put_back_on_error(model, optimizer, where):
+        for epoch in range(1, epochs + 1):
+            state, batches = None, []                                # None: the zero state
+            for w in windows:
+                with np.errstate(over="raise", invalid="raise"):
+                    try:
+                        model.zero_grad()
+                        y, state = model(x[:, w], h0=state, return_state=True)   # (N, k, O), (L, N, H)
+                        loss_value, dy = _loss_and_grad(loss_fn, y, targets[:, w], None, where)
+                        acc = accuracy(y, targets[:, w]) if loss_fn is softmax_cross_entropy else None
+                        model.backward(dy)                           # dh0 is dropped: the cut
+                        passes += 1
+                        norm = _clip(grads, clip, clip_value)
+                        optimizer.step(grads)
+                    except FloatingPointError:
+                        raise _diverged(epoch, history, optimizer, clip, clip_value, passes,
+                                        where) from None
+                batches.append((N * (w.stop - w.start), loss_value, norm, acc))
+            _record(history, batches)
+            if callback is not None and (epoch % every == 0 or epoch == epochs):
+                callback(epoch, history)
     return history
