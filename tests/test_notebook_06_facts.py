@@ -140,11 +140,16 @@ def test_plain_bptt_learns_up_to_gap_10_and_not_always_beyond(nb):
     assert len(counts) == 3 and max(int(u) for row in counts for u in row.split(",")) == 60
 
 
-def test_truncated_bptt_learns_nothing_at_equal_updates_or_equal_batches(nb):
+def test_truncated_bptt_is_counted_in_updates_and_learns_nothing_at_equal_updates(nb):
+    """The cost columns follow from the windows (3 updates per batch for k = 5, 2 for k = 10);
+    at the same 200 updates none of the ten runs learns (none of 60 did under three
+    perturbations of the initial weights, tools/experiments_06/notebook_runs.py)."""
     rows = [line.split() for line in printed(nb, "c0814160").splitlines()[1:5]]
-    assert [(r[0], r[1], r[2]) for r in rows] == [("5", "201", "67"), ("10", "200", "100"),
-                                                   ("5", "600", "200"), ("10", "400", "200")]
-    assert all(r[5] == "0" and r[6] == "True" for r in rows)
+    assert [r[:5] for r in rows] == [["5", "201", "67", "2,144", "47,168"],
+                                     ["10", "200", "100", "3,200", "70,400"],
+                                     ["5", "600", "200", "6,400", "140,800"],
+                                     ["10", "400", "200", "6,400", "140,800"]]
+    assert rows[0][5] == "0" and rows[1][5] == "0"
     assert "learned 5 of 5, within 60 updates" in printed(nb, "c0814160")
 
 
@@ -172,6 +177,7 @@ def test_no_nbval_comments_and_no_asserts_outside_the_check_cells(nb):
 
 
 def test_cells_whose_output_may_differ_elsewhere_carry_the_tag(nb):
-    """The memory-task table, the loss curves and the 1e-15 perturbation depend on round-off."""
-    for cid in ("7e2410c3", "b06e0c01", "b06e0c03"):
+    """The memory-task table, the loss curves, the 1e-15 perturbation and the truncated runs
+    depend on round-off."""
+    for cid in ("7e2410c3", "b06e0c01", "b06e0c03", "c0814160"):
         assert cell(nb, cid).metadata.get("tags") == ["nbval-ignore-output"], cid
