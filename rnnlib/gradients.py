@@ -135,8 +135,8 @@ def step_jacobian(h_t, Wh, nonlinearity="tanh"):
     Returns (H, H); for a batch h_t (N, H), one Jacobian per sequence, (N, H, H).
     Row i says how unit i of h_t moves when each unit j of h_{t-1} moves.
     """
-    g = activation_grad(h_t, nonlinearity)          # (..., H) act'(a_t)
-    return g[..., :, None] * Wh.T                   # diag(g) @ Wh.T: row i of Wh.T scaled by g_i
+    slope = activation_grad(h_t, nonlinearity)      # (..., H) act'(a_t)
+    return slope[..., :, None] * Wh.T               # diag(slope) @ Wh.T: row i of Wh.T times slope_i
 
 
 def _check_jacobian_products(h, Wh, nonlinearity="tanh"):
@@ -173,13 +173,13 @@ def jacobian_products(h, Wh, nonlinearity="tanh"):
     """
     H = Wh.shape[0]
     T = h.shape[-2]
-    g = activation_grad(h, nonlinearity)            # (..., T, H) act'(a_t) at every step
+    slope = activation_grad(h, nonlinearity)        # (..., T, H) act'(a_t) at every step
     P = np.empty(h.shape[:-1] + (H, H), dtype=np.result_type(h, Wh))
     P[..., T - 1, :, :] = np.eye(H)
     with np.errstate(over="ignore", invalid="ignore"):
         for t in range(T - 2, -1, -1):
-            # P_{t+1} @ diag(g_{t+1}) @ Wh.T: scaling the columns of P_{t+1} is the diag product
-            P[..., t, :, :] = (P[..., t + 1, :, :] * g[..., t + 1, None, :]) @ Wh.T
+            # P_{t+1} @ diag(slope_{t+1}) @ Wh.T: scaling the columns of P_{t+1} is the diag product
+            P[..., t, :, :] = (P[..., t + 1, :, :] * slope[..., t + 1, None, :]) @ Wh.T
     finite = np.all(np.isfinite(P), axis=(-2, -1))
     norms = np.full(P.shape[:-2], np.inf)
     norms[finite] = np.linalg.svd(P[finite], compute_uv=False)[..., 0]
