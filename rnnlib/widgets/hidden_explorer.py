@@ -7,7 +7,7 @@ Five panels, each redrawn alone when one of its controls moves:
     select      a span and a threshold: the units on all along the span and off elsewhere,
                 and the other places in the text where the same units are on (select and match)
     features    units ranked by |Pearson r| with each ground-truth feature
-    sampling    what the model writes after a prime text, at a temperature tau, coloured by
+    sampling    what the model writes after a prime text, at a temperature τ, coloured by
                 the chosen unit's activation while the model reads and writes it
 
 The computations are rnnlib.explore's (numpy only); this module only lays them out.
@@ -51,7 +51,7 @@ class HiddenStateExplorer(Explorer):
         span          (start, end): the selected characters text[start:end]; start == end is none
         threshold     a unit is on where its activation is above +threshold or below -threshold
         match_units   how many of the best selected units must be on together for a match
-        prime, temperature   the sampling panel
+        prime, temperature   the sampling panel (the temperature τ divides the logits)
     Outputs: text_out, heatmap_out, match_out, features_out, sample_out (self.out = text_out).
     .states (T, H), .correlations (dict name -> r (H,), or None), .selection (the last
     rnnlib.explore.Selection, or None).
