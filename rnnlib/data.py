@@ -37,13 +37,20 @@ def _check_pad(sequences):
     seqs, F = [], None
     for n, s in enumerate(sequences):
         hint = ("A 1-D sequence holds one number per step; make it (time, 1) with s[:, None]."
-                if np.ndim(s) == 1 else "")
+                if _ndim(s) == 1 else "")
         s = v.array(s, [("time", None), ("features", F)], f"sequences[{n}]", where,
                     hint or (f"Every sequence needs the same number of features as "
                              f"sequences[0], F={F}." if F is not None else ""))
         F = s.shape[1]
         seqs.append(s)
     return (seqs,)
+
+
+def _ndim(value):
+    try:
+        return np.ndim(value)
+    except ValueError:                                # ragged: as_float_array explains it
+        return None
 
 
 @checked_by(_check_pad)
@@ -83,7 +90,7 @@ def _check_mask(lengths, T=None):
     if len(arr) * T > MAX_MASK:
         raise ValueError(f"{where}: a mask of batch={len(arr)} by T={T} steps would hold "
                          f"{len(arr) * T:.3g} values, more than the {MAX_MASK:.0e} this function "
-                         f"builds. T (or the longest length, when T is not given) is a number of "
+                         f"builds. T (or max(lengths), when T is not given) is a number of "
                          f"timesteps: pass T=x.shape[1], the padded length of the batch.")
     return v.lengths(arr, len(arr), T, where), T
 
