@@ -303,7 +303,8 @@ def test_every_figure_function_returns_a_figure():
             plots.clamp_effects_figure(np.ones((3, 2)), [1.0, 1.0], 0, "x", "y"),
             plots.gates_figure({"input": np.full((3, 2), 0.5)}, "abc", [1]),
             plots.long_gaps_figure([10, 20], {"a": np.ones((2, 3))}, 0.25, "accuracy"),
-            plots.loss_per_update_figure({"a": {"b": ([1.0, 0.5], True)}})]
+            plots.loss_per_update_figure({"a": {"b": ([1.0, 0.5], True)}}),
+            plots.window_losses_figure([3.0, 2.5, 2.2], [0, 2], [20.0, 9.0])]
     assert len(made) == sum(n.endswith("_figure") for n in plots.__all__)
     assert all(isinstance(f, Figure) for f in made)
 

@@ -28,6 +28,11 @@ class TrainingCurvesPlot(LivePlot):
     where one entry of the history is one window.
     """
 
+    @staticmethod
+    def check_unit(unit, where):
+        """unit, if it is a short word naming what the run counts; else a TypeError from where."""
+        return _check_unit(unit, where)
+
     def __init__(self, epochs, accuracy=False, unit="epoch"):
         self.epochs, self.accuracy, self.unit = epochs, accuracy, unit
         # fixed margins, not layout="constrained": the layout solver would double the cost
@@ -125,11 +130,11 @@ def training_curves_figure(history, title=None, unit="epoch"):
     """
     where = "training_curves_figure"
     loss, accuracy = check_history(history, where)
-    plot = TrainingCurvesPlot(len(loss), accuracy=accuracy is not None, unit=check_unit(unit, where))
+    plot = TrainingCurvesPlot(len(loss), accuracy=accuracy is not None, unit=_check_unit(unit, where))
     return plot.update(history, title).figure
 
 
-def check_unit(unit, where):
+def _check_unit(unit, where):
     """The name of what a training curve counts: a short word such as "epoch" or "window"."""
     if not isinstance(unit, str) or not unit.strip() or len(unit) > 20:
         raise TypeError(f"{where}: unit should be a short word naming what the run counts, such "

@@ -13,7 +13,6 @@ import ipywidgets as W
 
 from .. import _validation as v
 from ..plots import TrainingCurvesPlot, check_history
-from ..plots.training import check_unit
 from .explorer import Explorer
 
 _BLOCKS = " ▏▎▍▌▋▊▉█"          # eighths of a cell, as tqdm draws its bar
@@ -52,7 +51,7 @@ class TrainingMonitor(Explorer):
     def __init__(self, epochs, plot_every=None, unit="epoch"):
         where = "TrainingMonitor"
         self.epochs = v.positive_int(epochs, "epochs", where)
-        self.unit = check_unit(unit, where)
+        self.unit = TrainingCurvesPlot.check_unit(unit, where)
         self.plot_every = (max(1, self.epochs // 10) if plot_every is None
                            else v.positive_int(plot_every, "plot_every", where))
         self.epoch = 0
