@@ -10,6 +10,7 @@ the course's check-cell form, which raises AssertionError with its diagnosis.
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -512,8 +513,10 @@ class TestGrading:
         assert "AssertionError: check_tanh_layer: case 1 of 3 (N=1, F=3, H=3) disagrees" \
             in done.stdout and DIAGNOSIS in done.stdout, done.stdout
         assert "AssertionError" in done.stdout and "assert check_tanh_layer(tanh_layer)" in done.stdout
-        # the check's own frames stay out of the learner's way: only the line that raised
+        # the check's own frames stay out of the learner's way: only the line that raised,
+        # in a frame named after the check
         assert "_run_check" not in done.stdout and "call_watched" not in done.stdout
+        assert re.search(r"_core\.py:\d+, in check_tanh_layer\(", done.stdout), done.stdout
         nbformat.write(_solved(root), path)
         done = subprocess.run([sys.executable, "-m", "nbgrader", "validate", str(path)],
                               cwd=tmp_path, capture_output=True, text=True, timeout=300)
