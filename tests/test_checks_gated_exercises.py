@@ -58,11 +58,32 @@ def test_count_mistakes_are_named(check, blocks, bug, words, capsys):
 
 
 def _run(check, fn):
-    """A failing check: False, whether the check returns it or raises with its diagnosis."""
-    try:
-        return check(fn, raise_error=False)
-    except TypeError:
-        return check(fn)
+    """A failing check prints its diagnosis and returns False when asked not to raise."""
+    return check(fn, raise_error=False)
+
+
+def test_a_wrong_answer_raises_its_diagnosis():
+    with pytest.raises(AssertionError, match="one bias per block"):
+        checks.check_lstm_parameter_count(count_with(4, "one bias"))
+
+
+def test_counting_a_real_layer_or_delegating_to_the_lstm_is_refused(capsys):
+    import rnnlib
+
+    def by_layer(F, H, num_layers=1, bidirectional=False):
+        layer = rnnlib.LSTM(F, H, num_layers=num_layers, bidirectional=bidirectional)
+        return sum(p.size for p in layer.params.values())
+    assert not checks.check_lstm_parameter_count(by_layer, raise_error=False)
+
+    def via_lstm(x, h_prev, c_prev, Wx, Wh, b):
+        def as_lstm(W):
+            i, g, o = np.split(W, 3, axis=-1)
+            return np.concatenate([i, -i, g, o], axis=-1)
+        h, c, _ = rnnlib.lstm_step_forward(x, h_prev, c_prev, as_lstm(Wx), as_lstm(Wh), as_lstm(b))
+        return h, c
+    assert not checks.check_coupled_lstm_step_forward(via_lstm, raise_error=False)
+    out = capsys.readouterr().out
+    assert "rnnlib.LSTM" in out and "rnnlib.lstm_step_forward" in out
 
 
 def sig(a):

@@ -200,9 +200,9 @@ def call_watched(check_name, codes, fn, args, kwargs):
         _setprofile(before)
         if seen:
             raise Cheating(
-                f"{check_name}: your function calls {seen[0]}, the function this exercise asks "
-                f"you to write (directly, or through another rnnlib object that runs it). The "
-                f"check compares your function with rnnlib's, so this would compare rnnlib with "
+                f"{check_name}: your function calls {seen[0]}, which does what this exercise "
+                f"asks you to work out (directly, or through another rnnlib object that runs "
+                f"it). The check compares your function with rnnlib's, so this would compare rnnlib with "
                 f"itself. Write the computation yourself, from the equations in the text.")
         if not intact:
             raise Cheating(

@@ -12,7 +12,7 @@ import numpy as np
 
 import rnnlib
 
-from ._core import Check, LearnerError, Out, fresh, unpack
+from ._core import Check, LearnerError, Out, fresh, replaces, unpack
 from ._gated_maths import sigmoid
 
 # (input_size, hidden_size, num_layers, bidirectional): one layer and more, one direction and
@@ -85,6 +85,7 @@ def _check_count(name, cls, blocks, other_blocks, fn):
                    partial(case, F, H, L, bi)) for F, H, L, bi in SIZES])
 
 
+@replaces("rnnlib.LSTM")   # counting a real layer's parameters is not working them out
 def check_lstm_parameter_count(fn):
     """fn(input_size, hidden_size, num_layers=1, bidirectional=False) -> int, the number of
     parameters of rnnlib.LSTM (and of torch.nn.LSTM) with those settings.
@@ -95,6 +96,7 @@ def check_lstm_parameter_count(fn):
     return _check_count("LSTM", rnnlib.LSTM, 4, 3, fn)
 
 
+@replaces("rnnlib.GRU")
 def check_gru_parameter_count(fn):
     """fn(input_size, hidden_size, num_layers=1, bidirectional=False) -> int, the number of
     parameters of rnnlib.GRU (and of torch.nn.GRU); cases as check_lstm_parameter_count's."""
@@ -152,6 +154,7 @@ def _as_lstm(W):
     return np.concatenate([i, -i, g, o], axis=-1)
 
 
+@replaces("rnnlib.lstm_step_forward", "rnnlib.lstm_forward")   # the next cell shows the link
 def check_coupled_lstm_step_forward(fn):
     """fn(x, h_prev, c_prev, Wx, Wh, b) -> (h_next, c_next): one LSTM step with f = 1 - i.
 
