@@ -88,10 +88,10 @@ def _check_mask(lengths, T=None):
     else:
         T = v.positive_int(T, "T", where)
     if len(arr) * T > MAX_MASK:
-        raise ValueError(f"{where}: a mask of batch={len(arr)} by T={T} steps would hold "
-                         f"{len(arr) * T:.3g} values, more than the {MAX_MASK:.0e} this function "
-                         f"builds. T (or max(lengths), when T is not given) is a number of "
-                         f"timesteps: pass T=x.shape[1], the padded length of the batch.")
+        raise ValueError(f"{where}: a mask of batch={len(arr)} by T={T} steps would hold more "
+                         f"than the {MAX_MASK:.0e} values this function builds. T (or "
+                         f"max(lengths), when T is not given) is a number of timesteps: pass "
+                         f"T=x.shape[1], the padded length of the batch.")
     return v.lengths(arr, len(arr), T, where), T
 
 

@@ -336,8 +336,8 @@ def _check_time_windows(T, k, *, align="start"):
     T = v.positive_int(T, "T", where)
     k = v.positive_int(k, "k", where)
     if -(-T // k) > MAX_WINDOWS:
-        raise ValueError(f"{where}: T={T} steps in windows of k={k} make {-(-T // k):.3g} windows, "
-                         f"more than the {MAX_WINDOWS:.0e} this function lists. T is a number of "
+        raise ValueError(f"{where}: T={T} steps in windows of k={k} make more than the "
+                         f"{MAX_WINDOWS:.0e} windows this function lists. T is a number of "
                          f"timesteps, x.shape[1]; check it, or use a longer k.")
     return T, k, v.choice(align, ALIGNS, "align", where)
 
