@@ -263,8 +263,9 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
 
     model      has forward(x, lengths=...) -> y, backward(dy), zero_grad(), params, grads
                (rnnlib.SequenceModel)
-    x          (N, T, F) inputs;  targets: what the loss compares y with, (N, T) class ids for
-               "cross_entropy", (N, T, O) values for "mse"
+    x          (N, T, F) inputs, or (N, T) token ids for a model that takes them (a
+               SequenceModel does);  targets: what the loss compares y with, (N, T) class ids
+               in 0 .. O-1 for "cross_entropy", (N, T, O) values for "mse"
     optimizer  built on model.params, e.g. rnnlib.Adam(model.params, lr=1e-2)
     loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy)
     lengths    (N,) real length of each padded sequence: padded steps are masked out of the loss
@@ -281,8 +282,12 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
     epoch is measured on the parameters before that epoch's update(s); with minibatches, each
     entry is the mean over the epoch's minibatches, weighted by their number of real steps.
 
-    Raises FloatingPointError, saying what to change, when a number overflows: training has
-    diverged (learning rate too large), or the first pass already overflowed (inputs too large).
+    Every argument is checked before the first update (targets against the model's output
+    size as well). An error found later (raised by a loss function, a callback or the model)
+    puts the model's parameters and gradients and the optimiser's state back as they were
+    before the call. Raises FloatingPointError, saying what to change, when a number
+    overflows: training has diverged (learning rate too large; the model keeps the weights it
+    reached), or the first pass already overflowed (inputs too large).
     """
     where = "fit"
     loss_fn, epochs, every, clip, clip_value, x, targets = _settings(
@@ -327,6 +332,30 @@ def fit(model, x, targets, optimizer, *, loss="cross_entropy", epochs=100, lengt
             if callback is not None and (epoch % every == 0 or epoch == epochs):
                 callback(epoch, history)
     return history
+
+
+def check_history(history, where):
+    """(loss (E,), accuracy (E,) or None) from a history as fit returns it, or an error that
+    says what is wrong with it: the check of the plots and monitors that draw a history."""
+    if not isinstance(history, dict) or "loss" not in history:
+        got = (type(history).__name__ if not isinstance(history, dict) else
+               f"a dict with keys {sorted(map(str, history))}" if history else "an empty dict")
+        raise TypeError(f"{where}: history should be the dict of lists that rnnlib.fit returns, "
+                        f"with one value per epoch under 'loss'; got {got}.")
+    accuracy = history.get("accuracy")
+    try:                                       # numbers of any kind: a history is not weights
+        loss = np.asarray(history["loss"], dtype=float)
+        accuracy = None if accuracy is None or not len(accuracy) else np.asarray(accuracy, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{where}: history should hold lists of numbers, one per epoch; its "
+                        f"'loss' or 'accuracy' holds something else.") from None
+    if loss.ndim != 1 or not loss.size or (accuracy is not None and accuracy.shape != loss.shape):
+        raise ValueError(f"{where}: history['loss'] should hold one value per epoch, at least "
+                         f"one, and history['accuracy'], when given, as many; got "
+                         f"{v.fmt_shape(loss.shape)} losses"
+                         + ("" if accuracy is None else f" and {v.fmt_shape(accuracy.shape)} accuracies")
+                         + ".")
+    return loss, accuracy
 
 
 # --- truncated backpropagation through time ----------------------------------------------
@@ -385,7 +414,8 @@ def fit_truncated(model, x, targets, optimizer, *, k, loss="cross_entropy", epoc
 
     model      rnnlib.SequenceModel (forward(x, h0=, return_state=True), backward, zero_grad,
                params, grads), reading forwards (go_backwards=False)
-    x          (N, T, F); targets (N, T) class ids or (N, T, O) values, cut like x
+    x          (N, T, F), or (N, T) token ids; targets (N, T) class ids or (N, T, O) values,
+               cut like x
     k          the window length, a whole number >= 1
     loss       "cross_entropy", "mse", or a function (y, targets, mask) -> (loss, dy), called
                with mask=None on each window's (N, k, ...) slices
@@ -395,7 +425,8 @@ def fit_truncated(model, x, targets, optimizer, *, k, loss="cross_entropy", epoc
     Returns history as fit does, one entry per epoch: the mean over the epoch's windows,
     weighted by their lengths, of the loss (each measured before its window's update) and of
     the gradient norm before clipping; and "accuracy" for "cross_entropy".
-    Raises FloatingPointError, in the words of fit, when training diverges.
+    Checks, the putting back after an error, and FloatingPointError when training diverges:
+    as in fit.
     """
     where = "fit_truncated"
     loss_fn, epochs, every, clip, clip_value, x, targets = _settings(

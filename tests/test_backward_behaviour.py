@@ -1,7 +1,7 @@
 """How backward behaves as an API, the way torch's does: gradients accumulate until
 zero_grad(), the forward's cache survives any number of backward calls, and mistakes give
 clear errors that leave the layer as it was. (Whether the gradients are right is
-test_gradients.py's job.)
+test_backward_finite_differences.py's job.)
 """
 import numpy as np
 import pytest

@@ -131,6 +131,20 @@ def test_baselines_give_unseen_characters_a_chance():
     assert out == pytest.approx({"uniform": 3.0, "unigram": 5.0, "bigram": 4.0}, rel=1e-12)
 
 
+def test_baselines_with_probabilities_that_are_not_exact_in_binary():
+    # train "aaab": count a=3, b=1 (n=4); pairs aa=2, ab=1; a is followed 3 times, b never. V=2.
+    # test "aab" scores a after a, then b after a.
+    #   unigram: p(a) = (3+1)/(4+2) = 2/3, p(b) = (1+1)/6 = 1/3  -> ppl = (2/9) ** -1/2 = 3/sqrt(2)
+    #   bigram:  p(a|a) = (2+1)/(3+2) = 3/5, p(b|a) = (1+1)/5 = 2/5  -> ppl = (6/25) ** -1/2
+    # A bigram that divided by count(a) + V instead (b's count though b is never followed)
+    # would differ where the last character of train_text is scored, as in the next case.
+    out = char_baselines("aaab", "aab")
+    assert out["unigram"] == pytest.approx(3 / math.sqrt(2), rel=1e-14)
+    assert out["bigram"] == pytest.approx(5 / math.sqrt(6), rel=1e-14)
+    # test "ba": p(a|b) = (0+1)/(0+2) = 1/2 (b is never followed); count(b) + V would give 1/3
+    assert char_baselines("aaab", "ba")["bigram"] == pytest.approx(2.0, rel=1e-14)
+
+
 def test_bigram_beats_unigram_on_the_corpus():
     c = structured_text(30_000, seed=0)
     out = char_baselines(c.text[:25_000], c.text[25_000:])

@@ -1,313 +1,297 @@
-"""Every backward pass against centred finite differences (rnnlib.gradcheck), in float64.
+"""rnnlib.gradients: gradients through time, Jacobian products, truncated BPTT, clipping by value.
 
-The loss is always L = sum(output * G) (+ sum(h_n * G_n)) with G random normal, so every
-gradient is O(1) and a relative error below 1e-7 separates round-off (~1e-9) from a bug
-(~1e-3 and up). Problems are small (N=2, T=4, F=3, H=3) so each check takes a fraction of a
-second.
-
-relu and leaky_relu have a kink at 0: a finite difference across it is meaningless, so for
-them every test first asserts that no pre-activation lies within 1e-4 of 0 (a perturbation of
-eps=1e-6 moves a pre-activation by ~1e-5 at most here), and the seeds were chosen so it holds.
-The pre-activations are recomputed from public pieces (rnn.weights and the functions), not
-read from the layer's cache.
-
-Dropout: RNN.forward draws a fresh dropout mask from rnn.rng on every call. For a finite
-difference every forward must use the same mask, so the tests save the generator's state and
-restore it before each forward (the analytic one and every perturbed one).
+Every expected value comes from somewhere other than the code under test: centred finite
+differences of rnnlib.rnn_forward, Jacobians multiplied out one by one with np.diag, rnnlib's
+own rnn_backward, or a hand calculation (clip_grad_value_, as torch.nn.utils.clip_grad_value_
+documents it: every entry clamped to [-clip_value, clip_value], in place, returning None).
 """
+import warnings
+
 import numpy as np
 import pytest
 
 import rnnlib
-from rnnlib.functional import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
-from rnnlib.finite_diff import gradcheck, relative_error
+from rnnlib import clip_grad_value_
+from rnnlib.gradients import (gradient_norms, jacobian_products, state_gradients,
+                              step_jacobian, tbptt_gradients, with_spectral_radius)
 
-N, T, F, H = 2, 4, 3, 3
-TOL = 1e-7
-KINK_MARGIN = 1e-4
-
-
-def pre_activations(rnn, x, h0, lengths, output):
-    """Every pre-activation a = x_t Wx + h_{t-1} Wh + b on a real step of rnn(x, h0, lengths),
-    recomputed layer by layer and direction by direction with rnnlib.rnn_forward (or
-    rnn_forward_padded) and rnn.weights; output, what the layer returned, checks the recomputation."""
-    assert not (rnn.training and rnn.dropout > 0), "a dropout mask cannot be recomputed"
-    x = x if rnn.batch_first else x.transpose(1, 0, 2)
-    N, T, _ = x.shape
-    real = np.ones((N, T), bool) if lengths is None else rnnlib.sequence_mask(lengths, T)
-    layer_in = rnnlib.reverse_padded(x, lengths) if rnn.go_backwards else x
-    D, out = rnn.num_directions, []
-    for layer in range(rnn.num_layers):
-        hs = []
-        for d in range(D):
-            seq = layer_in if d == 0 else rnnlib.reverse_padded(layer_in, lengths)
-            Wx, Wh, b = rnn.weights(layer, d)
-            start = h0[layer * D + d]
-            if lengths is None:
-                h, _ = rnnlib.rnn_forward(seq, start, Wx, Wh, b, rnn.nonlinearity)
-            else:
-                h, _ = rnnlib.rnn_forward_padded(seq, start, Wx, Wh, b, lengths, rnn.nonlinearity)
-            h_prev = np.concatenate([start[:, None], h[:, :-1]], axis=1)
-            out.append((seq @ Wx + h_prev @ Wh + b)[real])        # real steps come first in seq
-            hs.append(h if d == 0 else rnnlib.reverse_padded(h, lengths))
-        layer_in = np.where(real[..., None], np.concatenate(hs, axis=-1), 0.0)   # zeros on padding
-    expected = output if rnn.batch_first else output.transpose(1, 0, 2)
-    np.testing.assert_allclose(layer_in, expected, rtol=1e-12, atol=1e-14)
-    return np.concatenate([a.ravel() for a in out])
+EPS = 1e-6
+FD_TOL = dict(rtol=1e-6, atol=1e-8)
+EXACT = dict(rtol=1e-12, atol=1e-12)
 
 
-def check_rnn(rnn, seed=0, lengths=None, h0=True, dh_n=True, eps=1e-6):
-    """gradcheck of every parameter, x and h0 of an RNN layer. Returns the forward the check
-    ran, forward() -> (output, h_n), with the same dropout mask on every call."""
+def problem(nonlinearity="tanh", N=2, T=6, F=3, H=4, seed=0, radius=1.2):
     rng = np.random.default_rng(seed)
-    L, D = rnn.num_layers, rnn.num_directions
-    x = rng.normal(size=(N, T, F) if rnn.batch_first else (T, N, F))
-    h0 = rng.normal(size=(L * D, N, H)) if h0 else np.zeros((L * D, N, H))
-    rng_state = rnn.rng.bit_generator.state     # the same dropout mask on every forward
-
-    def forward():
-        rnn.rng.bit_generator.state = rng_state
-        return rnn(x, h0, lengths)
-
-    output, h_n = forward()
-    G = rng.normal(size=output.shape)
-    Gn = rng.normal(size=h_n.shape) if dh_n else None
-    if rnn.nonlinearity != "tanh":
-        a = pre_activations(rnn, x, h0, lengths, output)
-        assert np.abs(a).min() > KINK_MARGIN, "a pre-activation sits on the kink: change the seed"
-
-    def loss():
-        out, hn = forward()
-        return np.sum(out * G) + (np.sum(hn * Gn) if dh_n else 0.0)
-
-    rnn.zero_grad()
-    dx, dh0 = rnn.backward(G, Gn, return_dh0=True)
-    params = dict(rnn.params, x=x, h0=h0)
-    grads = dict(rnn.grads, x=dx, h0=dh0)
-    result = gradcheck(loss, params, grads, eps=eps)
-    assert result.ok(TOL), repr(result)
-    return forward
+    Wh = with_spectral_radius(rng.standard_normal((H, H)), radius)
+    return dict(x=rng.standard_normal((N, T, F)), h0=0.5 * rng.standard_normal((N, H)),
+                Wx=rng.standard_normal((F, H)) / np.sqrt(F), Wh=Wh,
+                b=0.1 * rng.standard_normal(H), nonlinearity=nonlinearity)
 
 
-# --- the RNN layer, one feature at a time --------------------------------------------------
+def future_states(p, n, t, h_t):
+    """h_{t+1} .. h_{T-1} of sequence n when its state at step t is set to h_t."""
+    x = p["x"][n:n + 1, t + 1:]
+    if x.shape[1] == 0:
+        return np.zeros((0, h_t.size))
+    h, _ = rnnlib.rnn_forward(x, h_t[None], p["Wx"], p["Wh"], p["b"], p["nonlinearity"])
+    return h[0]
+
+
+def numeric_state_gradient(p, G, n, t):
+    """d/dh_t of L = sum_t' h_t' . G[n, t'], by centred differences on the entries of h_t."""
+    h, _ = rnnlib.rnn_forward(p["x"], p["h0"], p["Wx"], p["Wh"], p["b"], p["nonlinearity"])
+
+    def loss(h_t):
+        return h_t @ G[n, t] + np.sum(future_states(p, n, t, h_t) * G[n, t + 1:])
+
+    grad = np.zeros(h.shape[-1])
+    for i in range(grad.size):
+        e = np.zeros_like(grad)
+        e[i] = EPS
+        grad[i] = (loss(h[n, t] + e) - loss(h[n, t] - e)) / (2 * EPS)
+    return grad
+
+
+def readout(H, seed=0):
+    """The loss vector gradient_norms documents: a unit vector from default_rng(seed)."""
+    u = np.random.default_rng(seed).standard_normal(H)
+    return u / np.linalg.norm(u)
+
+
+# --- gradients at every state ----------------------------------------------------------
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "leaky_relu"])
-@pytest.mark.parametrize("bias", [True, False])
-def test_rnn_one_layer(nonlinearity, bias):
-    check_rnn(rnnlib.RNN(F, H, nonlinearity=nonlinearity, bias=bias, seed=1), seed=2)
+def test_state_gradients_match_finite_differences(nonlinearity):
+    p = problem(nonlinearity)
+    G = np.random.default_rng(1).standard_normal((2, 6, 4))
+    _, cache = rnnlib.rnn_forward(p["x"], p["h0"], p["Wx"], p["Wh"], p["b"], nonlinearity)
+    dhs = state_gradients(G, cache)
+    for n in range(2):
+        for t in range(6):
+            np.testing.assert_allclose(dhs[n, t], numeric_state_gradient(p, G, n, t), **FD_TOL)
+
+
+def test_state_gradients_agree_with_rnn_backward():
+    # one more step back from dL/dh_0 gives rnn_backward's dh0, and the weight gradients are
+    # sums over steps of the gradient at each pre-activation, dL/dh_t * tanh'(a_t)
+    p = problem()
+    G = np.random.default_rng(2).standard_normal((2, 6, 4))
+    h, cache = rnnlib.rnn_forward(p["x"], p["h0"], p["Wx"], p["Wh"], p["b"])
+    _, dh0, dWx, dWh, db = rnnlib.rnn_backward(G, cache)
+    dhs = state_gradients(G, cache)
+    da = dhs * (1 - h ** 2)
+    h_prev = np.concatenate([p["h0"][:, None], h[:, :-1]], axis=1)
+    np.testing.assert_allclose(da[:, 0] @ p["Wh"].T, dh0, **EXACT)
+    np.testing.assert_allclose(np.einsum("nti,ntj->ij", h_prev, da), dWh, **EXACT)
+    np.testing.assert_allclose(np.einsum("nti,ntj->ij", p["x"], da), dWx, **EXACT)
+    np.testing.assert_allclose(da.sum(axis=(0, 1)), db, **EXACT)
+
+
+@pytest.mark.parametrize("loss", ["last", "every"])
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_gradient_norms_match_finite_differences(loss, nonlinearity):
+    p = problem(nonlinearity)
+    u = readout(4, seed=3)
+    G = np.zeros((2, 6, 4))
+    if loss == "last":
+        G[:, -1] = u
+    else:
+        G[:] = u
+    expected = np.array([[np.linalg.norm(numeric_state_gradient(p, G, n, t)) for t in range(6)]
+                         for n in range(2)])
+    args = [p[k] for k in ("x", "h0", "Wx", "Wh", "b")]
+    per_seq = gradient_norms(*args, nonlinearity, loss=loss, seed=3, per_sequence=True)
+    np.testing.assert_allclose(per_seq, expected, **FD_TOL)
+    np.testing.assert_allclose(gradient_norms(*args, nonlinearity, loss=loss, seed=3),
+                               expected.mean(axis=0), **FD_TOL)
+    if loss == "last":
+        np.testing.assert_allclose(per_seq[:, -1], 1.0, **EXACT)   # a unit readout
+
+
+# --- Jacobians --------------------------------------------------------------------------
+
+def test_step_jacobian_matches_finite_differences_of_one_step():
+    p = problem()
+    x_t, h_prev = p["x"][0, 2], p["h0"][0]
+
+    def step(hp):
+        return rnnlib.rnn_step_forward(x_t[None], hp[None], p["Wx"], p["Wh"], p["b"])[0][0]
+
+    numeric = np.stack([(step(h_prev + e) - step(h_prev - e)) / (2 * EPS)
+                        for e in EPS * np.eye(4)], axis=1)      # column j: d h_t / d h_prev[j]
+    np.testing.assert_allclose(step_jacobian(step(h_prev), p["Wh"]), numeric, **FD_TOL)
+
+
+def test_step_jacobian_of_a_batch_is_one_jacobian_per_sequence():
+    p = problem("relu")
+    h, _ = rnnlib.rnn_forward(p["x"], p["h0"], p["Wx"], p["Wh"], p["b"], "relu")
+    J = step_jacobian(h[:, 3], p["Wh"], "relu")
+    assert J.shape == (2, 4, 4)
+    for n in range(2):
+        np.testing.assert_allclose(J[n], np.diag((h[n, 3] > 0) * 1.0) @ p["Wh"].T, **EXACT)
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
-def test_rnn_two_layers(nonlinearity):
-    check_rnn(rnnlib.RNN(F, H, num_layers=2, nonlinearity=nonlinearity, seed=3), seed=4)
+def test_jacobian_products_match_brute_force_and_finite_differences(nonlinearity):
+    p = problem(nonlinearity, N=1, T=7)
+    h, _ = rnnlib.rnn_forward(p["x"], p["h0"], p["Wx"], p["Wh"], p["b"], nonlinearity)
+    P, norms = jacobian_products(h[0], p["Wh"], nonlinearity)
+    slope = (lambda s: 1 - s ** 2) if nonlinearity == "tanh" else (lambda s: (s > 0) * 1.0)
+    T = 7
+    for t in range(T):
+        brute = np.eye(4)
+        for s in range(T - 1, t, -1):                       # J_{T-1} @ ... @ J_{t+1}
+            brute = brute @ (np.diag(slope(h[0, s])) @ p["Wh"].T)
+        np.testing.assert_allclose(P[t], brute, **EXACT)
+        np.testing.assert_allclose(norms[t], np.linalg.norm(brute, 2), **EXACT)
+        numeric = np.stack([((future_states(p, 0, t, h[0, t] + e)[-1:] if t < T - 1 else h[0, t] + e)
+                             - (future_states(p, 0, t, h[0, t] - e)[-1:] if t < T - 1 else h[0, t] - e)
+                             ).ravel() / (2 * EPS) for e in EPS * np.eye(4)], axis=1)
+        np.testing.assert_allclose(P[t], numeric, **FD_TOL)
 
 
-def test_rnn_bidirectional():
-    check_rnn(rnnlib.RNN(F, H, bidirectional=True, seed=5), seed=6)
+def test_last_step_gradient_is_the_readout_times_the_jacobian_product():
+    p = problem(N=3, T=8)
+    args = [p[k] for k in ("x", "h0", "Wx", "Wh", "b")]
+    h, _ = rnnlib.rnn_forward(*args)
+    P, _ = jacobian_products(h, p["Wh"])                    # (3, 8, 4, 4), a batch
+    expected = np.linalg.norm(readout(4) @ P, axis=-1)      # ||u^T dh_{T-1}/dh_t||, (3, 8)
+    np.testing.assert_allclose(gradient_norms(*args, per_sequence=True), expected, **EXACT)
 
 
-def test_rnn_two_layers_bidirectional_leaky_relu_no_bias():
-    check_rnn(rnnlib.RNN(F, H, num_layers=2, bidirectional=True, nonlinearity="leaky_relu",
-                         bias=False, seed=7), seed=8)
+def test_with_spectral_radius():
+    W = np.random.default_rng(0).standard_normal((5, 5))
+    for r in (0.5, 1.0, 3.0):
+        assert np.isclose(np.abs(np.linalg.eigvals(with_spectral_radius(W, r))).max(), r)
+    assert not with_spectral_radius(W, 0).any()
+    with pytest.raises(ValueError, match="every eigenvalue of W is 0"):
+        with_spectral_radius(np.triu(np.ones((3, 3)), 1), 1.0)
+    with pytest.raises(ValueError, match="radius should be a finite number >= 0"):
+        with_spectral_radius(W, -1)
 
 
-@pytest.mark.parametrize("bidirectional", [False, True])
-def test_rnn_lengths(bidirectional):
-    # sequence 1 is padded after 2 steps: its padding must get zero gradient, and h_n its
-    # state at step 1; a bidirectional layer's reverse direction starts at step 1 for it
-    check_rnn(rnnlib.RNN(F, H, num_layers=2, bidirectional=bidirectional, seed=9), seed=10,
-              lengths=np.array([4, 2]))
+# --- the extremes a widget reaches ------------------------------------------------------
+
+def test_overflow_gives_inf_or_nan_and_no_warning():
+    p = problem("relu", T=60, H=8)
+    args = [p["x"], p["h0"], p["Wx"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # zero input and state: tanh stays at 0, where its slope is 1, so the gradient is
+        # u^T (Wh^T)^k, growing about 1e4-fold a step, past 1e308 in under 100 steps
+        zeros = [np.zeros((2, 100, 3)), np.zeros((2, 8)), p["Wx"]]
+        big = gradient_norms(*zeros, with_spectral_radius(p["Wh"], 1e4), np.zeros(8))
+        finite = np.isfinite(big)
+        assert np.isclose(big[-1], 1.0) and finite[-20:].all() and np.isinf(big[~finite]).all()
+        assert not finite[0] and np.all(np.diff(finite) >= 0)      # inf, then finite to the end
+        # the forward states themselves overflow: no gradient, nan everywhere
+        huge = gradient_norms(*args, with_spectral_radius(p["Wh"], 1e200), p["b"], "relu")
+        assert np.isnan(huge).all()
+        zero = gradient_norms(*args, with_spectral_radius(p["Wh"], 0), p["b"], "tanh")
+        assert np.isclose(zero[-1], 1.0) and np.all(zero[:-1] == 0)
+        one = gradient_norms(p["x"][:, :1], p["h0"], p["Wx"], p["Wh"], p["b"])
+        assert one.shape == (1,) and np.isclose(one[0], 1.0)
 
 
-def test_rnn_lengths_padding_gets_no_gradient():
-    rnn = rnnlib.RNN(F, H, bidirectional=True, seed=11)
-    x = np.random.default_rng(12).normal(size=(N, T, F))
-    out, h_n = rnn(x, lengths=[4, 2])
-    dx = rnn.backward(np.ones_like(out), np.ones_like(h_n))
-    assert np.all(dx[1, 2:] == 0.0) and np.all(dx[0] != 0.0)
+# --- truncated BPTT ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("k", [6, 7, 100])
+def test_tbptt_with_a_window_of_the_whole_sequence_is_full_bptt(k):
+    p = problem()
+    args = [p[k_] for k_ in ("x", "h0", "Wx", "Wh", "b")]
+    G = np.random.default_rng(4).standard_normal((2, 6, 4))
+    _, cache = rnnlib.rnn_forward(*args)
+    for got, want in zip(tbptt_gradients(*args, G, k), rnnlib.rnn_backward(G, cache)):
+        np.testing.assert_allclose(got, want, **EXACT)
 
 
-def test_rnn_dropout_training_mode_fixed_mask():
-    rnn = rnnlib.RNN(F, H, num_layers=2, dropout=0.5, seed=13)
-    forward = check_rnn(rnn, seed=14)
-    # the check above is only meaningful if dropout acted in it: the forward it ran (its
-    # dropout mask) gives another output than the same forward without dropout
-    train_output, _ = forward()
-    rnn.eval()
-    eval_output, _ = forward()
-    rnn.train()
-    assert not np.allclose(train_output, eval_output)
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_tbptt_with_short_windows_is_the_gradient_with_window_starts_held_fixed(k):
+    # The stated difference: the loss of window w reaches the weights only through the steps
+    # of window w, each window starting from the state the previous one ended in, held fixed.
+    # So TBPTT's dWh is the finite-difference gradient of the windows' losses, each computed
+    # from its FROZEN start state (the states of the unperturbed run).
+    p = problem(T=7)
+    args = [p[k_] for k_ in ("x", "h0", "Wx", "Wh", "b")]
+    G = np.random.default_rng(5).standard_normal((2, 7, 4))
+    h, cache = rnnlib.rnn_forward(*args)
+    starts = {s: (p["h0"] if s == 0 else h[:, s - 1]) for s in range(0, 7, k)}
+
+    def windowed_loss(Wh):
+        return sum(np.sum(rnnlib.rnn_forward(p["x"][:, s:s + k], h_s, p["Wx"], Wh, p["b"])[0]
+                          * G[:, s:s + k]) for s, h_s in starts.items())
+
+    Wh = p["Wh"].copy()
+    numeric = np.zeros_like(Wh)
+    for i in np.ndindex(Wh.shape):
+        E = np.zeros_like(Wh)
+        E[i] = EPS
+        numeric[i] = (windowed_loss(Wh + E) - windowed_loss(Wh - E)) / (2 * EPS)
+    dx, dh0, dWx, dWh, db = tbptt_gradients(*args, G, k)
+    np.testing.assert_allclose(dWh, numeric, **FD_TOL)
+    full_dWh = rnnlib.rnn_backward(G, cache)[3]
+    assert np.linalg.norm(dWh - full_dWh) > 1e-3 * np.linalg.norm(full_dWh)   # really differs
 
 
-def test_rnn_dropout_eval_mode_is_off():
-    check_rnn(rnnlib.RNN(F, H, num_layers=2, dropout=0.5, seed=15).eval(), seed=16)
+def test_tbptt_gives_no_gradient_to_a_dependency_longer_than_the_window():
+    # a loss at the last step only: with k = 3 and T = 7 the windows are [0,3) [3,6) [6,7),
+    # so only x_6 (the last window) gets a gradient; full BPTT reaches every step
+    p = problem(T=7)
+    args = [p[k_] for k_ in ("x", "h0", "Wx", "Wh", "b")]
+    G = np.zeros((2, 7, 4))
+    G[:, -1] = 1.0
+    dx, dh0, *_ = tbptt_gradients(*args, G, 3)
+    assert np.all(dx[:, :6] == 0) and np.all(dh0 == 0) and np.all(np.abs(dx[:, 6]) > 0)
+    _, cache = rnnlib.rnn_forward(*args)
+    assert np.all(np.abs(rnnlib.rnn_backward(G, cache)[0]).sum(axis=-1) > 0)
 
 
-@pytest.mark.parametrize("lengths", [None, np.array([3, 4])])
-def test_rnn_go_backwards(lengths):
-    check_rnn(rnnlib.RNN(F, H, go_backwards=True, seed=17), seed=18, lengths=lengths)
+# --- clipping by value ------------------------------------------------------------------
+
+def test_clip_grad_value_by_hand():
+    a = np.array([[-3.0, 0.5], [2.0, -0.2]])
+    b = np.array([10.0, -1.0, 1.0])
+    grads = {"a": a, "b": b}
+    assert clip_grad_value_(grads, 1.0) is None              # torch returns None too
+    assert grads["a"] is a and grads["b"] is b               # in place
+    np.testing.assert_array_equal(a, [[-1.0, 0.5], [1.0, -0.2]])
+    np.testing.assert_array_equal(b, [1.0, -1.0, 1.0])       # +-clip_value itself is kept
+    lst = [np.array([0.3, -0.7])]
+    clip_grad_value_(lst, 0.5)
+    np.testing.assert_array_equal(lst[0], [0.3, -0.5])
 
 
-def test_rnn_time_first():
-    check_rnn(rnnlib.RNN(F, H, num_layers=2, bidirectional=True, batch_first=False, seed=19), seed=20)
+def test_clip_grad_value_changes_the_direction_where_clip_by_norm_does_not():
+    g = {"w": np.array([4.0, 1.0])}
+    clip_grad_value_(g, 1.0)
+    np.testing.assert_array_equal(g["w"], [1.0, 1.0])        # was along (4, 1), now (1, 1)
 
 
-def test_rnn_without_h0_and_dh_n():
-    check_rnn(rnnlib.RNN(F, H, seed=21), seed=22, h0=False, dh_n=False)
+def test_clip_grad_value_errors_leave_gradients_alone():
+    g = {"w": np.array([4.0, -4.0])}
+    for bad, error in ((0, ValueError), (-1.0, ValueError), (float("inf"), ValueError), ("1", TypeError)):
+        with pytest.raises(error, match="clip_grad_value_: clip_value should be a positive"):
+            clip_grad_value_(g, bad)
+    np.testing.assert_array_equal(g["w"], [4.0, -4.0])
+    with pytest.raises(TypeError, match="clip_grad_value_: grads should be a dict"):
+        clip_grad_value_(np.ones(3), 1.0)
 
 
-# --- the functions, directly --------------------------------------------------------------
+# --- errors for learners ----------------------------------------------------------------
 
-def weights(rng, scale=0.7):
-    return (rng.normal(size=(F, H)) * scale, rng.normal(size=(H, H)) * scale, rng.normal(size=H) * scale)
-
-
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "leaky_relu"])
-def test_rnn_step_backward(nonlinearity):
-    rng = np.random.default_rng(23)
-    x, h_prev = rng.normal(size=(N, F)), rng.normal(size=(N, H))
-    Wx, Wh, b = weights(rng)
-    a = x @ Wx + h_prev @ Wh + b
-    assert np.abs(a).min() > KINK_MARGIN
-    h_next, cache = rnn_step_forward(x, h_prev, Wx, Wh, b, nonlinearity)
-    G = rng.normal(size=h_next.shape)
-    dx, dh_prev, dWx, dWh, db = rnn_step_backward(G, cache)
-    loss = lambda: np.sum(rnn_step_forward(x, h_prev, Wx, Wh, b, nonlinearity)[0] * G)  # noqa: E731
-    result = gradcheck(loss, dict(x=x, h_prev=h_prev, Wx=Wx, Wh=Wh, b=b),
-                       dict(x=dx, h_prev=dh_prev, Wx=dWx, Wh=dWh, b=db))
-    assert result.ok(TOL), repr(result)
-
-
-@pytest.mark.parametrize("nonlinearity", ["tanh", "relu", "leaky_relu"])
-@pytest.mark.parametrize("lengths", [None, [4, 1]])
-def test_rnn_backward(nonlinearity, lengths):
-    rng = np.random.default_rng(24)
-    x, h0 = rng.normal(size=(N, T, F)), rng.normal(size=(N, H))
-    Wx, Wh, b = weights(rng)
-    if lengths is None:
-        forward, backward = (lambda: rnn_forward(x, h0, Wx, Wh, b, nonlinearity)), rnn_backward
-    else:
-        forward = lambda: rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity)  # noqa: E731
-        backward = rnnlib.rnn_backward_padded
-    h, cache = forward()
-    h_prev = np.concatenate([h0[:, None], h[:, :-1]], axis=1)
-    assert np.abs(x @ Wx + h_prev @ Wh + b).min() > KINK_MARGIN
-    G = rng.normal(size=h.shape)
-    dx, dh0, dWx, dWh, db = backward(G, cache)
-    loss = lambda: np.sum(forward()[0] * G)  # noqa: E731
-    result = gradcheck(loss, dict(x=x, h0=h0, Wx=Wx, Wh=Wh, b=b), dict(x=dx, h0=dh0, Wx=dWx, Wh=dWh, b=db))
-    assert result.ok(TOL), repr(result)
-
-
-@pytest.mark.parametrize("bias", [True, False])
-def test_dense(bias):
-    rng = np.random.default_rng(25)
-    dense = rnnlib.Dense(F, 5, bias=bias, seed=26)
-    x = rng.normal(size=(N, T, F))
-    G = rng.normal(size=(N, T, 5))
-    dense(x)
-    dx = dense.backward(G)
-    loss = lambda: np.sum(dense(x) * G)  # noqa: E731
-    result = gradcheck(loss, dict(dense.params, x=x), dict(dense.grads, x=dx))
-    assert result.ok(TOL), repr(result)
-
-
-@pytest.mark.parametrize("batched", [True, False])
-def test_rnncell_relu_without_bias(batched):
-    cell = rnnlib.RNNCell(F, H, bias=False, nonlinearity="relu", seed=29)
-    assert list(cell.params) == ["weight_ih", "weight_hh"]
-    rng = np.random.default_rng(31)
-    lead = (N,) if batched else ()                    # unbatched: x (F,), h_prev (H,), as torch
-    x, h_prev = rng.normal(size=lead + (F,)), rng.normal(size=lead + (H,))
-    a = x @ cell.params["weight_ih"].T + h_prev @ cell.params["weight_hh"].T
-    assert np.abs(a).min() > KINK_MARGIN
-    assert (a > 0).any() and (a < 0).any()            # both sides of the kink are checked
-    h_next = cell(x, h_prev)
-    G = rng.normal(size=h_next.shape)
-    cell.zero_grad()
-    dx, dh_prev = cell.backward(G)
-    loss = lambda: np.sum(cell(x, h_prev) * G)  # noqa: E731
-    result = gradcheck(loss, dict(cell.params, x=x, h_prev=h_prev), dict(cell.grads, x=dx, h_prev=dh_prev))
-    assert result.ok(TOL), repr(result)
-
-
-# --- gradcheck itself: it must catch what it is for ---------------------------------------
-
-def test_relative_error_definition():
-    # ||a - n|| = ||(3, -4)|| = 5, ||a|| + ||n|| = 3 + 4
-    assert relative_error([3.0, 0.0], [0.0, 4.0]) == pytest.approx(5 / 7, rel=1e-15)
-    assert relative_error([0.0, 0.0], [0.0, 0.0]) == 0.0
-    assert relative_error([0.0], [1e-10]) == pytest.approx(1e-2)   # floor 1e-8 below tiny values
-
-
-def test_gradcheck_catches_a_small_mistake_and_restores_params():
-    rng = np.random.default_rng(27)
-    W, x, G = rng.normal(size=(3, 2)), rng.normal(size=(4, 3)), rng.normal(size=(4, 2))
-    W_before = W.copy()
-    loss = lambda: np.sum(np.tanh(x @ W) * G)  # noqa: E731
-    dW = x.T @ ((1 - np.tanh(x @ W) ** 2) * G)
-    assert gradcheck(loss, {"W": W}, {"W": dW}).ok()
-    assert np.array_equal(W, W_before)                # bit for bit, not just close
-    wrong = dW.copy()
-    wrong[1, 0] *= 1 + 1e-4                           # one entry off by 0.01 %
-    result = gradcheck(loss, {"W": W}, {"W": wrong})
-    assert not result.ok() and result.rows[0][3] == (1, 0)
-    assert result.rows[0][2] > 1e-6
-
-
-def test_gradcheck_table_is_coarse():
-    rng = np.random.default_rng(28)
-    W, G = rng.normal(size=(2, 2)), rng.normal(size=(2, 2))
-    loss = lambda: np.sum(W ** 2 * G)  # noqa: E731
-    good = gradcheck(loss, {"W": W}, {"W": 2 * W * G})
-    assert repr(good).splitlines()[2].split() == ["W", "(2,", "2)", "<", "1e-08", "ok"]
-    bad = gradcheck(loss, {"W": W}, {"W": W * G})     # half the true gradient: error 1/3
-    assert repr(bad).splitlines()[2].split()[-2:] == ["3e-01", "FAIL"]
-    html = bad._repr_html_()
-    assert "<td>W</td><td>(2, 2)</td><td>3e-01</td><td>FAIL</td>" in html
-    assert "<td>&lt; 1e-08</td><td>ok</td>" in good._repr_html_()
-
-
-def test_gradcheck_bad_input_is_explained_and_changes_nothing():
-    W = np.ones((2, 2))
-    loss = lambda: float(W.sum())  # noqa: E731
-    with pytest.raises(ValueError, match=r"grads\['W'\] should have shape \(axis0=2, axis1=2\), got \(2,\)"):
-        gradcheck(loss, {"W": W}, {"W": np.ones(2)})
-    with pytest.raises(TypeError, match="float64"):
-        gradcheck(loss, {"W": W.astype(np.float32)}, {"W": W})
-    with pytest.raises(ValueError, match="'V' is not a key of params"):
-        gradcheck(loss, {"W": W}, {"W": W}, names=["V"])
-    with pytest.raises(TypeError, match="one number"):
-        gradcheck(lambda: W, {"W": W}, {"W": W})
-    assert np.array_equal(W, np.ones((2, 2)))
-
-
-def test_gradcheck_names_checks_those_arrays_in_that_order():
-    rng = np.random.default_rng(32)
-    params = {"W": rng.normal(size=(2, 3)), "V": rng.normal(size=4), "U": rng.normal(size=(1, 2))}
-    loss = lambda: float(np.sum(params["W"] ** 2) + np.sum(params["V"] ** 2) + np.sum(params["U"] ** 2))  # noqa: E731
-    grads = {k: 2 * p for k, p in params.items()}
-    grads["V"] = np.zeros(4)                          # wrong, and left out below
-    result = gradcheck(loss, params, grads, names=["U", "W"])
-    assert [(name, shape) for name, shape, *_ in result.rows] == [("U", (1, 2)), ("W", (2, 3))]
-    assert list(result.numeric) == ["U", "W"]
-    assert result.ok()
-    assert not gradcheck(loss, params, grads).ok()   # every array by default: V is caught
-
-
-def test_gradcheck_numeric_is_the_derivative():
-    W = np.random.default_rng(33).normal(size=(3, 2))
-    result = gradcheck(lambda: float(np.sum(np.sin(W))), {"W": W}, {"W": np.cos(W)})
-    assert result.ok()
-    # d/dW sum(sin W) = cos W; a centred difference is off by ~eps^2 / 6 from truncation
-    np.testing.assert_allclose(result.numeric["W"], np.cos(W), rtol=0, atol=1e-9)
-
-
-@pytest.mark.parametrize("eps, error", [(0, ValueError), (2, ValueError), (-1e-6, ValueError),
-                                        (float("nan"), ValueError), (True, TypeError),
-                                        ("1e-6", TypeError), (None, TypeError)])
-def test_gradcheck_eps_must_be_a_small_positive_number(eps, error):
-    W = np.ones(2)
-    with pytest.raises(error, match=r"gradcheck: eps should be a small positive number such as 1e-6"):
-        gradcheck(lambda: float(W.sum()), {"W": W}, {"W": np.ones(2)}, eps=eps)
-    np.testing.assert_array_equal(W, np.ones(2))
+def test_errors_name_the_function_and_the_fix():
+    p = problem()
+    args = [p[k] for k in ("x", "h0", "Wx", "Wh", "b")]
+    with pytest.raises(ValueError, match="gradient_norms: loss should be one of"):
+        gradient_norms(*args, loss="first")
+    with pytest.raises(ValueError, match=r"step_jacobian: h_t should have shape \(hidden_size=4,\)"):
+        step_jacobian(np.ones(3), p["Wh"])
+    with pytest.raises(ValueError, match=r"step_jacobian: Wh should be square"):
+        step_jacobian(np.ones(4), np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"jacobian_products: h should have shape \(time, hidden_size=4\)"):
+        jacobian_products(np.ones(4), p["Wh"])
+    with pytest.raises(ValueError, match="tbptt_gradients: k should be a positive whole number"):
+        tbptt_gradients(*args, np.zeros((2, 6, 4)), 0)
+    _, cache = rnnlib.rnn_forward(*args)
+    with pytest.raises(ValueError, match=r"state_gradients: dh should have shape"):
+        state_gradients(np.zeros((2, 5, 4)), cache)

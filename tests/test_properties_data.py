@@ -5,6 +5,7 @@ interesting ones: a nan here, a length of 0 there) with values of any type."""
 import warnings
 
 import numpy as np
+import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -124,3 +125,10 @@ def test_char_baselines(train_text, test_text):
     for name, ppl in out.items():
         # a perplexity is at least 1, and add-one smoothing keeps every p >= 1 / (n + V)
         assert np.isfinite(ppl) and 1.0 <= ppl <= len(train_text) + V + 1e-9, (name, ppl)
+    # the same counts by brute force: str.count for single characters, a loop over the pairs
+    n, scored = len(train_text), list(zip(test_text, test_text[1:]))
+    pairs = [train_text[i:i + 2] for i in range(n - 1)]
+    uni = [(train_text.count(c) + 1) / (n + V) for _, c in scored]
+    bi = [(pairs.count(a + c) + 1) / (sum(p[0] == a for p in pairs) + V) for a, c in scored]
+    assert out["unigram"] == pytest.approx(float(np.prod(uni)) ** (-1 / len(scored)), rel=1e-9)
+    assert out["bigram"] == pytest.approx(float(np.prod(bi)) ** (-1 / len(scored)), rel=1e-9)

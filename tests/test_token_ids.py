@@ -3,8 +3,8 @@
 For a one-hot x_t = e_i, x_t @ Wx is row i of Wx, so rnnlib looks the row up instead of
 multiplying, and in the backward sums each step's gradient into the row it read. The numbers
 must be those of the one-hot input (which test_reference checks against torch and
-test_gradients against finite differences); here against the one-hot path, by finite
-differences, and against np.add.at for the row sums.
+test_backward_finite_differences against finite differences); here against the one-hot path,
+by finite differences, and against np.add.at for the row sums.
 """
 import numpy as np
 import pytest

@@ -45,7 +45,7 @@ def test_forward_is_rnn_then_dense():
         np.testing.assert_allclose(m.forward(x)[:, t], h @ p["head.weight"].T + p["head.bias"], rtol=1e-13)
 
 
-KINK_MARGIN = 1e-4      # see test_gradients.py: a finite difference across relu's kink is meaningless
+KINK_MARGIN = 1e-4      # see test_backward_finite_differences.py: no finite difference across a kink
 
 
 def pre_activations(rnn, x):
@@ -442,3 +442,22 @@ def test_fit_seed_sets_the_minibatch_order():
     assert again == history and orders_again == orders               # the same seed: the same run
     other, orders_other = run(seed=1)
     assert orders_other != orders and other != history
+
+
+def test_check_history_reads_what_fit_returns_and_explains_the_rest():
+    from rnnlib.train import check_history
+    x, y = hihell()
+    m = SequenceModel(5, 4, 5, seed=0)
+    history = fit(m, x, y, Adam(m.params), epochs=3)
+    loss, acc = check_history(history, "plot")
+    np.testing.assert_array_equal(loss, history["loss"])
+    np.testing.assert_array_equal(acc, history["accuracy"])
+    assert check_history({"loss": [1, 2]}, "plot")[1] is None        # mse: no accuracy
+    for bad, error, words in [(None, TypeError, "got NoneType"), ({}, TypeError, "an empty dict"),
+                              ({"acc": [1]}, TypeError, "keys ['acc']"),
+                              ({"loss": ["a"]}, TypeError, "lists of numbers"),
+                              ({"loss": []}, ValueError, "got (0,) losses"),
+                              ({"loss": [1, 2], "accuracy": [1]}, ValueError, "(1,) accuracies")]:
+        with pytest.raises(error, match=r"^plot: history") as info:
+            check_history(bad, "plot")
+        assert words in str(info.value)
