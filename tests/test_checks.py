@@ -541,20 +541,20 @@ DIAGNOSES = [
     ("check_adam_update", "efficient", "eps is added before the bias correction", {}),
     ("check_adam_update", "sign", "the step has the wrong sign", {}),
     ("check_adam_update", "old m v", "the step uses m and v from before this update", {}),
-    ("check_adam_update", "t from 0", "contains nan: is t counted from 0?", {}),
-    ("check_adam_update", "t plus 1", "the bias correction uses t + 1", {}),
+    ("check_adam_update", "t from 0", "contains nan: is k counted from 0?", {}),
+    ("check_adam_update", "t plus 1", "the bias correction uses k + 1", {}),
     ("check_adam_update", "defaults", "are not used: it computes with the defaults", {}),
-    ("check_adam_update", "m no 1-b1", "m_new should be beta1 * m + (1 - beta1) * g.", {}),
+    ("check_adam_update", "m no 1-b1", "m_new should be beta1 * m + (1 - beta1) * dp.", {}),
     ("check_adam_update", "m swapped", "beta1 and 1 - beta1 are swapped", {}),
     ("check_adam_update", "m hat", "m_new is the bias-corrected m_hat", {}),
-    ("check_adam_update", "v uses g", "v_new averages g; it should average g**2", {}),
+    ("check_adam_update", "v uses g", "v_new averages dp; it should average dp**2", {}),
     ("check_adam_update", "v uses g", "the step p_new - p contains nan: the square root of a negative v", {}),
     ("check_adam_update", "m swapped", "the step is right for the m_new and v_new returned; correct "
      "those first.", {}),
     ("check_adam_update", "v swapped", "beta2 and 1 - beta2 are swapped", {}),
-    ("check_adam_update", "v no 1-b2", "v_new should be beta2 * v + (1 - beta2) * g**2.", {}),
+    ("check_adam_update", "v no 1-b2", "v_new should be beta2 * v + (1 - beta2) * dp**2.", {}),
     ("check_adam_update", "v hat", "v_new is the bias-corrected v_hat", {}),
-    ("check_adam_update", "in place", "the function changed p, m and v in place", {}),
+    ("check_adam_update", "in place", "your function changed its arguments p, m and v in place", {}),
     ("check_adam_update", "betas swapped", "beta1 and beta2 are swapped: beta1 (0.9 by default) is "
      "the decay of m", {}),
 
@@ -580,7 +580,9 @@ def test_each_mistake_gets_its_diagnosis(name, bug, text, kwargs, capsys):
     ok, out = run(check, FACTORIES[check](bug), capsys, **kwargs)
     assert ok is False
     assert text in out, out
-    assert out.startswith(f"{name}: case ") and "disagrees with" in out.splitlines()[0]
+    assert out.startswith(f"{name}: case ")
+    # an input changed in place is said instead of a comparison: the outputs are not compared
+    assert ("disagrees with" in out.splitlines()[0]) != (bug == "in place")
     assert "Traceback" not in out
 
 
@@ -695,13 +697,26 @@ def test_something_that_is_not_a_function_is_refused_in_words(capsys):
                    "without calling it: check_one_hot(my_function).\n")
 
 
-def test_the_learners_inputs_are_copies_so_changing_them_cannot_change_the_reference(capsys):
+def test_a_function_that_changes_its_inputs_in_place_fails_and_the_argument_is_named(capsys):
+    """The right outputs do not make up for a caller's arrays changed silently: the learner's
+    function gets copies, and a copy that comes back different is named with the usual cause."""
     def rnn_forward(x, h0, Wx, Wh, b, nonlinearity="tanh"):
         h, cache = forward_with()(x, h0, Wx, Wh, b, nonlinearity)
         Wh *= 0.0                                   # vandalise the weights after use
         x[...] = np.nan
         return h, cache
-    assert run(checks.check_rnn_forward, rnn_forward, capsys)[0]
+    ok, out = run(checks.check_rnn_forward, rnn_forward, capsys)
+    assert not ok
+    assert "changed its arguments x and Wh in place" in out and "`x += ...`" in out
+
+
+def test_an_in_place_change_inside_a_cache_is_named_by_its_position(capsys):
+    def rnn_step_backward(dnext, cache):
+        out = step_backward_with()(dnext, cache)
+        cache[2][0, 0] += 1.0                       # one entry of one array of the cache
+        return out
+    ok, out = run(checks.check_rnn_step_backward, rnn_step_backward, capsys)
+    assert not ok and "changed its argument cache[2] in place" in out
 
 
 def test_numpy_warnings_from_the_learners_code_do_not_reach_the_output(capsys, recwarn):

@@ -279,7 +279,7 @@ DIAGNOSES = [
      "hidden): 12 columns are all 4 blocks side by side; a state has one block's H = 3 columns."),
     ("check_lstm_step_forward", "no batch", "h_next has shape (3,) but should be (2, 3) (batch, "
      "hidden): the batch axis is missing"),
-    ("check_lstm_step_forward", "nan", "h_next contains nan."),
+    ("check_lstm_step_forward", "nan", "h_next is nan in every entry"),
 
     ("check_lstm_step_backward", "no dc_next", "dc_next is ignored: the cell state has its own path "
      "to the next step"),
@@ -459,7 +459,9 @@ def test_the_learners_inputs_are_copies(capsys):
             a[...] = np.nan                             # vandalise the cache after use
         dh_next *= 0
         return out
-    assert run(checks.check_lstm_step_backward, lstm_step_backward, capsys)[0]
+    ok, out = run(checks.check_lstm_step_backward, lstm_step_backward, capsys)
+    assert not ok
+    assert "changed its arguments dh_next, cache[0]" in out
 
 
 # --- the references themselves --------------------------------------------------------------

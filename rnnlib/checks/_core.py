@@ -15,7 +15,10 @@ from __future__ import annotations
 import contextvars
 import functools
 import os
+import re
+import signal
 import sysconfig
+import threading
 import traceback
 import warnings
 
@@ -25,6 +28,7 @@ from . import _guard
 
 RTOL = 1e-7      # an output agrees when max|got - want| <= RTOL * max|want|
 MATCH = 1e-6     # a wrong output "is" a known mistake when it is this close to that mistake's output
+TIME_LIMIT = 5.0  # seconds one call of the learner's function may take (time_limit= changes it)
 
 _RNNLIB = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _NOT_LEARNERS = tuple(os.path.realpath(p) + os.sep for p in
@@ -41,8 +45,8 @@ _RUN = contextvars.ContextVar("rnnlib_check_run")
 class _Run:
     """One check's run: what it watches for, and the lines of its report."""
 
-    def __init__(self, codes):
-        self.codes, self.lines = codes, []
+    def __init__(self, codes, time_limit=TIME_LIMIT):
+        self.codes, self.lines, self.time_limit = codes, [], time_limit
 
 
 def _say(text):
@@ -67,16 +71,21 @@ def replaces(*names):
     The decorated check takes raise_error=True: on a wrong function it raises AssertionError
     whose message is the diagnosis (so nbgrader's Validate button and feedback show it);
     raise_error=False prints the diagnosis and returns False instead. A right function prints
-    one line and returns True either way. While it runs, rnnlib, numpy and the builtins are as
+    one line and returns True either way. Each call of the learner's function may take
+    time_limit seconds (5 unless given); a longer one is reported as probably endless. While it runs, rnnlib, numpy and the builtins are as
     imported, whatever an earlier cell changed (see _guard).
     """
     def wrap(check):
         name = check.__name__
 
         @functools.wraps(check)
-        def run_check(fn, *args, raise_error=True, **kwargs):
+        def run_check(fn, *args, raise_error=True, time_limit=TIME_LIMIT, **kwargs):
             __tracebackhide__ = True          # IPython shows the learner's cell and the message
-            ok, report = _run_check(check, names, fn, args, kwargs)
+            if isinstance(time_limit, bool) or not isinstance(time_limit, (int, float)) \
+                    or not 0 < time_limit < float("inf"):
+                raise ValueError(f"{name}: time_limit should be a number of seconds > 0, got "
+                                 f"{time_limit!r}; the default is {TIME_LIMIT:g}.")
+            ok, report = _run_check(check, names, fn, args, kwargs, float(time_limit))
             if ok:
                 print(report)
                 return True
@@ -93,11 +102,11 @@ def replaces(*names):
     return wrap
 
 
-def _run_check(check, names, fn, args, kwargs):
+def _run_check(check, names, fn, args, kwargs, time_limit=TIME_LIMIT):
     """(True/False, the report) of one check, run on rnnlib as imported."""
     name = check.__name__
     with _guard.SNAPSHOT.pristine() as changed:
-        run = _Run(_guard.watched(names))
+        run = _Run(_guard.watched(names), time_limit)
         token = _RUN.set(run)
         try:
             problem = _guard.static_problem(name, fn, run.codes) if callable(fn) else None
@@ -159,6 +168,70 @@ def fresh(*arrays):
     return [a.copy() for a in arrays]
 
 
+# --- what Check.call guards against: endless loops and arguments changed in place -----------
+
+class _TimeUp(BaseException):
+    """Raised inside the learner's code when its time is up (a BaseException, so that an
+    `except Exception` in the learner's code cannot swallow it)."""
+
+
+class _time_limit:
+    """Stop the learner's call after `seconds`, with SIGALRM: in the main thread (a notebook's
+    cells and pytest run there); elsewhere there is no limit. A kernel interrupt still stops a
+    check at once: SIGINT is untouched."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.active = (hasattr(signal, "setitimer")
+                       and threading.current_thread() is threading.main_thread())
+
+    def __enter__(self):
+        if self.active:
+            def time_up(signum, frame):
+                raise _TimeUp
+            self.handler = signal.signal(signal.SIGALRM, time_up)
+            self.timer = signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.handler)
+        return False
+
+
+def _array_arguments(names, args, kwargs):
+    """[(name, the array, a copy)] for every ndarray among the arguments, also inside a tuple,
+    list or dict argument (a cache, a dict of parameters): "cache[2]", "params['Wx']"."""
+    found = []
+
+    def visit(name, value, depth):
+        if isinstance(value, np.ndarray):
+            found.append((name, value, value.copy()))
+        elif depth < 3 and isinstance(value, (tuple, list)):
+            for k, item in enumerate(value):
+                visit(f"{name}[{k}]", item, depth + 1)
+        elif depth < 3 and isinstance(value, dict):
+            for k, item in value.items():
+                visit(f"{name}[{k!r}]", item, depth + 1)
+    for name, value in zip(names, args):
+        visit(name, value, 0)
+    for name, value in kwargs.items():
+        visit(name, value, 0)
+    return found
+
+
+def _changed_arguments(found):
+    """The names of the arrays that no longer hold what they held before the call."""
+    changed = []
+    for name, array, copy in found:
+        same = (array.shape == copy.shape and array.dtype == copy.dtype
+                and np.array_equal(array, copy, equal_nan=array.dtype.kind in "fc"))
+        if not same:
+            changed.append(name)
+    return changed
+
+
 def _learners_frame(filename):
     return not os.path.realpath(filename).startswith(_NOT_LEARNERS)
 
@@ -176,24 +249,60 @@ class Check:
     # --- calling the learner's code ---------------------------------------------------------
     def call(self, *args, fn=None, **kwargs):
         """fn(*args, **kwargs), with numpy's warnings silenced (the check reports overflow
-        itself) and any exception turned into a LearnerError that points at the learner's line."""
+        itself), a time limit, and any exception turned into a LearnerError that points at the
+        learner's line. An argument the learner's function changed in place is a LearnerError
+        too: the right output does not make up for a caller's array silently changed."""
         fn = self.fn if fn is None else fn
         run = _RUN.get(None)
         codes = run.codes if run is not None else {}
+        limit = run.time_limit if run is not None else TIME_LIMIT
+        before = _array_arguments(self._argument_names(len(args)), args, kwargs)
         with np.errstate(all="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                return _guard.call_watched(self.name, codes, fn, args, kwargs)
+                with _time_limit(limit):
+                    result = _guard.call_watched(self.name, codes, fn, args, kwargs)
             except NotImplementedError:
                 raise LearnerError("not implemented yet", not_implemented=True) from None
-            except Exception as e:  # noqa: BLE001 - any error in the learner's code is reported
+            except _TimeUp:
+                raise LearnerError(
+                    f"your function was still running after {limit:g} s, so the check stopped "
+                    f"it. Look for a loop that never ends: a while loop whose condition never "
+                    f"changes, or a loop over range() of a huge number (a size or an id used by "
+                    f"mistake). If it is only slow, call the check with time_limit=60.") from None
+            except (KeyboardInterrupt, _guard.Cheating):
+                raise                    # an interrupt stops the check at once
+            except BaseException as e:   # noqa: BLE001 - anything the learner's code raises
                 raise LearnerError(self._describe(e)) from None
             finally:
                 if run is not None:      # whatever the learner's code changed goes back
                     _guard.SNAPSHOT.restore()
+        changed = _changed_arguments(before)
+        if changed:
+            base = re.split(r"[\[.]", changed[0])[0]
+            one = len(changed) == 1
+            raise LearnerError(
+                f"your function changed {'its argument' if one else 'its arguments'} "
+                f"{join_names(changed)} in place (the check gave it copies, and "
+                f"{'that copy' if one else 'those copies'} came back different). A caller's "
+                f"arrays would change silently. Usually this is `{base} += ...`, "
+                f"`{base} -= ...` or `{base}[...] = ...` on an argument: compute into a new "
+                f"array instead, e.g. `new = {base} + ...`, or start from `{base}.copy()`.")
+        return result
+
+    def _argument_names(self, n):
+        """The names of the first n positional arguments, from the signature "fn(x, h_prev, ..)"."""
+        inside = self.signature[self.signature.find("(") + 1:self.signature.rfind(")")]
+        names = [a.split("=")[0].strip() for a in inside.split(",") if a.strip()]
+        names = [a for a in names if a.isidentifier()]
+        return names[:n] + [f"argument {k + 1}" for k in range(len(names), n)]
 
     def _describe(self, e):
-        text = f"your code raised {type(e).__name__}" + (f": {e}" if str(e) else "")
+        if isinstance(e, SystemExit):
+            text = ("your code called exit() or sys.exit(), which would stop the whole program; "
+                    "return the result instead")
+        else:
+            text = f"your code raised {type(e).__name__}" + (f": {e}" if str(e) else "")
         frames = [f for f in traceback.extract_tb(e.__traceback__) if _learners_frame(f.filename)]
         if frames:
             f = frames[-1]
@@ -242,7 +351,8 @@ class Check:
         for message, names in wrong.items():
             one = len(names) == 1
             lines.append(message.replace("{names}", join_names(names))
-                         .replace("{is}", "is" if one else "are").replace("{s}", "s" if one else ""))
+                         .replace("{is}", "is" if one else "are").replace("{s}", "s" if one else "")
+                         .replace("{them}", "it" if one else "them"))
         return lines
 
     # --- running the cases and reporting ----------------------------------------------------
@@ -339,12 +449,21 @@ class Out:
         label, want = self.label, self.want
         if self.got is None:
             return f"{label} is None: the function should return it.", None
+        if np.iscomplexobj(self.got):
+            return (f"{label} holds complex numbers (dtype {np.asarray(self.got).dtype}); it "
+                    f"should be real. A square root or a fractional power of a negative number, "
+                    f"or 1j somewhere, makes numpy switch to complex.", None)
         try:
             g = np.asarray(self.got, dtype=float)
         except (TypeError, ValueError):
             return (f"{label} should be an array of numbers, got {type(self.got).__name__}.", None)
         if g.shape != want.shape:
             return self._shape_text(g.shape), None
+        reasons = self.nonfinite if isinstance(self.nonfinite, dict) else {"nan": self.nonfinite}
+        if g.size and np.isnan(g).all() and not reasons.get("nan"):
+            return ("{names} {is} nan in every entry: no number of the computation reached "
+                    "{them}. Is the array made with np.empty and never filled, or started from "
+                    "np.nan, or divided 0 by 0?"), None
         if not np.all(np.isfinite(g)):
             what = "nan" if np.isnan(g).any() else "inf"
             why = self.nonfinite.get(what) if isinstance(self.nonfinite, dict) else self.nonfinite
