@@ -29,10 +29,12 @@ characters, where the bigram baseline is 7.53 and the unigram 28.9):
   * window 64 and 400,000 training characters: lines nest brackets over tens of characters;
     in development trials with 100,000-200,000 characters and window 32 the best depth unit
     stayed near |r| 0.7.
-  * weight decay: without it the model is a little better (perplexity 3.2) but bracket depth
-    is spread over several units (best |r| about 0.80-0.84). Decay pulls the weights a unit
-    does not need towards zero, which leaves cleaner units: weight_decay 0.3 gives |r| 0.85,
-    0.6 gives 0.88, 1.0 gives 0.92 / 0.89 (seeds 0 / 1) at perplexity 3.47.
+  * weight decay: without it the model is better but bracket depth is spread over several
+    units. Measured on 20,000 characters of seed 1 (tools/experiments_09/README.md): no decay
+    gives perplexity 3.08 and a best depth unit of |r| 0.78; decay 1.0 gives 3.46 and 0.91.
+    Decay pulls the weights a unit does not need towards zero, which leaves cleaner units; in
+    development trials on seed 0's held-out text, weight_decay 0.3 gave |r| 0.85, 0.6 gave
+    0.88 and 1.0 gave 0.92 / 0.89 (initial seeds 0 / 1) at perplexity 3.47.
   * in_string and in_number can be read from the hidden state as a whole (in development
     trials a linear read-out of all units reached r of about 0.9 and 0.95) but no single unit
     of this vanilla RNN carries them: their best units stay at |r| 0.4-0.6, as does line_pos.
