@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, NullLocator
 
 from .. import _validation as v
+from ..train import check_history
 from .live import LivePlot
 
 
@@ -96,30 +97,6 @@ def _decades(loss, lim=None):
     lo, hi = np.floor(np.log10(shown.min())), np.ceil(np.log10(shown.max()))
     lo, hi = 10.0 ** lo, 10.0 ** max(hi, lo + 1)
     return (lo, hi) if lim is None else (min(lo, lim[0]), max(hi, lim[1]))
-
-
-def check_history(history, where):
-    """(loss (E,), accuracy (E,) or None) from a history as rnnlib.fit returns it, or an error
-    that says what is wrong with it: the check of training_curves_figure and TrainingMonitor."""
-    if not isinstance(history, dict) or "loss" not in history:
-        got = (type(history).__name__ if not isinstance(history, dict) else
-               f"a dict with keys {sorted(map(str, history))}" if history else "an empty dict")
-        raise TypeError(f"{where}: history should be the dict of lists that rnnlib.fit returns, "
-                        f"with one value per epoch under 'loss'; got {got}.")
-    accuracy = history.get("accuracy")
-    try:                                       # numbers of any kind: a history is not weights
-        loss = np.asarray(history["loss"], dtype=float)
-        accuracy = None if accuracy is None or not len(accuracy) else np.asarray(accuracy, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{where}: history should hold lists of numbers, one per epoch; its "
-                        f"'loss' or 'accuracy' holds something else.") from None
-    if loss.ndim != 1 or not loss.size or (accuracy is not None and accuracy.shape != loss.shape):
-        raise ValueError(f"{where}: history['loss'] should hold one value per epoch, at least "
-                         f"one, and history['accuracy'], when given, as many; got "
-                         f"{v.fmt_shape(loss.shape)} losses"
-                         + ("" if accuracy is None else f" and {v.fmt_shape(accuracy.shape)} accuracies")
-                         + ".")
-    return loss, accuracy
 
 
 def training_curves_figure(history, title=None, unit="epoch"):

@@ -12,7 +12,8 @@ from __future__ import annotations
 import ipywidgets as W
 
 from .. import _validation as v
-from ..plots import TrainingCurvesPlot, check_history
+from ..plots import TrainingCurvesPlot
+from ..train import check_history
 from .explorer import Explorer
 
 _BLOCKS = " ▏▎▍▌▋▊▉█"          # eighths of a cell, as tqdm draws its bar
