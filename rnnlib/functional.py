@@ -233,7 +233,7 @@ def rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity="tanh"):
     its own last real step, and what a padded step holds never reaches the state.
     """
     N, T, F = x.shape
-    mask = sequence_mask(lengths, T)[..., None]       # (N, T, 1) True on real steps
+    mask = sequence_mask.unchecked(lengths, T)[..., None]   # (N, T, 1) True on real steps
     xw = x @ Wx + b                                   # (N, T, H)
     h = np.empty(xw.shape, dtype=np.result_type(xw, h0, Wh))
     h_prev = h0

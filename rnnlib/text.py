@@ -136,7 +136,7 @@ class Vocab:
         The zero rows are what rnnlib.RNN(…)(x, lengths=lengths) expects: it never reads them.
         """
         ids, lengths = self._encode_batch(texts, 0, "Vocab.one_hot_batch")   # checks texts
-        real = sequence_mask(lengths, ids.shape[1])                      # (N, T_max)
+        real = sequence_mask.unchecked(lengths, ids.shape[1])            # (N, T_max), lengths made here
         return self.one_hot(ids) * real[..., None], lengths
 
 
