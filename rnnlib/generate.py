@@ -13,19 +13,25 @@ characters (timesteps); the temperature is τ (the argument `temperature`).
 perplexity refuses text that the model trained on, when the model knows what that was
 (model.train_text, set by rnnlib.load from a checkpoint's metadata): such a score looks better
 than the model is on new text. allow_train_text=True measures it anyway, on purpose.
+
+Every public function checks its arguments once, at the boundary (the ``_check_*`` function on
+its ``@checked_by`` line, right above it). A model with a saved vocabulary (model.symbols, from
+its checkpoint) is only run with a Vocab of the same symbols in the same order; a model whose
+weights are not finite is refused; scores that overflow on the way (a relu model whose state
+grows at every step) are a ValueError, never a numpy warning or a nan result.
 """
 from __future__ import annotations
 
-import numpy as np
-
 import functools
+
+import numpy as np
 
 from . import _validation as v
 from ._validation import checked_by
-from .corpus import structured_text
+from .corpus import MAX_CHARS, structured_text
 from .losses import softmax_cross_entropy
 from .models import SequenceModel
-from .module import no_grad
+from .module import Module, no_grad
 from .text import Vocab
 
 MAX_SAMPLE = 1_000_000      # characters sample() draws at most: a slip of a finger, not a novel
@@ -53,14 +59,23 @@ def temperature_probs(logits, temperature):
     division, so a tiny τ sends the others to -inf (probability 0) instead of overflowing.
     Entries tied for the largest logit share the probability at any τ.
     """
-    shifted = logits - logits.max(axis=-1, keepdims=True)   # <= 0, the largest entry is 0
-    with np.errstate(over="ignore"):                        # -big / tiny τ = -inf: probability 0
+    with np.errstate(over="ignore"):        # -big - big, or -big / tiny τ = -inf: probability 0
+        shifted = logits - logits.max(axis=-1, keepdims=True)   # <= 0, the largest entry is 0
         scaled = shifted / temperature
     # log-softmax: the sum holds exp(0) = 1, so its log is finite and >= 0
     log_p = scaled - np.log(np.exp(scaled).sum(axis=-1, keepdims=True))
     return np.exp(log_p)
 
 
+def _check_sample(model, vocab, prime, n, temperature=1.0, seed=0):
+    where = "sample"
+    check_model(model, vocab, where, next_character=True)
+    encode_text(vocab, prime, "prime", where, min_length=1)
+    n = v.int_in(n, 0, MAX_SAMPLE, "n", where, "It is the number of characters to draw.")
+    return model, vocab, prime, n, _temperature(temperature, where), v.seed(seed, where)
+
+
+@checked_by(_check_sample)
 def sample(model, vocab, prime, n, temperature=1.0, seed=0):
     """Read prime, then draw n characters one at a time from softmax(logits / τ), τ = temperature.
 
@@ -78,32 +93,40 @@ def sample(model, vocab, prime, n, temperature=1.0, seed=0):
             c = rng.choice(V, p=temperature_probs(logits, temperature))
             logits = stepper.step(one_hot(c))
     """
-    where = "sample"
-    check_model(model, vocab, where, next_character=True)
-    ids = encode_text(vocab, prime, "prime", where, min_length=1)
-    n = v.int_in(n, 0, MAX_SAMPLE, "n", where, "It is the number of characters to draw.")
-    temperature = _temperature(temperature, where)
-    rng = np.random.default_rng(v.seed(seed, where))
+    rng = np.random.default_rng(seed)
     V = len(vocab)
     one_hot = np.eye(V, dtype=model.dtype)                 # row k: the input for character k
     stepper = model.stepper()
-    for i in ids:
-        logits = stepper.step(one_hot[i][None])[0]         # (V,) scores for the next character
+    read = _scores(stepper, one_hot, "sample")             # k -> (V,) scores for the next character
+    for i in vocab.encode(prime):
+        logits = read(i)
     drawn = []
     for step in range(n):
         p = temperature_probs.unchecked(logits.astype(np.float64), temperature)
         drawn.append(int(rng.choice(V, p=p)))
         if step < n - 1:                                   # the last draw needs no next scores
-            logits = stepper.step(one_hot[drawn[-1]][None])[0]
+            logits = read(drawn[-1])
     return vocab.decode(np.array(drawn, dtype=np.int64))
 
 
+def _check_perplexity(model, vocab, text, *, allow_train_text=False):
+    where = "perplexity"
+    check_model(model, vocab, where, next_character=True)
+    encode_text(vocab, text, "text", where, min_length=2)
+    if not v.flag(allow_train_text, "allow_train_text", where):
+        _refuse_train_text(model, text, where)
+    return model, vocab, text
+
+
+@checked_by(_check_perplexity)
 def perplexity(model, vocab, text, *, allow_train_text=False):
     """exp(-(1/(T-1)) sum_t log p(text[t+1] | text[:t+1])): the exponentiated mean cross-entropy
     (in nats) of predicting each character of text from the ones before it, from a zero state.
 
     A model that always says "each of the V characters equally" scores exactly V; lower is
     better; 1 means every character was predicted with certainty. text needs 2 characters.
+    inf when the mean cross-entropy passes about 709 nats (exp overflows): a model all but
+    certain of wrong characters.
 
     Text the model trained on is refused with a ValueError (see train_text_overlap): a model
     predicts its training text better than new text, so that score would be optimistic. Pass
@@ -111,16 +134,22 @@ def perplexity(model, vocab, text, *, allow_train_text=False):
     two). Only models that carry a record of their training text (model.train_text, set by
     rnnlib.load) can be checked; for the others the caller keeps the texts apart.
     """
-    where = "perplexity"
-    check_model(model, vocab, where, next_character=True)
-    ids = encode_text(vocab, text, "text", where, min_length=2)
-    if not v.flag(allow_train_text, "allow_train_text", where):
-        _refuse_train_text(model, text, where)
+    ids = vocab.encode(text)
     x = np.eye(len(vocab), dtype=model.dtype)[ids[:-1]][None]      # (1, T-1, V): the inputs
-    with no_grad():
-        logits = model(x)                                           # (1, T-1, V)
+    logits = _forward(model, x, "perplexity")           # model(x) under no_grad(): (1, T-1, V)
     loss = softmax_cross_entropy(logits.astype(np.float64), ids[1:][None])[0]
-    return float(np.exp(loss))
+    with np.errstate(over="ignore"):                               # exp(> 709) = inf, said above
+        return float(np.exp(loss))
+
+
+def _check_hidden_states(model, vocab, text, *, cell_state=False):
+    where = "hidden_states"
+    check_model(model, vocab, where, next_character=False)
+    if v.flag(cell_state, "cell_state", where) and model.cell != "lstm":
+        raise ValueError(f"{where}: cell_state=True reads an LSTM's cell state, but this model's "
+                         f"cell is {model.cell!r}, whose only state is h. Leave cell_state out.")
+    encode_text(vocab, text, "text", where, min_length=1)
+    return bool(cell_state)
 
 
 def hidden_states(model, vocab, text, *, cell_state=False):
@@ -131,16 +160,11 @@ def hidden_states(model, vocab, text, *, cell_state=False):
     go_backwards model, h[t] is the state after reading text[T-1], ..., text[t] (the rows
     stay aligned with the characters).
     """
-    where = "hidden_states"
-    check_model(model, vocab, where, next_character=False)
-    if v.flag(cell_state, "cell_state", where) and model.cell != "lstm":
-        raise ValueError(f"{where}: cell_state=True reads an LSTM's cell state, but this model's "
-                         f"cell is {model.cell!r}, whose only state is h. Leave cell_state out.")
-    ids = encode_text(vocab, text, "text", where, min_length=1)
-    x = np.eye(len(vocab), dtype=model.dtype)[ids][None]            # (1, T, V)
-    with no_grad():
+    cell_state = _check_hidden_states(model, vocab, text, cell_state=cell_state)
+    x = np.eye(len(vocab), dtype=model.dtype)[vocab.encode(text)][None]   # (1, T, V)
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
         _, _, seqs = model.rnn(x, all_states=True)                  # (1, T, H) each, reading order
-    states = seqs[-1 if cell_state else 0][0]
+    states = _finite(seqs[-1 if cell_state else 0][0], "states", "hidden_states")
     return (states[::-1] if model.go_backwards else states).copy()  # (T, H), text order
 
 
@@ -159,14 +183,15 @@ GENERATORS = {"rnnlib.corpus.structured_text": lambda n, seed: structured_text(n
 def recorded_text(record):
     """The training text a train_text record names, or None when rnnlib cannot make it again
     (no record, an unknown generator, or a record that is not of the form
-    {"generator": name, "seed": int, "chars": [start, stop]})."""
+    {"generator": name, "seed": int, "chars": [start, stop]} with stop at most the
+    generator's MAX_CHARS, 10 million)."""
     if not isinstance(record, dict) or record.get("generator") not in GENERATORS:
         return None
     seed, chars = record.get("seed"), record.get("chars")
     if (not isinstance(seed, int) or isinstance(seed, bool) or seed < 0
             or not isinstance(chars, (list, tuple)) or len(chars) != 2
             or not all(isinstance(c, int) and not isinstance(c, bool) for c in chars)
-            or not 0 <= chars[0] < chars[1]):
+            or not 0 <= chars[0] < chars[1] <= MAX_CHARS):
         return None
     return _indexed(record["generator"], seed, chars[0], chars[1])[0]
 
@@ -191,10 +216,14 @@ def train_text_overlap(model, text):
     [] when none is found; None when the model carries no record rnnlib can regenerate
     (model.train_text, set by rnnlib.load; see recorded_text).
     """
+    where = "train_text_overlap"
+    if not isinstance(model, Module):
+        raise TypeError(f"{where}: model should be an rnnlib model such as a SequenceModel, got "
+                        f"{type(model).__name__}. Its record model.train_text names the text.")
+    text = v.text(text, "text", where)
     record = getattr(model, "train_text", None)
     if recorded_text(record) is None:
         return None
-    text = v.text(text, "text", "train_text_overlap")
     train, index = _indexed(record["generator"], record["seed"], *record["chars"])
     runs, i, done = [], 0, 0
     while i <= len(text) - PIECE:
@@ -246,8 +275,10 @@ def _temperature(value, where):
 
 def check_model(model, vocab, where, next_character=True):
     """The checks of sample, perplexity and hidden_states, for other callers that take a model
-    and its vocabulary (the explorer): a SequenceModel, a Vocab, input_size = len(vocab), and
-    with next_character=True also output_size = len(vocab) and a model that reads forwards."""
+    and its vocabulary (the explorer): a SequenceModel with finite weights, a Vocab,
+    input_size = len(vocab) and, when the model carries its vocabulary (model.symbols), the
+    same symbols in the same order; with next_character=True also output_size = len(vocab)
+    and a model that reads forwards."""
     if not isinstance(model, SequenceModel):
         raise TypeError(f"{where}: model should be an rnnlib.SequenceModel, got "
                         f"{type(model).__name__}. Build one with rnnlib.SequenceModel(V, H, V) "
@@ -265,10 +296,55 @@ def check_model(model, vocab, where, next_character=True):
                              f"symbols; a character model reads and predicts one-hot characters, "
                              f"so both should be {V}. Use the Vocab the model was trained with "
                              f"(the same symbols in the same order).")
+    saved = getattr(model, "symbols", None)
+    if isinstance(saved, str) and tuple(saved) != vocab.symbols:
+        k = next((i for i, (a, b) in enumerate(zip(saved, vocab.symbols)) if a != b),
+                 min(len(saved), V - 1))
+        raise ValueError(f"{where}: vocab should have the symbols the model was trained with, in "
+                         f"the same order (model.symbols, from its checkpoint), but id {k} is "
+                         f"{vocab.symbols[k]!r} in vocab and {saved[k:k + 1]!r} for the model. With "
+                         f"another order every character would be read as another one. Use "
+                         f"rnnlib.Vocab(model.symbols).")
+    for name, p in model.params.items():
+        if not np.isfinite(p).all():
+            raise ValueError(f"{where}: the model's weights are not finite (model.params[{name!r}] "
+                             f"holds {p[~np.isfinite(p)].flat[0]}), so it computes nothing. Its "
+                             f"training diverged; load a checkpoint saved before that, or train "
+                             f"again with a lower learning rate or gradient clipping.")
     if next_character and model.go_backwards:
         raise ValueError(f"{where}: the model reads backwards (go_backwards=True), so its output "
                          f"at a character has seen the characters after it; it does not predict "
                          f"the next character. Use a model trained forwards.")
+
+
+def _finite(values, what, where):
+    """values, or the error for a model whose numbers overflowed on the way."""
+    if not np.isfinite(values).all():
+        raise ValueError(f"{where}: the model's {what} overflowed to inf or nan while it read the "
+                         f"text: its weights are finite but too large (or, for relu, its state "
+                         f"grows at every step). Check the model: training may have been about "
+                         f"to diverge.")
+    return values
+
+
+def _forward(model, x, where):
+    """model(x) of a forwards model under no_grad(), without numpy warnings: logits (N, T, O),
+    finite, or the error that says the states overflowed."""
+    with no_grad(), np.errstate(over="ignore", invalid="ignore"):
+        out, _ = model.rnn(x)                                        # (N, T, H)
+        return _finite(model.head(_finite(out, "states", where)), "scores", where)
+
+
+def _scores(stepper, one_hot, where):
+    """read(k): one step of the stepper on character k -> (V,) finite scores for the next one."""
+    def read(k):
+        with np.errstate(over="ignore", invalid="ignore"):
+            try:
+                scores = stepper.step(one_hot[k][None])[0]
+            except ValueError:       # the input is a one-hot row: only an overflowed state
+                scores = np.full(one_hot.shape[0], np.nan)   # makes the read-out refuse it
+        return _finite(scores, "scores", where)
+    return read
 
 
 def encode_text(vocab, text, name, where, min_length=1):

@@ -48,9 +48,15 @@ class SequenceModel(Module):
                    the checkpoint and rnnlib.save writes it back; rnnlib.perplexity refuses to
                    score text that lies inside it (see rnnlib.generate.train_text_overlap).
                    It is not part of config(): the same architecture may be trained on anything.
+    symbols        None, or the symbols of the vocabulary it was trained with, in id order (a
+                   str, one symbol per input), as a checkpoint's metadata "symbols" holds them.
+                   rnnlib.load sets it and rnnlib.save writes it back; rnnlib.perplexity,
+                   sample, hidden_states and the explorer refuse a Vocab with other symbols or
+                   another order. Build the right one with rnnlib.Vocab(model.symbols).
     """
 
     train_text = None
+    symbols = None
 
     def __init__(self, input_size, hidden_size, output_size, nonlinearity="tanh", num_layers=1,
                  *, cell="rnn", go_backwards=False, seed=None, dtype=np.float64):
