@@ -24,6 +24,12 @@ Networks" (Karpathy, Johnson, Fei-Fei 2015):
 character t on the positive side when h[t, u] > threshold, on the negative side when
 h[t, u] < -threshold. A tanh unit can signal with either sign, so both count; threshold >= 0.
 Spans are half-open, as Python slices are: (start, end) covers start, ..., end - 1.
+
+Every public function checks its arguments once, at the boundary (the ``_check_*`` function on
+its ``@checked_by`` line, right above it): unit numbers are 0 .. H-1 (a negative one is never
+counted from the end), arrays that go together have the same length (never broadcast or cut
+short), scales are positive. A model is checked as rnnlib.sample checks it (rnnlib.generate.
+check_model: its saved vocabulary, finite weights).
 """
 from __future__ import annotations
 
@@ -34,10 +40,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validation as v
+from ._validation import checked_by
 from .gated import lstm_forward
-from .generate import check_model, encode_text
+from .generate import _forward, _finite, check_model, encode_text
 from .losses import softmax
-from .module import no_grad
 from .text import Vocab
 
 # The two ends of the diverging scale (ColorBrewer's RdBu): red for +scale, blue for -scale.
@@ -61,6 +67,14 @@ class Selection:
         return len(self.units)
 
 
+def _check_select_units(states, start, end, threshold):
+    where = "select_units"
+    states = _states(states, where)
+    start, end = _span(start, end, states.shape[0], where)
+    return states, start, end, _threshold(threshold, where)
+
+
+@checked_by(_check_select_units)
 def select_units(states, start, end, threshold):
     """The units that are on at every character of text[start:end], on one side, ranked by
     how much more on they are inside the span than outside it.
@@ -71,11 +85,6 @@ def select_units(states, start, end, threshold):
     the span is the whole text there is no outside: the score is sign * mean_inside. An
     empty span (start == end) selects nothing.
     """
-    where = "select_units"
-    states = _states(states, where)
-    T = states.shape[0]
-    start, end = _span(start, end, T, where)
-    threshold = _threshold(threshold, where)
     empty = np.zeros(0)
     if start == end:
         return Selection(empty.astype(int), empty.astype(int), empty, empty, empty)
@@ -96,68 +105,125 @@ def select_units(states, start, end, threshold):
                      np.array([-c[0] for c in candidates], dtype=float))
 
 
+def _check_on_positions(states, units, signs, threshold):
+    where = "on_positions"
+    states = _states(states, where)
+    units = _units(units, states.shape[1], where)
+    signs = _signs(signs, len(units), where)
+    return states, units, signs, _threshold(threshold, where)
+
+
+@checked_by(_check_on_positions)
 def on_positions(states, units, signs, threshold):
     """mask[t] = True where every unit in units is on, on its side: signs[i] * h[t, units[i]] > threshold.
 
-    states (T, H), units (K,), signs (K,) of +1/-1  ->  mask (T,) bool; all False when K = 0.
+    states (T, H), units (K,) distinct unit numbers, signs (K,) of +1/-1  ->  mask (T,) bool;
+    all False when K = 0.
     """
-    units = np.asarray(units, dtype=int)
     if units.size == 0:
         return np.zeros(len(states), dtype=bool)
-    signs = np.asarray(signs).reshape(1, -1)
-    return np.all(signs * np.asarray(states)[:, units] > threshold, axis=1)
+    return np.all(signs * states[:, units] > threshold, axis=1)
 
 
+def _check_runs(mask):
+    where = "runs"
+    arr = _as_array(mask, "mask", where)
+    if arr.shape == (0,):                               # [] is an empty mask whatever its dtype
+        return (np.zeros(0, dtype=bool),)
+    if arr.dtype.kind not in "biu" or arr.ndim != 1 or (arr.dtype != bool and arr.size and
+                                                          not np.isin(arr, (0, 1)).all()):
+        raise (ValueError if arr.dtype.kind in "biu" else TypeError)(
+            f"{where}: mask should be a 1-D array of bools (or of 0 and 1), one per character, "
+            f"got dtype {arr.dtype} and shape {v.fmt_shape(arr.shape)}"
+            f"{'' if arr.dtype.kind not in 'iu' or arr.ndim != 1 else ' with other values'}. "
+            f"Make one with a comparison, e.g. states[:, u] > 0.5.")
+    return (arr.astype(bool),)
+
+
+@checked_by(_check_runs)
 def runs(mask):
     """The stretches of True in a 1-D bool mask, as half-open (start, end) pairs, in order."""
-    m = np.concatenate([[False], np.asarray(mask, dtype=bool), [False]])
+    m = np.concatenate([[False], mask, [False]])
     edges = np.flatnonzero(m[1:] != m[:-1])           # every switch False->True or True->False
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2])]
 
 
 # --- ground truth ------------------------------------------------------------------------
 
+def _check_feature_correlations(states, features):
+    where = "feature_correlations"
+    states = _states(states, where)
+    return states, check_features(features, states.shape[0], where, none=False)
+
+
+@checked_by(_check_feature_correlations)
 def feature_correlations(states, features):
     """r[name][u] = Pearson correlation between unit u's activation and features[name] over the
     characters: cov(h_u, f) / (std(h_u) std(f)).
 
     states (T, H); features: dict name -> (T,) numbers or bools  ->  dict name -> r (H,).
-    r is nan where it is undefined: a unit or a feature that never changes in this text.
+    r is nan where it is undefined: a unit or a feature that never changes in this text (up
+    to round-off: it varies by less than 1e-12 of its largest size).
     """
-    where = "feature_correlations"
-    states = _states(states, where)
     T = states.shape[0]
-    hc = states - states.mean(axis=0)                                  # (T, H) centred
-    h_norm = np.sqrt((hc * hc).sum(axis=0))                            # (H,)
+    hc, h_ss = centred(states)                     # (T, H) centred, each unit scaled to |h| <= 1
     result = {}
-    for name, f in check_features(features, T, where).items():
-        fc = f - f.mean()                                              # (T,)
-        denom = h_norm * np.sqrt(fc @ fc)                              # (H,)
+    for name, f in features.items():
+        fc, f_ss = centred(f)                                          # (T,), a number
         with np.errstate(invalid="ignore", divide="ignore"):
-            r = (fc @ hc) / denom
-        result[name] = np.where(denom > 1e-12 * max(T, 1), np.clip(r, -1, 1), np.nan)
+            r = (fc @ hc) / np.sqrt(h_ss * f_ss)                       # (H,)
+        result[name] = np.where(varies(h_ss, T) & varies(f_ss, T), np.clip(r, -1, 1), np.nan)
     return result
 
 
+SPREAD = 1e-12      # a series that varies by less than this share of its largest size is constant
+
+
+def centred(a, peak=None):
+    """(a / peak - its mean, the sum of its squares), over axis 0, column by column: peak is
+    each column's largest |value| (1 for a column of zeros) unless given. r does not change
+    with the scale, and no square overflows or underflows on the way."""
+    peak = np.abs(a).max(axis=0) if peak is None else peak
+    a = a / np.where(peak > 0, peak, 1.0)
+    ac = a - a.mean(axis=0)
+    return ac, (ac * ac).sum(axis=0)
+
+
+def varies(ss, n):
+    """True where a centred series of n values (scaled to size 1) with this sum of squares
+    varies by more than round-off: its root-mean-square spread is above SPREAD."""
+    return ss > SPREAD ** 2 * n
+
+
+def _check_top_units(r, k=5):
+    where = "top_units"
+    return _correlations(r, where), v.positive_int(k, "k", where)
+
+
+@checked_by(_check_top_units)
 def top_units(r, k=5):
-    """The k units with the largest |r|, best first, units with r = nan left out: (units, r)."""
-    r = np.asarray(r, dtype=float)
+    """The k units with the largest |r| (fewer when fewer have an r), best first, units with
+    r = nan left out: (units, r). r (H,) in [-1, 1] or nan, k >= 1."""
     order = [u for u in np.argsort(-np.abs(np.nan_to_num(r, nan=-1.0)), kind="stable")
              if not np.isnan(r[u])][:k]
     return np.array(order, dtype=int), r[order]
 
 
+def _check_units_by_correlation(r):
+    return (_correlations(r, "units_by_correlation"),)
+
+
+@checked_by(_check_units_by_correlation)
 def units_by_correlation(r):
     """Every unit, from the highest r to the lowest (the strongest negative last), units with
     r = nan at the end: the row order of a heatmap where the units that follow a feature
     gather at the top and those that go against it at the bottom. r (H,) -> (H,) ints."""
-    r = np.asarray(r, dtype=float)
     return np.argsort(-np.nan_to_num(r, nan=-np.inf), kind="stable")
 
 
-def check_features(features, T, where):
-    """A dict name -> (T,) float array, checked; None stays None."""
-    if features is None:
+def check_features(features, T, where, none=True):
+    """A dict name (str) -> (T,) float array, checked; None stays None when none=True."""
+    if features is None and none:
         return None
     if not isinstance(features, dict):
         raise TypeError(f"{where}: features should be a dict of name -> array (one value per "
@@ -165,7 +231,10 @@ def check_features(features, T, where):
                         f"{{'inside_quotes': inside}} with inside an array of 0/1.")
     out = {}
     for name, f in features.items():
-        arr = np.asarray(f)
+        if not isinstance(name, str):
+            raise TypeError(f"{where}: features should have str names, got the key {name!r} "
+                            f"({type(name).__name__}). Name each feature, e.g. 'depth'.")
+        arr = _as_array(f, f"features[{name!r}]", where)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{where}: features[{name!r}] should hold numbers or bools, got "
                             f"dtype {arr.dtype}.")
@@ -174,12 +243,20 @@ def check_features(features, T, where):
                              f"per character of the text, got {v.fmt_shape(arr.shape)}.")
         arr = arr.astype(np.float64)
         v.check_finite(arr, f"features[{name!r}]", where)
-        out[str(name)] = arr
+        out[name] = arr
     return out
 
 
 # --- what a character model predicts: closing brackets and quotes ---------------------------
 
+def _check_next_char_probs(model, vocab, text):
+    where = "next_char_probs"
+    check_model(model, vocab, where, next_character=True)
+    encode_text(vocab, text, "text", where, min_length=2)
+    return model, vocab, text
+
+
+@checked_by(_check_next_char_probs)
 def next_char_probs(model, vocab, text):
     """probs[t, k] = p(text[t+1] = vocab.symbols[k] | text[:t+1]): the model's softmax after
     reading each character but the last, from a zero state.
@@ -188,15 +265,29 @@ def next_char_probs(model, vocab, text):
     text   str of T >= 2 characters  ->  probs (T-1, V), rows summing to 1.
     rnnlib.perplexity(model, vocab, text) = exp(-mean_t log probs[t, id(text[t+1])]).
     """
-    where = "next_char_probs"
-    check_model(model, vocab, where, next_character=True)
-    ids = encode_text(vocab, text, "text", where, min_length=2)
+    ids = vocab.encode(text)
     x = np.eye(len(vocab), dtype=model.dtype)[ids[:-1]][None]        # (1, T-1, V)
-    with no_grad():
-        logits = model(x)[0]                                         # (T-1, V)
+    logits = _forward(model, x, "next_char_probs")[0]                # (T-1, V)
     return softmax(logits.astype(np.float64))
 
 
+def _check_ngram_probs(train_text, vocab, text, n=2):
+    where = "ngram_probs"
+    _vocab(vocab, where)
+    n = v.int_in(n, 1, 8, "n", where, "n = 2 is the bigram: one character of context.")
+    if len(vocab) ** n >= 2 ** 62:
+        raise ValueError(f"{where}: n = {n} with a vocabulary of {len(vocab)} symbols gives "
+                         f"{len(vocab)}**{n} possible {n}-grams, too many to number in 64 bits. "
+                         f"Use a smaller n.")
+    train = encode_text(vocab, v.text(train_text, "train_text", where), "train_text", where)
+    if len(train) < n:
+        raise ValueError(f"{where}: train_text has {len(train)} characters, too few to count "
+                         f"{n}-grams; pass the text the model was trained on.")
+    encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
+    return train_text, vocab, text, n
+
+
+@checked_by(_check_ngram_probs)
 def ngram_probs(train_text, vocab, text, n=2):
     """probs[t, k] = p(symbol k | the n-1 characters up to text[t]), counted in train_text with
     add-one smoothing, in the layout of next_char_probs:
@@ -208,14 +299,7 @@ def ngram_probs(train_text, vocab, text, n=2):
     fewer characters before them; they use the longest context there is (a lower order).
     train_text, text: str in vocab's symbols (text >= 2 characters)  ->  probs (T-1, V).
     """
-    where = "ngram_probs"
-    _vocab(vocab, where)
-    n = v.int_in(n, 1, 8, "n", where, "n = 2 is the bigram: one character of context.")
-    train = encode_text(vocab, v.text(train_text, "train_text", where), "train_text", where)
-    if len(train) < n:
-        raise ValueError(f"{where}: train_text has {len(train)} characters, too few to count "
-                         f"{n}-grams; pass the text the model was trained on.")
-    ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
+    train, ids = vocab.encode(train_text), vocab.encode(text)
     V, k = len(vocab), n - 1
     tables = {}                                           # context length -> its counts
     probs = np.empty((len(ids) - 1, V))
@@ -255,6 +339,12 @@ def _context_counts(train, order, V):
 PAIRS = {")": "(", "]": "[", "}": "{", '"': '"'}     # each closer and the opener it closes
 
 
+def _check_closings(text, closers=")]}\""):
+    where = "closings"
+    return v.text(text, "text", where), _closers(closers, where)
+
+
+@checked_by(_check_closings)
 def closings(text, closers=")]}\""):
     """Every closing bracket or quote of text with the distance back to what it closes.
 
@@ -265,9 +355,6 @@ def closings(text, closers=")]}\""):
     Returns (positions, distances), int64 (K,) each: text[positions[j]] closes the character
     distances[j] >= 1 places before it.
     """
-    where = "closings"
-    text = v.text(text, "text", where)
-    closers = _closers(closers, where)
     stack, in_string, opened_at, pos, dist = [], False, -1, [], []
     for t, c in enumerate(text):
         if c == '"':
@@ -307,6 +394,23 @@ class ClosingAccuracy:
                 int(len(self.correct)))
 
 
+def _check_closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\""):
+    where = "closing_accuracy"
+    _vocab(vocab, where)
+    ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
+    probs = v.array(probs, [("len(text) - 1", len(ids) - 1), ("len(vocab)", len(vocab))],
+                    "probs", where, "next_char_probs(model, vocab, text) or ngram_probs(...) "
+                    "give it for this text.")
+    if probs.min() < 0 or probs.max() > 1 or np.abs(probs.sum(axis=1) - 1).max() > 1e-6:
+        raise ValueError(f"{where}: probs should hold probabilities, each row in [0, 1] and "
+                         f"summing to 1, got values from {probs.min():.3g} to {probs.max():.3g} "
+                         f"and row sums from {probs.sum(axis=1).min():.6g} to "
+                         f"{probs.sum(axis=1).max():.6g}. For scores (logits) take "
+                         f"rnnlib.softmax(logits) first.")
+    return probs, vocab, text, _edges(edges, where), _closers(closers, where)
+
+
+@checked_by(_check_closing_accuracy)
 def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\""):
     """For each closing bracket or quote of text (closings), whether the prediction made just
     before it names it, grouped by the distance back to its opener.
@@ -318,14 +422,8 @@ def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\
     symbol of vocab wins, as np.argmax). Returns ClosingAccuracy. A closing at t = 0 has no
     opener, so every reported t is >= 1.
     """
-    where = "closing_accuracy"
-    _vocab(vocab, where)
-    ids = encode_text(vocab, v.text(text, "text", where), "text", where, min_length=2)
-    probs = v.array(probs, [("len(text) - 1", len(ids) - 1), ("len(vocab)", len(vocab))],
-                    "probs", where, "next_char_probs(model, vocab, text) or ngram_probs(...) "
-                    "give it for this text.")
-    edges = _edges(edges, where)
-    positions, distances = closings(text, closers)
+    ids = vocab.encode(text)
+    positions, distances = closings.unchecked(text, closers)
     rows = probs[positions - 1]                                      # (K, V) the predictions
     p = rows[np.arange(len(positions)), ids[positions]]
     correct = rows.argmax(axis=1) == ids[positions]
@@ -345,6 +443,18 @@ def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\
 LSTM_GATES = ("input", "forget", "candidate", "output")      # the blocks i, f, g, o, in order
 
 
+def _check_gate_activations(model, vocab, text):
+    where = "gate_activations"
+    check_model(model, vocab, where, next_character=False)
+    if model.cell != "lstm":
+        raise ValueError(f"{where}: model should be an LSTM (a SequenceModel with cell='lstm'), "
+                         f"got cell={model.cell!r}, which has no input, forget or output gates. "
+                         f"Build one with rnnlib.SequenceModel(V, H, V, cell='lstm').")
+    encode_text(vocab, text, "text", where, min_length=1)
+    return model, vocab, text
+
+
+@checked_by(_check_gate_activations)
 def gate_activations(model, vocab, text):
     """The top LSTM layer's gates just after reading each character of text, from a zero state:
 
@@ -356,31 +466,20 @@ def gate_activations(model, vocab, text):
     rnnlib.gated.lstm_forward's cache (each layer reads the h of the one below). For a
     go_backwards model row t is still the step that read text[t].
     """
-    where = "gate_activations"
-    check_model(model, vocab, where, next_character=False)
-    if model.cell != "lstm":
-        raise ValueError(f"{where}: model should be an LSTM (a SequenceModel with cell='lstm'), "
-                         f"got cell={model.cell!r}, which has no input, forget or output gates. "
-                         f"Build one with rnnlib.SequenceModel(V, H, V, cell='lstm').")
-    ids = encode_text(vocab, text, "text", where, min_length=1)
+    ids = vocab.encode(text)
     H = model.hidden_size
     layer_in = (ids[::-1] if model.go_backwards else ids)[None]     # (1, T) token ids
     zeros = np.zeros((1, H), model.dtype)
-    for layer in range(model.num_layers):
-        h, c, cache = lstm_forward(layer_in, zeros, zeros, *model.rnn.weights(layer))
-        layer_in = h                                                 # (1, T, H)
-    ifgo = cache[5][0]                                          # (T, 4H) after the nonlinearities
+    with np.errstate(over="ignore", invalid="ignore"):              # reported below if it happens
+        for layer in range(model.num_layers):
+            h, c, cache = lstm_forward.unchecked(layer_in, zeros, zeros, *model.rnn.weights(layer))
+            layer_in = h                                             # (1, T, H)
+    ifgo = _finite(cache[5][0], "gates", "gate_activations")    # (T, 4H) after the nonlinearities
     order = slice(None, None, -1) if model.go_backwards else slice(None)
     return {name: np.array(ifgo[order, k * H:(k + 1) * H]) for k, name in enumerate(LSTM_GATES)}
 
 
-def saturation(gate, low=0.1, high=0.9):
-    """Per unit, the share of steps a gate is nearly shut (< low) and nearly open (> high): the
-    left- and right-saturated fractions Karpathy, Johnson and Fei-Fei plot per gate.
-
-    gate (T, H) of values in [0, 1] (one entry of gate_activations); 0 <= low < high <= 1.
-    Returns (left, right), each (H,) in [0, 1]; 1 - left - right is the share in between.
-    """
+def _check_saturation(gate, low=0.1, high=0.9):
     where = "saturation"
     gate = v.as_float_array(gate, "gate", where)
     if gate.ndim != 2 or 0 in gate.shape:
@@ -398,21 +497,52 @@ def saturation(gate, low=0.1, high=0.9):
     if not low < high:
         raise ValueError(f"{where}: low should be below high, got low={low}, high={high}. "
                          f"E.g. low=0.1, high=0.9.")
+    return gate, low, high
+
+
+@checked_by(_check_saturation)
+def saturation(gate, low=0.1, high=0.9):
+    """Per unit, the share of steps a gate is nearly shut (< low) and nearly open (> high): the
+    left- and right-saturated fractions Karpathy, Johnson and Fei-Fei plot per gate.
+
+    gate (T, H) of values in [0, 1] (one entry of gate_activations); 0 <= low < high <= 1.
+    Returns (left, right), each (H,) in [0, 1]; 1 - left - right is the share in between.
+    """
     return (gate < low).mean(axis=0), (gate > high).mean(axis=0)
 
 
 # --- colour and HTML ---------------------------------------------------------------------
 
+def _check_diverging_colours(values, scale):
+    where = "diverging_colours"
+    values = _as_array(values, "values", where)
+    if values.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: values should be numbers, got dtype {values.dtype}.")
+    v.check_finite(values.astype(np.float64), "values", where)
+    return values, _scale(scale, where)
+
+
+@checked_by(_check_diverging_colours)
 def diverging_colours(values, scale):
     """'#rrggbb' per value: white at 0, deepening to red at +scale and to blue at -scale
     (values beyond +-scale get the end colour). values (...) -> array of str, same shape."""
     t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
     end = np.where(t >= 0, RED, BLUE)                                              # (..., 3)
     rgb = np.rint(WHITE + np.abs(t) * (end - WHITE)).astype(int)
-    hexes = np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3)])
+    hexes = np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3).tolist()],
+                     dtype="<U7")
     return hexes.reshape(np.shape(values))
 
 
+def _check_html_char(c):
+    if not isinstance(c, str) or len(c) != 1:
+        raise (ValueError if isinstance(c, str) else TypeError)(
+            f"html_char: c should be a str of one character, got {v.short(c)}. For a whole "
+            f"text use coloured_text_html or marked_text_html.")
+    return (c,)
+
+
+@checked_by(_check_html_char)
 def html_char(c):
     """A character as it can be seen in a coloured cell: a newline is shown as a return arrow."""
     return "\u21b5\n" if c == "\n" else html.escape(c)
@@ -422,15 +552,28 @@ _BOX = ('<div style="font-family: monospace; white-space: pre-wrap; line-height:
         'max-height: 24em; overflow-y: auto">{}</div>')
 
 
+def _check_coloured_text_html(text, values, scale, offset=0, bold=0):
+    where = "coloured_text_html"
+    text = v.text(text, "text", where)
+    values = _per_character(values, len(text), "values", where)
+    scale = _scale(scale, where)
+    offset = v.int_in(offset, 0, 2 ** 62, "offset", where,
+                      "It is the position of the first character, shown when hovering.")
+    bold = v.int_in(bold, 0, len(text), "bold", where,
+                    "It is how many characters, from the first, are in bold.")
+    return text, values, scale, offset, bold
+
+
+@checked_by(_check_coloured_text_html)
 def coloured_text_html(text, values, scale, offset=0, bold=0):
     """text as HTML, each character on the diverging colour of its value; hovering shows the
     position (offset + t) and the value. text (T,) str, values (T,); the first `bold`
     characters in bold (a prime, say)."""
-    colours = diverging_colours(values, scale)
-    ink = np.where(np.abs(np.asarray(values)) > 0.6 * scale, "#fff", "#000")    # legible on dark
-    values = np.asarray(values).tolist()                   # Python floats format faster
+    colours = diverging_colours.unchecked(values, scale)
+    ink = np.where(np.abs(values) > 0.6 * scale, "#fff", "#000")    # legible on dark
+    values = values.tolist()                               # Python floats format faster
     cells = [f'<span style="background:{bg};color:{fg}" title="{offset + t}: {x:+.3f}">'
-             f'{html_char(c)}</span>'
+             f'{html_char.unchecked(c)}</span>'
              for t, (c, x, bg, fg) in enumerate(zip(text, values, colours, ink))]
     if bold:
         cells[:bold] = ["<b>" + "".join(cells[:bold]) + "</b>"]
@@ -441,13 +584,30 @@ MARK_STYLES = {1: "outline: 2px solid #222; background: #ffe08a",     # the sele
                2: "background: #8fd19e"}                               # a place that matches
 
 
+def _check_marked_text_html(text, marks):
+    where = "marked_text_html"
+    text = v.text(text, "text", where)
+    arr = _as_array(marks, "marks", where)
+    if arr.dtype.kind not in "iub":
+        raise TypeError(f"{where}: marks should be whole numbers 0, 1 or 2, got dtype "
+                        f"{arr.dtype}. E.g. np.where(mask, 2, 0).")
+    if arr.shape != (len(text),):
+        raise ValueError(f"{where}: marks should have shape ({len(text)},), one mark per "
+                         f"character of text, got {v.fmt_shape(arr.shape)}.")
+    bad = np.flatnonzero((arr < 0) | (arr > 2))
+    if len(bad):
+        raise ValueError(f"{where}: marks[{bad[0]}] is {arr[bad[0]]}; marks are 0 (plain), "
+                         f"1 (the selection) or 2 (a match).")
+    return text, arr.astype(np.int64)
+
+
+@checked_by(_check_marked_text_html)
 def marked_text_html(text, marks):
     """text as HTML with stretches marked: marks (T,) ints, 0 plain, 1 the selection, 2 a match."""
-    marks = np.asarray(marks)
     edges = np.flatnonzero(np.diff(marks)) + 1
     parts = []
     for a, b in zip(np.concatenate([[0], edges]), np.concatenate([edges, [len(text)]])):
-        piece = "".join(html_char(c) for c in text[a:b])
+        piece = "".join(html_char.unchecked(c) for c in text[a:b])
         style = MARK_STYLES.get(int(marks[a])) if b > a else None
         parts.append(f'<span style="{style}">{piece}</span>' if style else piece)
     return _BOX.format("".join(parts))
@@ -482,6 +642,84 @@ def _threshold(value, where):
     return float(value)
 
 
+def _as_array(value, name, where):
+    """np.asarray(value), or a TypeError for a ragged list (never numpy's message)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
+                        f"have different lengths, or hold something that is not a number.") from None
+
+
+def _units(value, H, where):
+    """Distinct unit numbers 0 .. H-1, as a 1-D int64 array (empty allowed)."""
+    arr = _as_array(value, "units", where)
+    if arr.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{where}: units should be whole numbers (unit numbers 0 to {H - 1}), "
+                        f"got dtype {arr.dtype}: {v.short(arr.tolist())}.")
+    if arr.ndim != 1:
+        raise ValueError(f"{where}: units should be a 1-D list of unit numbers, got shape "
+                         f"{v.fmt_shape(arr.shape)}.")
+    bad = np.flatnonzero((arr < 0) | (arr >= H))
+    if len(bad):
+        raise ValueError(f"{where}: units[{bad[0]}] is {arr[bad[0]]}, but units are numbered 0 "
+                         f"to {H - 1} (states has {H} columns); a negative number does not count "
+                         f"from the end here.")
+    if len(np.unique(arr)) != len(arr):
+        raise ValueError(f"{where}: units should be distinct, got {v.short(arr.tolist())}. List "
+                         f"each unit once, with one sign.")
+    return arr.astype(np.int64)
+
+
+def _signs(value, K, where):
+    """K signs, each +1 or -1, as a float array."""
+    arr = _as_array(value, "signs", where)
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{where}: signs should be +1 or -1, one per unit, got dtype {arr.dtype}.")
+    if arr.shape != (K,):
+        raise ValueError(f"{where}: signs should have shape ({K},), one sign per unit, got "
+                         f"{v.fmt_shape(arr.shape)}.")
+    if not np.all((arr == 1) | (arr == -1)):
+        raise ValueError(f"{where}: signs should be +1 or -1, got {v.short(arr.tolist())}. "
+                         f"Selection.signs gives them.")
+    return arr.astype(np.float64)
+
+
+def _correlations(value, where):
+    """r (H,): correlations in [-1, 1], nan allowed (a unit with no r), as float64."""
+    arr = v.as_float_array(value, "r", where)
+    if arr.ndim != 1 or len(arr) == 0:
+        raise ValueError(f"{where}: r should have shape (H,), one correlation per unit, got "
+                         f"{v.fmt_shape(arr.shape)}. feature_correlations(states, features)[name] "
+                         f"gives it.")
+    known = arr[~np.isnan(arr)]
+    if len(known) and (np.abs(known) > 1 + 1e-9).any():
+        bad = known[np.abs(known) > 1 + 1e-9][0]
+        raise ValueError(f"{where}: r should hold correlations, from -1 to 1 (or nan), got "
+                         f"{bad}. Pass Pearson's r, not a covariance or a score.")
+    return arr.astype(np.float64)
+
+
+def _scale(value, where):
+    return v.positive_float(value, "scale", where,
+                            "It is the value shown in full colour; e.g. 1.0 for tanh units.")
+
+
+def _per_character(value, T, name, where):
+    """(T,) numbers, one per character, finite, as float64."""
+    arr = _as_array(value, name, where)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: {name} should be numbers, got dtype {arr.dtype}.")
+    if arr.shape != (T,):
+        raise ValueError(f"{where}: {name} should have shape ({T},), one value per character of "
+                         f"text, got {v.fmt_shape(arr.shape)}. Cut both to the same stretch.")
+    arr = arr.astype(np.float64)
+    v.check_finite(arr, name, where)
+    return arr
+
+
 def _vocab(vocab, where):
     if not isinstance(vocab, Vocab):
         raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
@@ -490,7 +728,7 @@ def _vocab(vocab, where):
 
 def _closers(value, where):
     if not isinstance(value, str) or not value or set(value) - set(PAIRS):
-        raise ValueError(f"{where}: closers should be a non-empty str of characters from "
+        raise (ValueError if isinstance(value, str) else TypeError)(f"{where}: closers should be a non-empty str of characters from "
                          f"{''.join(PAIRS)!r}, got {value!r}. E.g. closers=')' for round "
                          f"brackets only.")
     return value
@@ -503,8 +741,8 @@ def _edges(value, where):
         arr = np.asarray(value)
     except (ValueError, TypeError):
         raise TypeError(message) from None
-    if arr.dtype.kind not in "iu" or arr.ndim != 1 or len(arr) == 0:
+    if arr.size and arr.dtype.kind not in "iu":
         raise TypeError(message)
-    if arr[0] < 1 or np.any(np.diff(arr) <= 0):
+    if arr.ndim != 1 or len(arr) == 0 or arr[0] < 1 or np.any(np.diff(arr) <= 0):
         raise ValueError(message)
     return arr.astype(np.int64)

@@ -178,3 +178,64 @@ def test_class_means_by_hand():
     assert rows == [("digit", 2, 2.0, 1.0), ("space", 1, -1.0, 0.0), ("zzz", 1, 0.5, 1.0)]
     with pytest.raises(ValueError, match=r"labels should have shape \(2,\)"):
         probes.class_means([1.0, 2.0], ["a"])
+
+
+# --- correlations: exact cases that are not exact in binary, scale, near-constant units -----
+
+FEAT = np.array([0.1, 0.7, 0.3, 0.9, 0.5, 0.2, 0.6])         # none of these is exact in binary
+
+
+def affine_states(f):
+    """Four units: 0.1 f + 0.3 and -0.7 f + 0.2 (r = +1 and -1 by algebra), a unit that is 0.3
+    up to round-off (0.1 + 0.2 != 0.3 in binary), and one that is exactly 0."""
+    wobble = np.where(np.arange(len(f)) % 2 == 0, 0.1 + 0.2, 0.3)       # 0.30000000000000004 or 0.3
+    return np.stack([0.1 * f + 0.3, -0.7 * f + 0.2, wobble, np.zeros(len(f))], axis=1)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-7, 1e-150, 1e7, 1e150])
+def test_feature_correlations_are_exact_on_affine_units_at_any_scale(scale):
+    states = affine_states(FEAT) * scale
+    for f_scale in (1.0, 1e-7, 3e5):
+        r = explore.feature_correlations(states, {"f": FEAT * f_scale})["f"]
+        np.testing.assert_allclose(r[:2], [1.0, -1.0], rtol=0, atol=1e-12)
+        assert np.isnan(r[2]), r          # constant up to round-off: no r, not a number from noise
+        assert np.isnan(r[3]), r
+
+
+def test_a_unit_that_varies_a_little_is_not_mistaken_for_a_constant():
+    # a spread of 1e-9 around 0.5: far above round-off (1e-16), so r is defined, and exact
+    f = FEAT
+    states = np.stack([0.5 + 1e-9 * f, 0.5 - 1e-9 * f], axis=1)
+    r = explore.feature_correlations(states, {"f": f})["f"]
+    np.testing.assert_allclose(r, [1.0, -1.0], atol=1e-6)          # 1e-9 / 0.5: 7 digits survive
+
+
+def test_feature_correlations_agree_with_numpy_corrcoef_unit_by_unit():
+    rng = np.random.default_rng(4)
+    states = np.tanh(rng.normal(size=(50, 6)))
+    f = rng.normal(size=50) + 0.1 * states[:, 2]
+    r = explore.feature_correlations(states, {"f": f})["f"]
+    np.testing.assert_allclose(r, [np.corrcoef(states[:, u], f)[0, 1] for u in range(6)],
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_a_constant_feature_has_no_correlation_with_any_unit():
+    r = explore.feature_correlations(affine_states(FEAT), {"c": np.full(len(FEAT), 0.1 + 0.2)})
+    assert np.isnan(r["c"]).all()
+    wobble = np.where(np.arange(len(FEAT)) % 2 == 0, 0.1 + 0.2, 0.3)
+    assert np.isnan(explore.feature_correlations(affine_states(FEAT), {"c": wobble})["c"]).all()
+
+
+def test_readout_r_and_partial_correlation_do_not_change_with_the_scale():
+    rng = np.random.default_rng(5)
+    s, t = rng.normal(size=(40, 3)), rng.normal(size=(30, 3))
+    f, g = s @ [1.0, -2.0, 0.5] + rng.normal(0, 0.3, 40), t @ [1.0, -2.0, 0.5] + rng.normal(0, 0.3, 30)
+    r = probes.readout_r(s, f, t, g)
+    for scale in (1e-7, 1e-200, 1e200):
+        assert probes.readout_r(s * scale, f, t * scale, g) == pytest.approx(r, rel=1e-9)
+        assert probes.readout_r(s, f * scale, t, g * scale) == pytest.approx(r, rel=1e-9)
+    x, y, z = f[:30], g, t[:, 0]
+    pc = probes.partial_correlation(x, y, z)
+    for scale in (1e-7, 1e-150, 1e150):
+        assert probes.partial_correlation(x, y, z * scale) == pytest.approx(pc, rel=1e-9)
+        assert probes.partial_correlation(x * scale, y, z) == pytest.approx(pc, rel=1e-9)

@@ -322,3 +322,49 @@ def test_perplexity_refuses_the_training_text_and_says_what_to_do(recorded):
     assert np.isfinite(perplexity(recorded, CORPUS_VOCAB, SEED1))
     with pytest.raises(TypeError, match="allow_train_text should be True or False"):
         perplexity(recorded, CORPUS_VOCAB, SEED1, allow_train_text="yes")
+
+
+# --- sample against a hand loop with the same random generator ------------------------------
+
+def hand_sample(model, prime, n, T, seed, last_from_previous=False):
+    """sample() written out with torch's weight layout, np.tanh and a softmax by hand, drawing
+    with the same generator. last_from_previous=True is a known wrong sampler: it draws the
+    last character from the scores of the step before (it skips the last model step)."""
+    p = model.params
+    Wih, Whh = p["rnn.weight_ih_l0"], p["rnn.weight_hh_l0"]
+    b = p["rnn.bias_ih_l0"] + p["rnn.bias_hh_l0"]
+    eye = np.eye(V)
+    h = np.zeros(model.hidden_size)
+    for c in prime:
+        h = np.tanh(Wih @ eye[VOCAB.index[c]] + Whh @ h + b)
+    rng = np.random.default_rng(seed)
+    out, previous = "", None
+    for i in range(n):
+        z = p["head.weight"] @ h + p["head.bias"]
+        if last_from_previous and i == n - 1:
+            z = previous
+        e = np.exp((z - z.max()) / T)
+        k = int(rng.choice(V, p=e / e.sum()))
+        out += VOCAB.symbols[k]
+        previous = z
+        h = np.tanh(Wih @ eye[k] + Whh @ h + b)
+    return out
+
+
+@pytest.mark.parametrize("T", [0.7, 1.0, 1.6])
+def test_sample_is_the_hand_loop_draw_for_draw(model, T):
+    for seed in range(12):
+        assert sample(model, VOCAB, "she ", 6, temperature=T, seed=seed) == \
+            hand_sample(model, "she ", 6, T, seed), seed
+
+
+def test_the_hand_loop_would_catch_a_sampler_that_reuses_the_previous_scores(model):
+    # the same comparison, made with the known wrong sampler: it differs for some seeds, so a
+    # sample() with that mistake fails the test above
+    wrong = [seed for seed in range(12)
+             if hand_sample(model, "she ", 6, 1.0, seed, last_from_previous=True)
+             != sample(model, VOCAB, "she ", 6, temperature=1.0, seed=seed)]
+    assert len(wrong) >= 3, wrong
+    for seed in range(12):          # and the draws before the last are the same in both
+        assert hand_sample(model, "she ", 6, 1.0, seed, last_from_previous=True)[:5] == \
+            sample(model, VOCAB, "she ", 6, temperature=1.0, seed=seed)[:5]
