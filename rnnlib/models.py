@@ -62,8 +62,13 @@ class SequenceModel(Module):
                  *, cell="rnn", go_backwards=False, seed=None, dtype=np.float64):
         where = "SequenceModel"
         super().__init__(dtype)
-        output_size = v.positive_int(output_size, "output_size", where)
+        sizes = [v.positive_int(n, name, where) for n, name in
+                 [(input_size, "input_size"), (hidden_size, "hidden_size"),
+                  (output_size, "output_size"), (num_layers, "num_layers")]]
+        go_backwards = v.flag(go_backwards, "go_backwards", where)
         self.cell = v.choice(cell, CELLS, "cell", where)
+        _check_size(*sizes, CELLS[self.cell].gates, where)
+        output_size = sizes[2]
         nonlinearity = v.nonlinearity(nonlinearity, where)
         if self.cell != "rnn" and nonlinearity != "tanh":
             raise ValueError(f"{where}: nonlinearity={nonlinearity!r} is for cell='rnn'; the "
@@ -111,20 +116,30 @@ class SequenceModel(Module):
         last step read (for go_backwards, after x[:, 0]). For cell="lstm", h0 and h_n are
         pairs (h, c) of such arrays.
         """
-        return_state = v.flag(return_state, "return_state", "SequenceModel.forward")
-        out, h_n = self.rnn(x, h0, lengths)                 # (N, T, H), in reading order
+        where = "SequenceModel.forward"
+        return_state = v.flag(return_state, "return_state", where)
+        try:                                                # the layer checks x, h0 and lengths
+            out, h_n = self.rnn(x, h0, lengths)             # (N, T, H), in reading order
+        except (TypeError, ValueError) as err:
+            raise _reworded(err, f"{type(self.rnn).__name__}.forward", where) from None
+        if lengths is not None:
+            lengths = np.asarray(lengths).astype(np.int64)  # checked whole numbers 1 .. T
         if self.go_backwards:
-            out = reverse_padded(out, lengths)              # back to the order of x
+            out = reverse_padded.unchecked(out, lengths)    # back to the order of x
         y = self.head(out)                                  # (N, T, O)
         self._keep((lengths,))
         return (y, h_n) if return_state else y
 
     def backward(self, dy):
         """dy (N, T, O) = dL/dy  ->  dx (N, T, F); adds to model.grads (call zero_grad first)."""
-        (lengths,) = self._last_cache("SequenceModel.backward", "Call y = model(x) first.")
-        dout = self.head.backward(dy)                       # (N, T, H), checks dy's shape
+        where = "SequenceModel.backward"
+        (lengths,) = self._last_cache(where, "Call y = model(x) first.")
+        N, T = self.head.cache.shape[:2]
+        v.array(dy, [("batch", N), ("time", T), ("output_size", self.output_size)], "dy", where,
+                "dy has the shape of the output y of the last forward call.")
+        dout = self.head.backward(dy)                       # (N, T, H)
         if self.go_backwards:
-            dout = reverse_padded(dout, lengths)
+            dout = reverse_padded.unchecked(dout, lengths)
         return self.rnn.backward(dout)
 
     def stepper(self, batch_size=1):
@@ -219,3 +234,26 @@ class Stepper:
 
 
 CELLS = {"rnn": RNN, "lstm": LSTM, "gru": GRU}
+
+# The most parameters a SequenceModel may have: 10**8 float64 are 800 MB, some ten thousand
+# times the course's character models. A few zeros too many are refused, not allocated.
+MAX_PARAMETERS = 10**8
+
+
+def _check_size(F, H, O, L, gates, where):
+    G = gates * H
+    count = G * (F + H + 2) + (L - 1) * G * (2 * H + 2) + O * (H + 1)
+    if count > MAX_PARAMETERS:
+        raise ValueError(f"{where}: input_size={F}, hidden_size={H}, output_size={O} and "
+                         f"num_layers={L} give {count:.3g} parameters ({8 * count / 1e9:.3g} GB "
+                         f"in float64), more than the {MAX_PARAMETERS:.0e} a model here may have. "
+                         f"Check the sizes for a few zeros too many.")
+
+
+def _reworded(err, inner, where):
+    """err, raised by a layer that `where` called with the caller's own arguments, as an error
+    of the same type whose message starts with where: the function the caller called."""
+    message = str(err)
+    if message.startswith(inner + ": "):
+        message = where + message[len(inner):]
+    return type(err)(message)
