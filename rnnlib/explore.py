@@ -526,7 +526,8 @@ def _check_diverging_colours(values, scale):
 def diverging_colours(values, scale):
     """'#rrggbb' per value: white at 0, deepening to red at +scale and to blue at -scale
     (values beyond +-scale get the end colour). values (...) -> array of str, same shape."""
-    t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
+    with np.errstate(over="ignore"):                       # beyond the float range: the end colour
+        t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
     end = np.where(t >= 0, RED, BLUE)                                              # (..., 3)
     rgb = np.rint(WHITE + np.abs(t) * (end - WHITE)).astype(int)
     hexes = np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3).tolist()],
