@@ -729,9 +729,9 @@ def _vocab(vocab, where):
 
 def _closers(value, where):
     if not isinstance(value, str) or not value or set(value) - set(PAIRS):
-        raise (ValueError if isinstance(value, str) else TypeError)(f"{where}: closers should be a non-empty str of characters from "
-                         f"{''.join(PAIRS)!r}, got {value!r}. E.g. closers=')' for round "
-                         f"brackets only.")
+        error = ValueError if isinstance(value, str) else TypeError
+        raise error(f"{where}: closers should be a non-empty str of characters from "
+                    f"{''.join(PAIRS)!r}, got {value!r}. E.g. closers=')' for round brackets only.")
     return value
 
 

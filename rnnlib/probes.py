@@ -162,7 +162,7 @@ def partial_correlation(x, y, z):
     x, y (T,); z (T,) or (T, K) for several variables held fixed  ->  a float in [-1, 1]
     (nan when x or y is a linear function of z: nothing is left to correlate).
     """
-    z = centred(z)[0]          # each column centred, largest |value| 1: the same fit, whatever z's scale
+    z = centred(z)[0]           # columns centred, largest |value| 1: the same fit at any scale
     design = np.hstack([z, np.ones((len(z), 1))])                      # (T, K + 1)
     xy = np.stack([x, y], axis=1)                                      # (T, 2)
     fitted = design @ _lstsq(design, xy, "partial_correlation")
@@ -290,12 +290,10 @@ def _check_class_means(values, labels):
     if labels.shape != values.shape:
         raise ValueError(f"{where}: labels should have shape {v.fmt_shape(values.shape)}, one "
                          f"label per value, got {v.fmt_shape(labels.shape)}.")
-    try:
-        set(labels.tolist())
-    except TypeError:
+    unhashable = [type(x).__name__ for x in labels.tolist() if not _hashable(x)]
+    if unhashable:
         raise TypeError(f"{where}: labels should be hashable, such as str (char_classes(text) "
-                        f"gives them), got an entry of type "
-                        f"{next(type(x).__name__ for x in labels.tolist() if not _hashable(x))}.") from None
+                        f"gives them), got an entry of type {unhashable[0]}.")
     return values, labels
 
 

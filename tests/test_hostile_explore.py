@@ -273,3 +273,13 @@ def test_the_inputs_are_never_modified():
     np.testing.assert_array_equal(states, STATES)
     np.testing.assert_array_equal(r, R)
     np.testing.assert_array_equal(probs, PROBS)
+
+
+def test_the_explorer_refuses_a_vocabulary_in_another_order_than_the_models():
+    from rnnlib.widgets import HiddenStateExplorer
+    model = with_symbols(TEXT)                       # an LSTM that records its symbols
+    reordered = rnnlib.Vocab(TEXT, order="sorted")
+    assert reordered.symbols != VOCAB.symbols
+    with pytest.raises(ValueError, match=r"^HiddenStateExplorer: vocab should have the symbols"):
+        HiddenStateExplorer(model, reordered, TEXT * 3)
+    HiddenStateExplorer(model, VOCAB, TEXT * 3)      # the model's own order is accepted
