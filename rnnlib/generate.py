@@ -298,13 +298,13 @@ def check_model(model, vocab, where, next_character=True):
                              f"(the same symbols in the same order).")
     saved = getattr(model, "symbols", None)
     if isinstance(saved, str) and tuple(saved) != vocab.symbols:
-        k = next((i for i, (a, b) in enumerate(zip(saved, vocab.symbols)) if a != b),
-                 min(len(saved), V - 1))
+        k = next((i for i, (a, b) in enumerate(zip(saved, vocab.symbols)) if a != b), None)
+        differ = (f"id {k} is {vocab.symbols[k]!r} in vocab and {saved[k]!r} for the model"
+                  if k is not None else f"the model's has {len(saved)} symbols")
         raise ValueError(f"{where}: vocab should have the symbols the model was trained with, in "
-                         f"the same order (model.symbols, from its checkpoint), but id {k} is "
-                         f"{vocab.symbols[k]!r} in vocab and {saved[k:k + 1]!r} for the model. With "
-                         f"another order every character would be read as another one. Use "
-                         f"rnnlib.Vocab(model.symbols).")
+                         f"the same order (model.symbols, from its checkpoint), but {differ}. "
+                         f"With another order every character would be read as another one. "
+                         f"Use rnnlib.Vocab(model.symbols).")
     for name, p in model.params.items():
         if not np.isfinite(p).all():
             raise ValueError(f"{where}: the model's weights are not finite (model.params[{name!r}] "

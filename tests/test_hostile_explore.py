@@ -173,7 +173,7 @@ CASES = [
     ("marked_text_html", "text", lambda: X.marked_text_html(b"abc", [0, 0, 0]), TypeError, ["bytes"]),
     # next_char_probs and gate_activations: a model as sample wants it
     ("next_char_probs", "model", lambda: X.next_char_probs(None, VOCAB, TEXT), TypeError, ["NoneType"]),
-    ("next_char_probs", "vocab", lambda: X.next_char_probs(with_symbols(TEXT[::-1]), VOCAB, TEXT),
+    ("next_char_probs", "vocab", lambda: X.next_char_probs(with_symbols("".join(VOCAB.symbols[::-1])), VOCAB, TEXT),
      ValueError, ["same order"]),
     ("next_char_probs", "text", lambda: X.next_char_probs(MODEL, VOCAB, "f"), ValueError, ["two"]),
     ("next_char_probs", "text", lambda: X.next_char_probs(MODEL, VOCAB, "f(y)"), ValueError,
@@ -184,7 +184,7 @@ CASES = [
      ["LSTM", "'rnn'"]),
     ("gate_activations", "model", lambda: X.gate_activations(nan_lstm(), VOCAB, TEXT), ValueError,
      ["not finite", "inf"]),
-    ("gate_activations", "vocab", lambda: X.gate_activations(with_symbols(TEXT[::-1]), VOCAB, TEXT),
+    ("gate_activations", "vocab", lambda: X.gate_activations(with_symbols("".join(VOCAB.symbols[::-1])), VOCAB, TEXT),
      ValueError, ["same order"]),
     ("gate_activations", "text", lambda: X.gate_activations(with_symbols(None), VOCAB, ""), ValueError,
      ["0 characters"]),
@@ -277,7 +277,7 @@ def test_the_inputs_are_never_modified():
 
 def test_the_explorer_refuses_a_vocabulary_in_another_order_than_the_models():
     from rnnlib.widgets import HiddenStateExplorer
-    model = with_symbols(TEXT)                       # an LSTM that records its symbols
+    model = with_symbols("".join(VOCAB.symbols))     # an LSTM that records its symbols
     reordered = rnnlib.Vocab(TEXT, order="sorted")
     assert reordered.symbols != VOCAB.symbols
     with pytest.raises(ValueError, match=r"^HiddenStateExplorer: vocab should have the symbols"):

@@ -93,6 +93,8 @@ CASES = [
      ["overflowed", "relu"]),
     ("sample", "vocab", lambda: sample(MODEL, "abcd", "a", 3), TypeError, ["str", "Vocab"]),
     ("sample", "vocab", lambda: sample(MODEL, ["a", "b", "c", "d"], "a", 3), TypeError, ["list"]),
+    ("sample", "vocab", lambda: sample(with_symbols("abcde"), VOCAB, "a", 3), ValueError,
+     ["model's has 5 symbols"]),
     ("sample", "vocab", lambda: sample(with_symbols("abcd"), rnnlib.Vocab("bacd"), "a", 3), ValueError,
      ["same order", "id 0 is 'b' in vocab and 'a' for the model", "rnnlib.Vocab(model.symbols)"]),
     ("sample", "vocab", lambda: sample(with_symbols("abcd"), rnnlib.Vocab("abce"), "a", 3), ValueError,
