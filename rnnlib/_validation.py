@@ -17,6 +17,7 @@ Checks that only one module needs live in that module; what is here is shared.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 
 import numpy as np
@@ -33,10 +34,25 @@ def checked_by(check):
     def wrap(fn):
         @functools.wraps(fn)
         def public(*args, **kwargs):
-            return fn(*check(*args, **kwargs))
+            try:
+                checked = check(*args, **kwargs)
+            except TypeError as e:
+                _named_call_error(fn, args, kwargs, e)
+                raise
+            return fn(*checked)
         public.unchecked = fn
         return public
     return wrap
+
+
+def _named_call_error(fn, args, kwargs, error):
+    """A call that does not fit fn's signature (an argument missing, one too many) raises
+    TypeError naming fn, not the check behind it; any other TypeError is left as it is."""
+    try:
+        inspect.signature(fn).bind(*args, **kwargs)
+    except TypeError as e:
+        raise TypeError(f"{fn.__name__}: {e}. Its signature is {fn.__name__}"
+                        f"{inspect.signature(fn)}.") from None
 
 
 # --- wording -----------------------------------------------------------------------------

@@ -88,10 +88,10 @@ def _check_cross_entropy(logits, targets, mask=None):
 
 @checked_by(_check_cross_entropy)
 def softmax_cross_entropy(logits, targets, mask=None):
-    """L = -(1/M) sum_{n,t} m_nt log softmax(z_nt)[y_nt],   dL/dz_nt = (m_nt/M) (softmax(z_nt) - onehot(y_nt))
+    """L = -(1/M) sum_{n,t} m_nt log softmax(z_nt)[r_nt],   dL/dz_nt = (m_nt/M) (softmax(z_nt) - onehot(r_nt))
 
     logits  (N, T, V) unnormalised scores z, one row of V per step
-    targets (N, T)    the right class y_nt at each step, whole numbers in 0 .. V-1
+    targets (N, T)    the right class r_nt at each step, whole numbers in 0 .. V-1
     mask    (N, T)    or None; M is the number of real steps (N*T without a mask)
 
     Returns loss (float) and dlogits (N, T, V). Any leading axes work: logits (N, V) with

@@ -314,3 +314,17 @@ def test_sequence_model_seeds_its_two_layers_independently(seed):
     # repeat the RNN's first draws
     model = rnnlib.SequenceModel(F, H, 2, seed=seed)
     assert not np.isin(model.head.params["weight"], model.rnn.params["weight_ih_l0"]).any()
+
+
+@pytest.mark.parametrize("call, words", [
+    (lambda: rnnlib.sample(None), "sample: missing a required argument: 'vocab'"),
+    (lambda: rnnlib.rnn_forward(np.zeros((1, 2, 3))), "rnn_forward: missing a required argument: 'h0'"),
+    (lambda: rnnlib.rnn_step_forward(*range(7)), "rnn_step_forward: too many positional arguments"),
+    (lambda: rnnlib.rnn_step_forward(1, 2, 3, 4, 5, nonlinearty="relu"),
+     "rnn_step_forward: got an unexpected keyword argument 'nonlinearty'"),
+])
+def test_a_call_that_does_not_fit_the_signature_names_the_function_not_its_check(call, words):
+    with pytest.raises(TypeError) as info:
+        call()
+    assert str(info.value).startswith(words) and "Its signature is" in str(info.value)
+    assert "_check" not in str(info.value)
