@@ -22,7 +22,9 @@ Built one notebook at a time in the course under notebooks/. The map:
     probes       readout_r, without_memory, partial_correlation, clamped_run, ...: testing
                  what a hidden state knows, with controls (import rnnlib.probes)
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
-    data         pad_sequences, sequence_mask: batches of sequences of different lengths
+    padding      pad_sequences, sequence_mask: batches of sequences of different lengths
+    data         the same two, and bptt_windows, char_baselines, structured_text (the generated
+                 corpus, from corpus): one long text as training data
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
     interop      from_keras / to_keras / keras_outputs, from_keras_lstm / from_keras_gru / ...:
                  torch and Keras weight layouts
@@ -36,7 +38,7 @@ The core (everything above but plots and widgets) needs only numpy.
 """
 from . import checks, explore, interop, probes
 from .checkpoint import load, load_metadata, save
-from .data import pad_sequences, sequence_mask
+from .padding import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
 from .functional import (activation, activation_grad, reverse_padded, rnn_backward,
                          rnn_backward_padded, rnn_forward, rnn_forward_padded, rnn_step_backward,

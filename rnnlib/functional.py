@@ -24,7 +24,7 @@ import numpy as np
 
 from . import _validation as v
 from ._validation import checked_by
-from .data import sequence_mask
+from .padding import sequence_mask
 
 LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import _validation as v
-from .data import sequence_mask
+from .padding import sequence_mask
 
 
 class Vocab:

@@ -30,7 +30,7 @@ import numbers
 import numpy as np
 
 from . import _validation as v
-from .data import sequence_mask
+from .padding import sequence_mask
 from .losses import accuracy, mse_loss, softmax_cross_entropy
 from .optim import Optimizer, clip_grad_norm_, clip_grad_value_, global_norm
 from .recurrent import Recurrent
