@@ -1,0 +1,116 @@
+"""Every check in rnnlib.checks, given a learner's function that misbehaves: one that changes
+its array arguments, never returns, raises or exits. Each must fail with the diagnosis of that
+behaviour (not a guess at a wrong formula), and a right answer changed in a single element of
+one output must fail too: no check leaves an element uncompared.
+"""
+import sys
+
+import numpy as np
+import pytest
+
+import rnnlib.checks  # noqa: F401 - fills the registry
+from rnnlib.checks import _core
+
+CHECKS = sorted(_core.REGISTRY)
+
+
+def arrays_in(value, depth=0):
+    if isinstance(value, np.ndarray):
+        yield value
+    elif depth < 3 and isinstance(value, (tuple, list)):
+        for item in value:
+            yield from arrays_in(item, depth + 1)
+    elif depth < 3 and isinstance(value, dict):
+        for item in value.values():
+            yield from arrays_in(item, depth + 1)
+
+
+def failure(name, fn, **kwargs):
+    """The diagnosis a failing check raises (the check must fail)."""
+    with pytest.raises(AssertionError) as info:
+        _core.REGISTRY[name](fn, **kwargs)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_changing_an_argument_in_place_is_named(name):
+    seen = []
+
+    def scribbles(*args, **kwargs):
+        for a in arrays_in((args, kwargs)):
+            if a.size and a.flags.writeable:
+                seen.append(a)
+                a.flat[0] = (not a.flat[0]) if a.dtype == bool else a.flat[0] + 1
+        return None
+    text = failure(name, scribbles)
+    if not seen:
+        pytest.skip(f"{name} passes the learner's function no array")
+    assert "in place" in text and "changed its argument" in text, text
+
+
+@pytest.mark.parametrize("name", CHECKS)
+def test_an_endless_loop_is_stopped(name):
+    def endless(*args, **kwargs):
+        while True:
+            pass
+    text = failure(name, endless, time_limit=0.1)
+    assert "still running after 0.1 s" in text, text
+
+
+@pytest.mark.parametrize("name", CHECKS)
+@pytest.mark.parametrize("error, words", [(KeyError("h"), "your code raised KeyError: 'h'"),
+                                          (SystemExit(1), "called exit() or sys.exit()")])
+def test_an_exception_is_the_learners(name, error, words):
+    def raises(*args, **kwargs):
+        raise error
+    text = failure(name, raises)
+    assert words in text and ", line " in text, text
+
+
+# --- one element of one output changed: every check compares every element ---------------------
+
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from test_checks import FACTORIES  # noqa: E402
+
+
+def nudged(fn, k, where):
+    """fn with output k (or its only output) changed in one element: the first or the last."""
+    def wrapped(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        many = isinstance(out, tuple)
+        target = out[k] if many else out
+        target = np.array(target, dtype=float)
+        index = 0 if where == "first" else target.size - 1
+        target.flat[index] = target.flat[index] * (1 + 1e-4) + 1e-4
+        if not many:
+            return target
+        return out[:k] + (target,) + out[k + 1:]
+    return wrapped
+
+
+def compared_outputs(check):
+    """(index of each output the check compares) of a right answer on the check's first case."""
+    probe = {}
+
+    def spy(*args, **kwargs):
+        out = FACTORIES[check](None)(*args, **kwargs)
+        probe.setdefault("out", out)
+        return out
+    check(spy)
+    out = probe["out"]
+    if not isinstance(out, tuple):
+        return [None] if isinstance(out, (np.ndarray, float, np.floating)) else []
+    # the last item of a forward's tuple is its cache, which the checks do not compare
+    last = len(out) - 1 if isinstance(out[-1], tuple) else len(out)
+    return [k for k in range(last) if isinstance(out[k], (np.ndarray, float, np.floating))]
+
+
+@pytest.mark.parametrize("check", list(FACTORIES), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("where", ["first", "last"])
+def test_a_right_answer_changed_in_one_element_fails(check, where):
+    right = FACTORIES[check](None)
+    outputs = compared_outputs(check)
+    if not outputs:
+        pytest.skip(f"{check.__name__}: the learner's function returns no array to nudge")
+    for k in outputs:
+        assert check(nudged(right, k or 0, where), raise_error=False) is False, (check.__name__, k)
