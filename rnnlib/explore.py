@@ -1,5 +1,6 @@
 """Looking inside a hidden state: the computations behind rnnlib.widgets.HiddenStateExplorer,
-in plain numpy (and html for the coloured text), so they can be used and tested without a widget.
+in plain numpy, so they can be used and tested without a widget. Drawing them (colours, the
+text coloured by a unit as HTML) is rnnlib.widgets.colours' part.
 
     states = rnnlib.hidden_states(model, vocab, text)          # (T, H)
     select_units(states, start, end, threshold)                # which units are on in a span
@@ -7,8 +8,6 @@ in plain numpy (and html for the coloured text), so they can be used and tested 
     runs(mask)                                                 # [(start, end), ...] of a bool mask
     feature_correlations(states, features)                     # Pearson r of every unit
     units_by_correlation(r)                                    # the units, highest r first
-    diverging_colours(values, scale)                           # blue - white - red
-    coloured_text_html(text, values, scale) / marked_text_html(text, marks)   # the text as HTML
 
 and for comparing character models (notebook 09), after "Visualizing and Understanding Recurrent
 Networks" (Karpathy, Johnson, Fei-Fei 2015):
@@ -28,12 +27,11 @@ Spans are half-open, as Python slices are: (start, end) covers start, ..., end -
 Every public function checks its arguments once, at the boundary (the ``_check_*`` function on
 its ``@checked_by`` line, right above it): unit numbers are 0 .. H-1 (a negative one is never
 counted from the end), arrays that go together have the same length (never broadcast or cut
-short), scales are positive. A model is checked as rnnlib.sample checks it (rnnlib.generate.
+short). A model is checked as rnnlib.sample checks it (rnnlib.generate.
 check_model: its saved vocabulary, finite weights).
 """
 from __future__ import annotations
 
-import html
 import numbers
 from dataclasses import dataclass
 
@@ -45,12 +43,6 @@ from .gated import lstm_forward
 from .generate import _forward, _finite, check_model, encode_text
 from .losses import softmax
 from .text import Vocab
-
-# The two ends of the diverging scale (ColorBrewer's RdBu): red for +scale, blue for -scale.
-RED = np.array([178, 24, 43])
-BLUE = np.array([33, 102, 172])
-WHITE = np.array([255, 255, 255])
-
 
 # --- select and match --------------------------------------------------------------------
 
@@ -511,109 +503,6 @@ def saturation(gate, low=0.1, high=0.9):
     return (gate < low).mean(axis=0), (gate > high).mean(axis=0)
 
 
-# --- colour and HTML ---------------------------------------------------------------------
-
-def _check_diverging_colours(values, scale):
-    where = "diverging_colours"
-    values = _as_array(values, "values", where)
-    if values.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: values should be numbers, got dtype {values.dtype}.")
-    v.check_finite(values.astype(np.float64), "values", where)
-    return values, _scale(scale, where)
-
-
-@checked_by(_check_diverging_colours)
-def diverging_colours(values, scale):
-    """'#rrggbb' per value: white at 0, deepening to red at +scale and to blue at -scale
-    (values beyond +-scale get the end colour). values (...) -> array of str, same shape."""
-    with np.errstate(over="ignore"):                       # beyond the float range: the end colour
-        t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
-    end = np.where(t >= 0, RED, BLUE)                                              # (..., 3)
-    rgb = np.rint(WHITE + np.abs(t) * (end - WHITE)).astype(int)
-    hexes = np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3).tolist()],
-                     dtype="<U7")
-    return hexes.reshape(np.shape(values))
-
-
-def _check_html_char(c):
-    if not isinstance(c, str) or len(c) != 1:
-        raise (ValueError if isinstance(c, str) else TypeError)(
-            f"html_char: c should be a str of one character, got {v.short(c)}. For a whole "
-            f"text use coloured_text_html or marked_text_html.")
-    return (c,)
-
-
-@checked_by(_check_html_char)
-def html_char(c):
-    """A character as it can be seen in a coloured cell: a newline is shown as a return arrow."""
-    return "\u21b5\n" if c == "\n" else html.escape(c)
-
-
-_BOX = ('<div style="font-family: monospace; white-space: pre-wrap; line-height: 1.5; '
-        'max-height: 24em; overflow-y: auto">{}</div>')
-
-
-def _check_coloured_text_html(text, values, scale, offset=0, bold=0):
-    where = "coloured_text_html"
-    text = v.text(text, "text", where)
-    values = _per_character(values, len(text), "values", where)
-    scale = _scale(scale, where)
-    offset = v.int_in(offset, 0, 2 ** 62, "offset", where,
-                      "It is the position of the first character, shown when hovering.")
-    bold = v.int_in(bold, 0, len(text), "bold", where,
-                    "It is how many characters, from the first, are in bold.")
-    return text, values, scale, offset, bold
-
-
-@checked_by(_check_coloured_text_html)
-def coloured_text_html(text, values, scale, offset=0, bold=0):
-    """text as HTML, each character on the diverging colour of its value; hovering shows the
-    position (offset + t) and the value. text (T,) str, values (T,); the first `bold`
-    characters in bold (a prime, say)."""
-    colours = diverging_colours.unchecked(values, scale)
-    ink = np.where(np.abs(values) > 0.6 * scale, "#fff", "#000")    # legible on dark
-    values = values.tolist()                               # Python floats format faster
-    cells = [f'<span style="background:{bg};color:{fg}" title="{offset + t}: {x:+.3f}">'
-             f'{html_char.unchecked(c)}</span>'
-             for t, (c, x, bg, fg) in enumerate(zip(text, values, colours, ink))]
-    if bold:
-        cells[:bold] = ["<b>" + "".join(cells[:bold]) + "</b>"]
-    return _BOX.format("".join(cells))
-
-
-MARK_STYLES = {1: "outline: 2px solid #222; background: #ffe08a",     # the selected span
-               2: "background: #8fd19e"}                               # a place that matches
-
-
-def _check_marked_text_html(text, marks):
-    where = "marked_text_html"
-    text = v.text(text, "text", where)
-    arr = _as_array(marks, "marks", where)
-    if arr.dtype.kind not in "iub":
-        raise TypeError(f"{where}: marks should be whole numbers 0, 1 or 2, got dtype "
-                        f"{arr.dtype}. E.g. np.where(mask, 2, 0).")
-    if arr.shape != (len(text),):
-        raise ValueError(f"{where}: marks should have shape ({len(text)},), one mark per "
-                         f"character of text, got {v.fmt_shape(arr.shape)}.")
-    bad = np.flatnonzero((arr < 0) | (arr > 2))
-    if len(bad):
-        raise ValueError(f"{where}: marks[{bad[0]}] is {arr[bad[0]]}; marks are 0 (plain), "
-                         f"1 (the selection) or 2 (a match).")
-    return text, arr.astype(np.int64)
-
-
-@checked_by(_check_marked_text_html)
-def marked_text_html(text, marks):
-    """text as HTML with stretches marked: marks (T,) ints, 0 plain, 1 the selection, 2 a match."""
-    edges = np.flatnonzero(np.diff(marks)) + 1
-    parts = []
-    for a, b in zip(np.concatenate([[0], edges]), np.concatenate([edges, [len(text)]])):
-        piece = "".join(html_char.unchecked(c) for c in text[a:b])
-        style = MARK_STYLES.get(int(marks[a])) if b > a else None
-        parts.append(f'<span style="{style}">{piece}</span>' if style else piece)
-    return _BOX.format("".join(parts))
-
-
 # --- checks ------------------------------------------------------------------------------
 
 def _states(states, where):
@@ -703,24 +592,6 @@ def _correlations(value, where):
     return arr.astype(np.float64)
 
 
-def _scale(value, where):
-    return v.positive_float(value, "scale", where,
-                            "It is the value shown in full colour; e.g. 1.0 for tanh units.")
-
-
-def _per_character(value, T, name, where):
-    """(T,) numbers, one per character, finite, as float64."""
-    arr = _as_array(value, name, where)
-    if arr.dtype.kind not in "biuf":
-        raise TypeError(f"{where}: {name} should be numbers, got dtype {arr.dtype}.")
-    if arr.shape != (T,):
-        raise ValueError(f"{where}: {name} should have shape ({T},), one value per character of "
-                         f"text, got {v.fmt_shape(arr.shape)}. Cut both to the same stretch.")
-    arr = arr.astype(np.float64)
-    v.check_finite(arr, name, where)
-    return arr
-
-
 def _vocab(vocab, where):
     if not isinstance(vocab, Vocab):
         raise TypeError(f"{where}: vocab should be an rnnlib.Vocab, got {type(vocab).__name__}. "
@@ -747,3 +618,19 @@ def _edges(value, where):
     if arr.ndim != 1 or len(arr) == 0 or arr[0] < 1 or np.any(np.diff(arr) <= 0):
         raise ValueError(message)
     return arr.astype(np.int64)
+
+
+# --- drawing, elsewhere ----------------------------------------------------------------------
+
+DRAWING = ("diverging_colours", "html_char", "coloured_text_html", "marked_text_html",
+           "MARK_STYLES")       # in rnnlib.widgets.colours
+
+
+def __getattr__(name):
+    """explore.coloured_text_html and the other names of DRAWING still work: they are found in
+    rnnlib.widgets.colours (which needs matplotlib and ipywidgets) when first asked for, so
+    importing this module needs numpy alone."""
+    if name in DRAWING:
+        from .widgets import colours
+        return getattr(colours, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,10 +5,7 @@ raises ValueError / TypeError naming the function; no other exception and no war
 Second readings: r agrees with numpy's corrcoef where a unit and the feature vary well above
 round-off, and does not change when both are scaled by any power of ten from 1e-200 to 1e200;
 every unit select_units returns is on all along the span, and on_positions then marks the whole
-span; runs rebuilds its mask; colours are '#rrggbb', white at 0 and the two ends at +-scale;
-the HTML holds every character once, escaped."""
-import html
-import re
+span; runs rebuilds its mask. (The colours and the HTML: test_properties_colours.py.)"""
 import warnings
 
 import numpy as np
@@ -124,49 +121,6 @@ def test_on_positions_on_any_units(s, data):
     for u, sign in zip(units, signs):
         want &= sign * s[:, u] > 0.1
     np.testing.assert_array_equal(mask, want if len(units) else np.zeros(T, bool))
-
-
-@settings(max_examples=80, deadline=None)
-@given(hnp.arrays(np.float64, hnp.array_shapes(min_dims=0, max_dims=2, min_side=0, max_side=4),
-                  elements=st.floats(-1e300, 1e300)),
-       st.one_of(st.floats(1e-300, 1e300), ODD))
-def test_diverging_colours(values, scale):
-    colours, error = outcome(lambda: X.diverging_colours(values, scale), "diverging_colours")
-    if error:
-        return
-    assert colours.shape == values.shape
-    flat = np.asarray(colours).reshape(-1)
-    assert all(re.fullmatch("#[0-9a-f]{6}", c) for c in flat)
-    for x, c in zip(values.reshape(-1), flat):
-        if x == 0:
-            assert c == "#ffffff"
-        elif x >= scale:
-            assert c == "#b2182b"
-        elif x <= -scale:
-            assert c == "#2166ac"
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.text(max_size=30), st.data())
-def test_coloured_and_marked_text_html(text, data):
-    T = len(text)
-    values = data.draw(st.one_of(hnp.arrays(np.float64, (T,), elements=VALUES),
-                                 hnp.arrays(np.float64, (data.draw(st.integers(0, 3)),), elements=VALUES)))
-    bold = data.draw(st.one_of(st.integers(0, T), st.integers(-2, T + 2)))
-    out, error = outcome(lambda: X.coloured_text_html(text, values, 1.0, bold=bold),
-                         "coloured_text_html")
-    if not error:
-        cells = re.findall(r'<span style="background:#[0-9a-f]{6};color:#(?:fff|000)" '
-                           r'title="(\d+): [+-]\d+\.\d{3}">(.*?)</span>', out, flags=re.S)
-        assert [int(t) for t, _ in cells] == list(range(T))
-        assert "".join(c for _, c in cells) == "".join(X.html_char(c) for c in text)
-        assert html.unescape("".join(c for _, c in cells)).replace("\u21b5\n", "\n") == text
-    marks = data.draw(hnp.arrays(np.int64, (data.draw(st.sampled_from([T, T, T + 1])),),
-                                 elements=st.integers(0, 2)))
-    out, error = outcome(lambda: X.marked_text_html(text, marks), "marked_text_html")
-    if not error:
-        inner = re.sub(r"</?span[^>]*>", "", out[out.index(">") + 1:-len("</div>")])
-        assert html.unescape(inner).replace("\u21b5\n", "\n") == text
 
 
 @settings(max_examples=80, deadline=None)

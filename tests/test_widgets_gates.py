@@ -228,7 +228,7 @@ def test_ticking_gates_adds_and_removes_their_strips(ex):
     assert labels[:3] == ["unit 0 input i", "unit 0 output o", "unit 0 cell c"]
     c = ex.gates["cell"][:, [0, KEY]]
     scale = np.abs(c).max()                              # c is drawn at +-its largest |c|
-    assert found[0, "cell"] == list(rnnlib.explore.diverging_colours(c[:, 0], scale))
+    assert found[0, "cell"] == list(rnnlib.widgets.colours.diverging_colours(c[:, 0], scale))
     page = output_html(ex.out)
     assert f"cell c: -{scale:.2g}" in page and "+/-" not in page
     assert re.search(r"^\s+cell c\s+[-+]\d\.\d\d", output_text(ex.out), re.M)

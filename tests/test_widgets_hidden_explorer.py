@@ -1,5 +1,6 @@
 """The hidden-state explorer (rnnlib.widgets.HiddenStateExplorer), its heatmap
-(rnnlib.plots.hidden) and its computations (rnnlib.explore).
+(rnnlib.plots.hidden) and its computations (rnnlib.explore); its colours by hand are in
+test_widgets_colours.py.
 
 The model is set by hand so that one unit, QUOTE, tracks "inside quotes" exactly: it reads
 curly quotes, a big push up at the opening one and down at the closing one, and a
@@ -22,6 +23,7 @@ import rnnlib
 from rnnlib import explore
 from rnnlib.plots import HiddenHeatmapPlot, hidden_heatmap_figure
 from rnnlib.widgets import HiddenStateExplorer, output_html, output_text
+from rnnlib.widgets.colours import MARK_STYLES
 
 H, QUOTE = 64, 37
 OPEN, CLOSE = "\u201c", "\u201d"
@@ -151,33 +153,9 @@ def test_runs_are_half_open_stretches():
     assert explore.runs([1, 1]) == [(0, 2)] and explore.runs([]) == [] and explore.runs([0]) == []
 
 
-def test_diverging_colours_by_hand():
-    c = explore.diverging_colours([0.0, 1.0, -1.0, 0.25, 7.0, -2.0], 1.0)
-    # white at 0; RdBu's red (178, 24, 43) and blue (33, 102, 172) at the ends; a quarter of
-    # the way: 255 + (178 - 255) / 4 = 235.75 -> 236 = ec, 197.25 -> c5, 202 = ca; beyond
-    # the scale is clipped to the end colour
-    assert list(c) == ["#ffffff", "#b2182b", "#2166ac", "#ecc5ca", "#b2182b", "#2166ac"]
-    assert explore.diverging_colours(np.zeros((2, 3)), 2.0).shape == (2, 3)
-
-
+# a cell of the coloured text: its colour, position, value and character (rnnlib.widgets.colours)
 SPAN = re.compile(r'<span style="background:(#[0-9a-f]{6});color:#[0-9a-f]{3}" '
                   r'title="(\d+): ([-+]\d\.\d{3})">(.*?)</span>', re.S)
-
-
-def test_coloured_text_html_has_a_cell_per_character_with_its_value():
-    text = 'a<b"\n'
-    values = np.array([0.5, -1.0, 0.0, 0.25, 1.0])
-    cells = SPAN.findall(explore.coloured_text_html(text, values, 1.0, offset=10))
-    assert [int(t) for _, t, _, _ in cells] == [10, 11, 12, 13, 14]
-    assert [float(x) for _, _, x, _ in cells] == list(values)
-    assert [html.unescape(c) for _, _, _, c in cells] == ["a", "<", "b", '"', "\u21b5\n"]
-    assert [bg for bg, _, _, _ in cells] == list(explore.diverging_colours(values, 1.0))
-
-
-def test_marked_text_html_marks_the_selection_and_the_matches():
-    page = explore.marked_text_html("ab cd ef", [1, 1, 0, 2, 2, 0, 0, 0])
-    assert f'<span style="{explore.MARK_STYLES[1]}">ab</span> ' in page
-    assert f'<span style="{explore.MARK_STYLES[2]}">cd</span> ef' in page
 
 
 # --- the heatmap ---------------------------------------------------------------------------
@@ -213,12 +191,6 @@ def test_heatmap_rows_can_follow_a_given_order(states):
 
 def test_units_by_correlation_puts_nan_last():
     assert explore.units_by_correlation([0.1, np.nan, -0.9, 0.5]).tolist() == [3, 0, 2, 1]
-
-
-def test_coloured_text_html_can_set_a_prime_in_bold():
-    page = explore.coloured_text_html("abc", np.zeros(3), 1.0, bold=2)
-    assert page.count("<b>") == 1 and len(SPAN.findall(page)) == 3
-    assert page.index("</b>") < page.index('title="2:')
 
 
 def test_clamp_effects_figure_marks_the_held_unit():
@@ -287,7 +259,7 @@ def test_selecting_a_quotation_finds_the_unit_and_the_other_quotations(ex):
     others = len(quotations()) - 1
     assert f"unit {QUOTE}+ is on at {others} other places" in text
     page = output_html(ex.match_out)
-    assert page.count(explore.MARK_STYLES[2]) == others and page.count(explore.MARK_STYLES[1]) == 1
+    assert page.count(MARK_STYLES[2]) == others and page.count(MARK_STYLES[1]) == 1
 
 
 def test_the_threshold_and_the_match_count_change_the_result(ex):

@@ -20,10 +20,21 @@ redrawing only what moves.
                   HiddenHeatmapPlot (units x characters of a text)
     training      training_curves_figure, loss_curves_figure, window_losses_figure,
                   extrapolation_figure, batching_times_figure, sequence_times_figure;
-                  TrainingCurvesPlot;
-                  check_history (of a history as rnnlib.fit returns it)
+                  TrainingCurvesPlot
     live          LivePlot, the fast-redraw engine under the *Plot classes
+
+matplotlib is the package's `plots` extra: pip install -e ".[plots]" (requirements.txt
+installs it for the course); the core, import rnnlib, needs numpy alone.
 """
+try:
+    import matplotlib  # noqa: F401
+except ImportError as error:
+    raise ImportError(
+        f"rnnlib.plots needs matplotlib, and {error.name} is not installed. Install the plots "
+        f"extra: pip install -e \".[plots]\" in the course's folder (or pip install -r "
+        f"requirements.txt for the whole course). The core, import rnnlib, needs numpy "
+        f"alone.") from error
+
 from .activations import (StepTermsPlot, TanhWeightPlot, activation_figure, step_terms_figure,
                           tanh_derivative_figure, tanh_weight_figure)
 from .gradients import (GradientFlowPlot, accuracy_against_gap_figure, eigenvalues_figure,
@@ -36,13 +47,13 @@ from .hidden import (HiddenHeatmapPlot, clamp_effects_figure, hidden_heatmap_fig
                      unit_by_level_figure)
 from .live import LivePlot
 from .trajectories import trajectory_figure
-from .training import (TrainingCurvesPlot, batching_times_figure, check_history,
+from .training import (TrainingCurvesPlot, batching_times_figure,
                        extrapolation_figure, loss_curves_figure, sequence_times_figure,
                        training_curves_figure, window_losses_figure)
 
 __all__ = ["GradientFlowPlot", "HiddenHeatmapPlot", "LivePlot", "StepTermsPlot", "TanhWeightPlot",
            "TrainingCurvesPlot", "accuracy_against_gap_figure", "activation_figure",
-           "batching_times_figure", "check_history", "clamp_effects_figure", "eigenvalues_figure",
+           "batching_times_figure", "clamp_effects_figure", "eigenvalues_figure",
            "extrapolation_figure",
            "gates_figure", "gradient_flow_figure", "gradient_norms_figure", "hidden_heatmap_figure",
            "long_gaps_figure", "loss_curves_figure", "loss_per_update_figure", "sequence_times_figure",

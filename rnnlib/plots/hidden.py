@@ -22,10 +22,13 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from .. import _validation as v
-from ..explore import BLUE, RED, WHITE
 from .live import LivePlot
 
-# The explorer's HTML colours as a colormap, so the figure and the coloured text agree.
+# The diverging scale of every figure and of the explorers' coloured text
+# (rnnlib.widgets.colours): ColorBrewer's RdBu, red for +scale, white 0, blue for -scale.
+RED = np.array([178, 24, 43])
+BLUE = np.array([33, 102, 172])
+WHITE = np.array([255, 255, 255])
 DIVERGING = LinearSegmentedColormap.from_list("rnnlib_diverging", [BLUE / 255, WHITE / 255,
                                                                    RED / 255])
 VISIBLE = {"\n": "\u21b5", " ": "\u2423", "\t": "\u2192"}     # characters you can see

@@ -19,11 +19,11 @@ import ipywidgets as W
 import numpy as np
 
 from .. import _validation as v
-from ..explore import diverging_colours
 from ..gated import lstm_forward
 from ..generate import check_model, encode_text
 from ..plots.gates import (GATE_NAMES, SIGMOID_NAMES, check_units, gate_label,
                            sequential_colours, state_scale)
+from .colours import diverging_colours
 from .explorer import Explorer, HTMLText
 
 MAX_UNITS = 32            # strips shown at once; more would be a wall of colour

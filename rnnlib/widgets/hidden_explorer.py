@@ -10,7 +10,8 @@ Five panels, each redrawn alone when one of its controls moves:
     sampling    what the model writes after a prime text, at a temperature τ, coloured by
                 the chosen unit's activation while the model reads and writes it
 
-The computations are rnnlib.explore's (numpy only); this module only lays them out.
+The computations are rnnlib.explore's (numpy only), the colours rnnlib.widgets.colours'; this
+module only lays them out.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from .. import _validation as v
 from .. import explore as X
 from ..generate import check_model, encode_text, hidden_states, sample
 from ..plots.hidden import HiddenHeatmapPlot
+from .colours import coloured_text_html, marked_text_html
 from .explorer import Explorer, HTMLText
 
 TITLES = ("unit", "heatmap", "select and match", "features", "sampling")
@@ -155,7 +157,7 @@ class HiddenStateExplorer(Explorer):
             if not np.isnan(r):
                 summary += f" Closest feature: {name} (r = {r:+.3f})."
         # The summary is printed, not only the HTML's text twin: the browser shows the HTML alone.
-        self.show(summary, HTMLText(X.coloured_text_html(self.text, h, self.scale),
+        self.show(summary, HTMLText(coloured_text_html(self.text, h, self.scale),
                                     f"(the text coloured by unit {u})"), out=self.text_out)
 
     def _draw_heatmap(self, change=None):
@@ -217,7 +219,7 @@ class HiddenStateExplorer(Explorer):
         marks = np.where(mask, 2, 0)
         marks[start:end] = 1
         self.show("\n".join(lines),
-                  HTMLText(X.marked_text_html(self.text, marks),
+                  HTMLText(marked_text_html(self.text, marks),
                            f"(the text: the span boxed in yellow, {len(others)} other places "
                            f"in green)"), out=self.match_out)
 
@@ -268,7 +270,7 @@ class HiddenStateExplorer(Explorer):
             return
         prime, drawn, states = self._sampled
         u, t = self.unit.value, self.temperature.value
-        html = X.coloured_text_html(prime + drawn, states[:, u], self.scale, bold=len(prime))
+        html = coloured_text_html(prime + drawn, states[:, u], self.scale, bold=len(prime))
         self.show(f"temperature τ = {t:.2f}, seed {self.seed}: {self.sample_length} characters "
                   f"after the prime (in bold), each on the colour of unit {u} just after it "
                   f"was read (the scale of the unit panel)",
