@@ -29,14 +29,14 @@ Built one notebook at a time in the course under notebooks/. The map:
     interop      from_keras / to_keras / keras_outputs, from_keras_lstm / from_keras_gru / ...:
                  torch and Keras weight layouts
     checks       check_rnn_step_forward(fn), ...: the learner's functions against rnnlib's,
-                 with a diagnosis in plain words
+                 with a diagnosis in plain words (imported when first used: rnnlib.checks)
     _validation  the shared input checks and the rule for the wording of every error
     plots        functions that return a matplotlib Figure     (import rnnlib.plots)
     widgets      ipywidgets explorers                          (import rnnlib.widgets)
 
 The core (everything above but plots and widgets) needs only numpy.
 """
-from . import checks, explore, interop, probes
+from . import _snapshot, data, explore, gradients, interop, probes
 from .checkpoint import load, load_metadata, save
 from .padding import pad_sequences, sequence_mask
 from .finite_diff import gradcheck
@@ -70,4 +70,15 @@ __all__ = [
 
 __version__ = "0.2.0"
 
-checks._finish()   # last: the checks record rnnlib as imported, and run on it whatever a cell changes
+
+
+def __getattr__(name):
+    """rnnlib.checks, imported the first time it is asked for: `import rnnlib` does not import
+    the checks, which import the modules they compare with."""
+    if name == "checks":
+        import importlib
+        return importlib.import_module(".checks", __name__)
+    raise AttributeError(f"module 'rnnlib' has no attribute {name!r}")
+
+
+_snapshot.record()   # last: rnnlib as imported, what the checks run on whatever a cell changes

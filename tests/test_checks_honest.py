@@ -342,3 +342,41 @@ def test_importing_a_submodule_of_the_checks_still_works():
     import importlib
     assert importlib.import_module("rnnlib.checks.forward") is checks.forward
     assert type(checks.forward) is _guard.SealedModule
+
+
+# --- 4. `import rnnlib` does not import the checks; they still run on rnnlib as imported ------
+
+def _fresh_python(code):
+    """code run in a new interpreter (its own first `import rnnlib`); its stdout."""
+    import subprocess
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_rnnlib_does_not_import_the_checks_and_rnnlib_checks_imports_them_when_asked():
+    out = _fresh_python(
+        "import sys, rnnlib\n"
+        "print(sorted(m for m in sys.modules if m.startswith('rnnlib.checks')))\n"
+        "print(rnnlib.checks.check_rnn_forward.__name__, 'rnnlib.checks' in sys.modules)\n")
+    assert out == "[]\ncheck_rnn_forward True\n"
+
+
+def test_rnnlib_replaced_before_the_checks_are_first_imported_is_still_put_back():
+    # the snapshot is rnnlib as imported, taken by `import rnnlib`, not by the first import of
+    # the checks: a cell that points rnnlib's functions at the learner's own before any check
+    # cell ran does not turn the reference into the learner's function
+    out = _fresh_python(
+        "import numpy as np, rnnlib, rnnlib.functional\n"
+        "def wrong(x, h0, Wx, Wh, b, nonlinearity='tanh'):\n"
+        "    h, hs = h0, []\n"
+        "    for t in range(x.shape[1]):\n"
+        "        h = np.tanh(x[:, t] @ Wx + h @ Wh)\n"
+        "        hs.append(h)\n"
+        "    return np.stack(hs, axis=1), None\n"
+        "rnnlib.rnn_forward = rnnlib.functional.rnn_forward = wrong\n"
+        "from rnnlib.checks import check_rnn_forward\n"
+        "print(check_rnn_forward(wrong, raise_error=False))\n"
+        "print(rnnlib.rnn_forward is wrong and rnnlib.functional.rnn_forward is wrong)\n")
+    assert out.endswith("False\nTrue\n"), out
+    assert "the bias b is missing" in out and "An earlier cell changed" in out, out

@@ -57,9 +57,10 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
 
 
 def _finish():
-    """Called once, by rnnlib/__init__.py when rnnlib is imported: every check registered (a
-    check without @replaces gets @replaces(), watching for nothing), rnnlib as it is now
-    recorded for the checks to run on, and the checks' modules sealed against changes."""
+    """Run once, last, when rnnlib.checks is first imported (rnnlib is imported by then, and
+    its snapshot taken): every check registered (a check without @replaces gets @replaces(),
+    watching for nothing), the checks' modules added to the snapshot, and sealed against
+    changes."""
     import sys
 
     from . import _core, _guard
@@ -71,4 +72,8 @@ def _finish():
         _guard.watched(check.replaces)       # imports any module a declaration names
     _guard.take_snapshot(list(_core.REGISTRY.values()))
     _guard.seal(__name__)
+    sys.modules["rnnlib._snapshot"].__class__ = _guard.SealedModule
     sys.modules[__name__].__class__ = _guard.sealed_package(dict(_core.REGISTRY))
+
+
+_finish()

@@ -6,8 +6,8 @@ from itertools import product
 
 import numpy as np
 
-import rnnlib
 
+from .. import functional
 from ._core import RTOL, Check, Out, fresh, most_telling, rel_error, replaces, unpack
 from ._maths import (DERIVATIVE, NONLINEARITIES, act, act_grad, backward_mistakes,
                      nonlinearity_names, rnn_data, step_backward_mistakes)
@@ -76,9 +76,9 @@ def check_rnn_step_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
     def case(seed, N, nl, again):
         x, h_prev, Wx, Wh, b = rnn_data(seed, N, 1)
         x = x[:, 0]
-        h_next, ref_cache = rnnlib.rnn_step_forward(x, h_prev, Wx, Wh, b, nl)
+        h_next, ref_cache = functional.rnn_step_forward(x, h_prev, Wx, Wh, b, nl)
         dh_next = np.random.default_rng(seed + 100).normal(size=h_next.shape)
-        want = rnnlib.rnn_step_backward(dh_next, ref_cache)
+        want = functional.rnn_step_backward(dh_next, ref_cache)
 
         def call():
             return _call_backward(c, forward, dh_next, x, h_prev, Wx, Wh, b, h_next, nl, STEP_GRADS)
@@ -109,9 +109,9 @@ def check_rnn_backward(fn, forward=None, nonlinearities=NONLINEARITIES):
 
     def case(seed, N, T, nl, again):
         x, h0, Wx, Wh, b = rnn_data(seed, N, T)
-        h, ref_cache = rnnlib.rnn_forward(x, h0, Wx, Wh, b, nl)
+        h, ref_cache = functional.rnn_forward(x, h0, Wx, Wh, b, nl)
         dh = np.random.default_rng(seed + 100).normal(size=h.shape)
-        want = rnnlib.rnn_backward(dh, ref_cache)
+        want = functional.rnn_backward(dh, ref_cache)
 
         def call():
             return _call_backward(c, forward, dh, x, h0, Wx, Wh, b, h, nl, GRADS)

@@ -5,7 +5,7 @@ from functools import partial
 
 import numpy as np
 
-from ..explore import feature_correlations
+from .. import explore
 from ._core import Check, LearnerError, Out, describe, replaces
 
 CONSTANT = 0.25      # the value of a unit that never changes (exact in binary: its centred values are 0.0)
@@ -80,7 +80,7 @@ def check_unit_correlations(fn):
         states, f = unit_data(seed, T, H, feature, constant)
         if exact:                        # unit 0 rises with f, unit 1 falls with it: r = +1, -1
             states[:, 0], states[:, 1] = 0.5 * f - 0.2, 0.8 - 0.3 * f
-        want = feature_correlations(states, {"f": f})["f"]                   # (H,)
+        want = explore.feature_correlations(states, {"f": f})["f"]                   # (H,)
         try:
             got = c.call(states.copy(), f.copy())
         except LearnerError as e:

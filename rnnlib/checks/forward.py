@@ -7,8 +7,8 @@ from itertools import product
 
 import numpy as np
 
-import rnnlib
 
+from .. import functional
 from ._core import RTOL, Check, LearnerError, Out, describe, fresh, replaces, unpack
 from ._maths import forward_mistakes, nonlinearity_names, rnn_data, rnn_loop, step_mistakes
 
@@ -84,7 +84,7 @@ def check_rnn_step_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
     def case(seed, N, nl):
         x, h_prev, Wx, Wh, b = rnn_data(seed, N, 1)
         x = x[:, 0]                                                       # (N, F) one timestep
-        want = rnnlib.rnn_step_forward(x, h_prev, Wx, Wh, b, nl)[0]
+        want = functional.rnn_step_forward(x, h_prev, Wx, Wh, b, nl)[0]
         got, problem = unpack(c.call(*fresh(x, h_prev, Wx, Wh, b), nonlinearity=nl), ("h_next", "cache"))
         if problem:
             return [problem]
@@ -106,7 +106,7 @@ def check_rnn_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
 
     def case(seed, N, T, nl):
         x, h0, Wx, Wh, b = rnn_data(seed, N, T)
-        want = rnnlib.rnn_forward(x, h0, Wx, Wh, b, nl)[0]
+        want = functional.rnn_forward(x, h0, Wx, Wh, b, nl)[0]
         got, problem = unpack(c.call(*fresh(x, h0, Wx, Wh, b), nonlinearity=nl), ("h", "cache"))
         if problem:
             return [problem]
@@ -124,7 +124,7 @@ def check_rnn_forward(fn, nonlinearities=FORWARD_NONLINEARITIES):
 
 def padded_reference(x, h0, Wx, Wh, b, lengths, nonlinearity):
     """rnnlib.rnn_forward_padded's hidden states."""
-    return rnnlib.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity=nonlinearity)[0]
+    return functional.rnn_forward_padded(x, h0, Wx, Wh, b, lengths, nonlinearity=nonlinearity)[0]
 
 
 @replaces("rnnlib.rnn_forward_padded")
@@ -225,7 +225,7 @@ def check_simple_rnn(fn):
     def case(seed, N, T, H, seq, state):
         x, _, Wx, Wh, b = rnn_data(seed, N, T, 4, H)
         zeros = np.zeros((N, H))
-        h = rnnlib.rnn_forward(x, zeros, Wx, Wh, b, "tanh")[0]                  # (N, T, H)
+        h = functional.rnn_forward(x, zeros, Wx, Wh, b, "tanh")[0]                  # (N, T, H)
         result = c.call(*fresh(x, Wx, Wh, b), return_sequences=seq, return_state=state)
         if state:
             got, problem = unpack(result, ("output", "state"))

@@ -5,8 +5,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import gated
 from ._core import Check, LearnerError, Out, fresh, most_telling, replaces, unpack
 from ._gated_maths import (gru_backward_mistakes, gru_data, gru_forward_mistakes,
                            lstm_backward_mistakes, lstm_data, lstm_forward_mistakes)
@@ -97,7 +97,7 @@ def check_lstm_step_forward(fn):
 
     def case(seed, N, F, H):
         args = lstm_data(seed, N, F, H)
-        h_want, c_want, _ = rnnlib.lstm_step_forward(*args)
+        h_want, c_want, _ = gated.lstm_step_forward(*args)
         got, problem = unpack(_call(c, LSTM_FORWARD, 4, *fresh(*args)), ("h_next", "c_next", "cache"))
         if problem:
             return [problem]
@@ -125,10 +125,10 @@ def check_lstm_step_backward(fn, forward=None):
 
     def case(seed, N, F, H, again):
         args = lstm_data(seed, N, F, H)
-        ref_cache = rnnlib.lstm_step_forward(*args)[2]
+        ref_cache = gated.lstm_step_forward(*args)[2]
         rng = np.random.default_rng(seed + 100)
         dh_next, dc_next = rng.normal(size=(N, H)), rng.normal(size=(N, H))
-        want = rnnlib.lstm_step_backward(dh_next, dc_next, ref_cache)
+        want = gated.lstm_step_backward(dh_next, dc_next, ref_cache)
 
         def call():
             if forward is None:
@@ -166,7 +166,7 @@ def check_gru_step_forward(fn):
 
     def case(seed, N, F, H):
         args = gru_data(seed, N, F, H)
-        want, _ = rnnlib.gru_step_forward(*args)
+        want, _ = gated.gru_step_forward(*args)
         got, problem = unpack(_call(c, GRU_FORWARD, 3, *fresh(*args)), ("h_next", "cache"))
         if problem:
             return [problem]
@@ -193,9 +193,9 @@ def check_gru_step_backward(fn, forward=None):
 
     def case(seed, N, F, H, again):
         args = gru_data(seed, N, F, H)
-        ref_cache = rnnlib.gru_step_forward(*args)[1]
+        ref_cache = gated.gru_step_forward(*args)[1]
         dh_next = np.random.default_rng(seed + 100).normal(size=(N, H))
-        want = rnnlib.gru_step_backward(dh_next, ref_cache)
+        want = gated.gru_step_backward(dh_next, ref_cache)
 
         def call():
             if forward is None:

@@ -10,8 +10,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import gated, layers
 from ._core import Check, LearnerError, Out, fresh, replaces, unpack
 from ._gated_maths import sigmoid
 
@@ -93,14 +93,14 @@ def check_lstm_parameter_count(fn):
     Cases: one and several layers, one and two directions; compared with the sizes of a real
     rnnlib.LSTM's parameters.
     """
-    return _check_count("LSTM", rnnlib.LSTM, 4, 3, fn)
+    return _check_count("LSTM", layers.LSTM, 4, 3, fn)
 
 
 @replaces("rnnlib.GRU")
 def check_gru_parameter_count(fn):
     """fn(input_size, hidden_size, num_layers=1, bidirectional=False) -> int, the number of
     parameters of rnnlib.GRU (and of torch.nn.GRU); cases as check_lstm_parameter_count's."""
-    return _check_count("GRU", rnnlib.GRU, 3, 4, fn)
+    return _check_count("GRU", layers.GRU, 3, 4, fn)
 
 
 # --- an LSTM with coupled input and forget gates ---------------------------------------------
@@ -170,7 +170,7 @@ def check_coupled_lstm_step_forward(fn):
         args = (rng.normal(size=(N, F)), rng.normal(0, 0.5, (N, H)), rng.normal(0, 1.0, (N, H)),
                 rng.normal(0, 0.5, (F, 3 * H)), rng.normal(0, 0.4, (H, 3 * H)), b)
         x, h_prev, c_prev, Wx, Wh, b = args
-        h_want, c_want, _ = rnnlib.lstm_step_forward(x, h_prev, c_prev, _as_lstm(Wx),
+        h_want, c_want, _ = gated.lstm_step_forward(x, h_prev, c_prev, _as_lstm(Wx),
                                                      _as_lstm(Wh), _as_lstm(b))
         try:
             result = c.call(*fresh(*args))

@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import generate, losses
 from ._core import Check, Out, replaces
 
 # --- temperature_probs ----------------------------------------------------------------------
@@ -35,7 +35,7 @@ def check_temperature_probs(fn):
     c = Check("check_temperature_probs", fn, "fn(logits, temperature)", "rnnlib.temperature_probs")
 
     def case(z, T):
-        want = rnnlib.temperature_probs(z, T)                                    # (V,)
+        want = generate.temperature_probs(z, T)                                    # (V,)
         got = c.call(z.copy(), T)
         with np.errstate(all="ignore"):
             e = np.exp((z - z.max()) / T)
@@ -102,7 +102,7 @@ def check_perplexity_from_logits(fn):
     def case(z, y):
         N, T, V = z.shape
         M = N * T
-        want = float(np.exp(rnnlib.softmax_cross_entropy(z, y)[0]))
+        want = float(np.exp(losses.softmax_cross_entropy(z, y)[0]))
         got = c.call(z.copy(), y.copy())
         nll = -np.take_along_axis(_log_softmax(z), y[..., None], axis=-1)[..., 0]   # (N, T) nats
         H = nll.mean()

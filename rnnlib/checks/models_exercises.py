@@ -11,8 +11,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import functional, losses, models, optim
 from ._core import RTOL, Check, Out, fresh, join_names, replaces, unpack
 from .training import optimizer_step
 
@@ -25,7 +25,7 @@ def many_to_one_reference(x, h0, Wx, Wh, b, W_out, b_out, target, bug=None):
     """(loss, dWx, dWh, db, dW_out, db_out) of L = 1/(2N) sum_n ||h_{T-1} W_out + b_out - target||^2,
     or of the mistake named by bug (None for the right answer)."""
     N, T, _ = x.shape
-    h, cache = rnnlib.rnn_forward(x, h0, Wx, Wh, b)                 # (N, T, H)
+    h, cache = functional.rnn_forward(x, h0, Wx, Wh, b)                 # (N, T, H)
     h_last = h[:, -1]                                               # (N, H)
     y = h_last @ W_out + b_out                                      # (N, O)
     scale = {"sum": 1.0}.get(bug, 1.0 / N)                          # the 1/N of the mean
@@ -47,9 +47,9 @@ def many_to_one_reference(x, h0, Wx, Wh, b, W_out, b_out, target, bug=None):
         dh[:, -1] = dh_last
     if bug == "last step only":                                     # no BPTT: one step back
         h_prev = h0 if T == 1 else h[:, -2]
-        _, _, dWx, dWh, db = rnnlib.rnn_step_backward(dh_last, (x[:, -1], h_prev, Wx, Wh, h_last, "tanh"))
+        _, _, dWx, dWh, db = functional.rnn_step_backward(dh_last, (x[:, -1], h_prev, Wx, Wh, h_last, "tanh"))
     else:
-        _, _, dWx, dWh, db = rnnlib.rnn_backward(dh, cache)
+        _, _, dWx, dWh, db = functional.rnn_backward(dh, cache)
     if bug == "dW_out transposed":
         dW_out = dy.T @ h_last
     elif bug == "dW_out every step":
@@ -144,7 +144,7 @@ def train_last_step_reference(model, x, targets, optimizer, updates, bug=None):
     """The losses (one per update, each measured before it) of training model on the cross-entropy
     of its last step, L = -(1/N) sum_n log softmax(y_{n, T-1})[targets_n]; or of the mistake
     named by bug."""
-    losses = []
+    history = []
     T = x.shape[1]
     for _ in range(updates):
         if bug != "no zero_grad":
@@ -152,20 +152,20 @@ def train_last_step_reference(model, x, targets, optimizer, updates, bug=None):
         logits = model.forward(x)                                    # (N, T, V)
         dlogits = np.zeros_like(logits)
         if bug == "every step":
-            loss, dlogits = rnnlib.softmax_cross_entropy(logits, np.repeat(targets[:, None], T, axis=1))
+            loss, dlogits = losses.softmax_cross_entropy(logits, np.repeat(targets[:, None], T, axis=1))
         elif bug == "first step":
-            loss, dlogits[:, 0] = rnnlib.softmax_cross_entropy(logits[:, 0], targets)
+            loss, dlogits[:, 0] = losses.softmax_cross_entropy(logits[:, 0], targets)
         else:
-            loss, dlogits[:, -1] = rnnlib.softmax_cross_entropy(logits[:, -1], targets)
+            loss, dlogits[:, -1] = losses.softmax_cross_entropy(logits[:, -1], targets)
         if bug == "divided by T":
             dlogits /= T
         model.backward(dlogits)
         optimizer_step(optimizer, model.grads)
-        losses.append(loss)
+        history.append(loss)
     if bug == "loss after update":
-        after = rnnlib.softmax_cross_entropy(model.forward(x)[:, -1], targets)[0]
-        losses = losses[1:] + [after]
-    return losses
+        after = losses.softmax_cross_entropy(model.forward(x)[:, -1], targets)[0]
+        history = history[1:] + [after]
+    return history
 
 
 LAST_STEP_MISTAKES = {
@@ -200,7 +200,7 @@ def check_train_last_step(fn):
     F, H, V = LAST_STEP_SIZES
 
     def run_copy(start, make_optimizer, x, targets, updates, bug=None):
-        model = rnnlib.SequenceModel(F, H, V, seed=0)
+        model = models.SequenceModel(F, H, V, seed=0)
         model.load_state_dict(start)
         losses = train_last_step_reference(model, x, targets, make_optimizer(model.params), updates, bug)
         return np.array(losses), _flat(model)
@@ -209,7 +209,7 @@ def check_train_last_step(fn):
         rng = np.random.default_rng(seed)
         x = np.eye(F)[rng.integers(0, F, (N, T))]                   # (N, T, F) one-hot
         targets = rng.integers(0, V, N)                             # (N,) one answer per sequence
-        model = rnnlib.SequenceModel(F, H, V, seed=seed)
+        model = models.SequenceModel(F, H, V, seed=seed)
         start = model.state_dict()
         want = run_copy(start, make_optimizer, x, targets, updates)
         got = c.call(model, x.copy(), targets.copy(), make_optimizer(model.params), updates)
@@ -238,9 +238,9 @@ def check_train_last_step(fn):
         return c.compare(outs, mistakes)
 
     cases = [("rnnlib.SGD(model.params, lr=0.5), N=3, T=4, 5 updates", 3, 4,
-              lambda p: rnnlib.SGD(p, lr=0.5)),
+              lambda p: optim.SGD(p, lr=0.5)),
              ("rnnlib.Adam(model.params, lr=0.05), N=5, T=6, 5 updates", 5, 6,
-              lambda p: rnnlib.Adam(p, lr=0.05))]
+              lambda p: optim.Adam(p, lr=0.05))]
     return c.run([(label, partial(case, 500 + i, N, T, make, 5))
                   for i, (label, N, T, make) in enumerate(cases)])
 

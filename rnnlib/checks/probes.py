@@ -5,7 +5,7 @@ from functools import partial
 
 import numpy as np
 
-from ..probes import partial_correlation
+from .. import probes
 from ._core import Check, Out, replaces
 
 
@@ -82,7 +82,7 @@ def check_partial_correlation(fn):
     c = Check("check_partial_correlation", fn, "fn(x, y, z)", "rnnlib.probes.partial_correlation")
 
     def case(x, y, z):
-        want = partial_correlation(x, y, z)
+        want = probes.partial_correlation(x, y, z)
         got = c.call(x.copy(), y.copy(), z.copy())
         if isinstance(got, (tuple, list)):
             return [f"the function returned a {type(got).__name__} of {len(got)} values; it "

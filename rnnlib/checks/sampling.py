@@ -15,8 +15,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import generate, models
 from ._core import Check, Out, replaces
 
 V, H = 7, 10             # a small vocabulary, so that every wrong loop soon draws another id
@@ -26,7 +26,7 @@ LONG = 10                # cases with at least this many draws name the mistake 
 def _model(seed):
     """A SequenceModel(V, H, V) whose state remembers (recurrent weights of about 1.5) and
     whose head has opinions without certainty (the likeliest id gets about 0.4 at tau = 1)."""
-    m = rnnlib.SequenceModel(V, H, V, seed=seed)
+    m = models.SequenceModel(V, H, V, seed=seed)
     rng = np.random.default_rng(seed)
     m.load_state_dict({k: (0.4 if k.startswith("head") else 1.5) * rng.standard_normal(p.shape)
                        for k, p in m.state_dict().items()})
@@ -51,7 +51,7 @@ def _step_of(model, calls=None):
 
 
 def _tempered(z, tau):
-    return rnnlib.temperature_probs(z, tau)
+    return generate.temperature_probs(z, tau)
 
 
 def reference(model, prime, n, tau, seed, bug=None):

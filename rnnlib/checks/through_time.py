@@ -15,9 +15,8 @@ from itertools import product
 
 import numpy as np
 
-import rnnlib
-from rnnlib.gradients import state_gradients
 
+from .. import functional, gradients
 from ._core import Check, Out, fresh, replaces
 from ._maths import DERIVATIVE, NONLINEARITIES, act_grad, nonlinearity_names
 
@@ -112,10 +111,10 @@ def check_gradients_back_in_time(fn, nonlinearities=NONLINEARITIES):
 
     def case(seed, N, T, H, nl):
         x, Wx, Wh, b, u = through_time_data(seed, N, T, H)
-        h, cache = rnnlib.rnn_forward(x, np.zeros((N, H)), Wx, Wh, b, nl)     # (N, T, H)
+        h, cache = functional.rnn_forward(x, np.zeros((N, H)), Wx, Wh, b, nl)     # (N, T, H)
         g = np.zeros_like(h)
         g[:, -1] = u                                  # what the loss sends to h_{T-1} only
-        want = state_gradients(g, cache)              # (N, T, H) the total dL/dh_t
+        want = gradients.state_gradients(g, cache)              # (N, T, H) the total dL/dh_t
         got = c.call(*fresh(h, Wh, u), nonlinearity=nl)
         hints = {(N, T): "these are one number per (sequence, step), norms perhaps: return the "
                          "gradients themselves, (N, T, H).",

@@ -6,8 +6,8 @@ from functools import partial
 
 import numpy as np
 
-import rnnlib
 
+from .. import losses, models, optim
 from ._core import RTOL, Check, Out, fresh, join_names, replaces, unpack
 
 
@@ -41,7 +41,7 @@ def check_softmax_cross_entropy(fn):
     def case(z, y):
         N, T, V = z.shape
         M = N * T
-        want = rnnlib.softmax_cross_entropy(z, y)[:2]
+        want = losses.softmax_cross_entropy(z, y)[:2]
         got, problem = unpack(c.call(*fresh(z, y)), ("loss", "dlogits"))
         if problem:
             return [problem]
@@ -112,7 +112,7 @@ def check_adam_update(fn):
         rng = np.random.default_rng(seed)
         gs = [rng.normal(size=shape) * 10 ** rng.uniform(-3, 1, shape) for _ in range(t)]
         params = {"p": rng.normal(size=shape)}
-        opt = rnnlib.Adam(params, lr=lr, betas=(b1, b2), eps=eps)
+        opt = optim.Adam(params, lr=lr, betas=(b1, b2), eps=eps)
         for g in gs[:-1]:
             optimizer_step(opt, {"p": g})
         p = params["p"].copy()                        # p after t - 1 steps
@@ -210,14 +210,14 @@ SIZES = (4, 5, 4)      # the model of the training-step check: input, hidden and
 def _reference_calls(start, make_optimizer, x, targets, calls=2, zero_grad=True):
     """(loss, parameters after) of each call of a training step on a copy of the model;
     zero_grad=False gives the classic mistake, gradients adding up from call to call."""
-    model = rnnlib.SequenceModel(*SIZES, seed=0)
+    model = models.SequenceModel(*SIZES, seed=0)
     model.load_state_dict(start)
     opt = make_optimizer(model.params)
     out = []
     for _ in range(calls):
         if zero_grad:
             model.zero_grad()
-        loss, dlogits = rnnlib.softmax_cross_entropy(model.forward(x), targets)[:2]
+        loss, dlogits = losses.softmax_cross_entropy(model.forward(x), targets)[:2]
         model.backward(dlogits)
         optimizer_step(opt, model.grads)
         out.append((loss, _flat(model)))
@@ -275,7 +275,7 @@ def check_training_step(fn):
         rng = np.random.default_rng(seed)
         x = np.eye(4)[rng.integers(0, 4, (2, 5))]                        # (2, 5, 4) one-hot
         targets = rng.integers(0, 4, (2, 5))
-        model = rnnlib.SequenceModel(*SIZES, seed=seed)
+        model = models.SequenceModel(*SIZES, seed=seed)
         start = model.state_dict()
         right = _reference_calls(start, make_optimizer, x, targets, calls=3)   # 3: the loss after step 2
         no_zero = _reference_calls(start, make_optimizer, x, targets, zero_grad=False)
@@ -317,6 +317,6 @@ def check_training_step(fn):
             before = after
         return []
 
-    cases = [("rnnlib.SGD(model.params, lr=0.5), two calls", lambda p: rnnlib.SGD(p, lr=0.5)),
-             ("rnnlib.Adam(model.params, lr=0.05), two calls", lambda p: rnnlib.Adam(p, lr=0.05))]
+    cases = [("rnnlib.SGD(model.params, lr=0.5), two calls", lambda p: optim.SGD(p, lr=0.5)),
+             ("rnnlib.Adam(model.params, lr=0.05), two calls", lambda p: optim.Adam(p, lr=0.05))]
     return c.run([(label, partial(case, make, 100 + i)) for i, (label, make) in enumerate(cases)])
