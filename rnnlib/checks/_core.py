@@ -24,6 +24,7 @@ import warnings
 
 import numpy as np
 
+from .._validation import fmt_shape
 from . import _guard
 
 RTOL = 1e-7      # an output agrees when max|got - want| <= RTOL * max|want|
@@ -145,10 +146,6 @@ def rel_error(got, want):
 def fmt_small(err):
     """Errors of a correct answer: "< 1e-12" for round-off, so outputs match on every machine."""
     return "< 1e-12" if err < 1e-12 else f"{err:.0e}"
-
-
-def fmt_shape(shape):
-    return str(tuple(int(s) for s in shape))
 
 
 def steps_text(ts):

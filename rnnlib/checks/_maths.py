@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-LEAKY_SLOPE = 0.01
-NONLINEARITIES = ("tanh", "relu", "leaky_relu")
+from .._validation import NONLINEARITIES
+from ..functional import LEAKY_SLOPE
 DERIVATIVE = {"tanh": "tanh'(a) = 1 - h**2",
               "relu": "relu'(a) = 1 where h > 0, else 0",
               "leaky_relu": "leaky_relu'(a) = 1 where h > 0, else 0.01"}

@@ -19,11 +19,6 @@ TEMPERATURE_OVERFLOW = ("exp overflowed: exp(z / T) is inf in float64 once z / T
                         "exponent is exp(0) = 1.")
 
 
-def _softmax(z):
-    e = np.exp(z - z.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
-
-
 @replaces("rnnlib.temperature_probs", "rnnlib.losses._log_softmax")
 def check_temperature_probs(fn):
     """fn(logits (V,), temperature) -> p (V,), p = softmax(logits / temperature).
@@ -40,13 +35,13 @@ def check_temperature_probs(fn):
         with np.errstate(all="ignore"):
             e = np.exp((z - z.max()) / T)
             mistakes = [("the logits are not divided by the temperature: this is softmax(z), the "
-                         "distribution at T = 1. Divide first, softmax(z / T).", (_softmax(z),)),
+                         "distribution at T = 1. Divide first, softmax(z / T).", (losses.softmax(z),)),
                         ("the logits are multiplied by the temperature; divide instead, "
-                         "softmax(z / T): a small T must sharpen the distribution.", (_softmax(z * T),)),
+                         "softmax(z / T): a small T must sharpen the distribution.", (losses.softmax(z * T),)),
                         ("the probabilities do not sum to 1: divide exp(z / T) by its sum over "
                          "the V characters.", (e,)),
                         ("the temperature is applied after the softmax (softmax(z) / T); it "
-                         "divides the logits, before the exp: softmax(z / T).", (_softmax(z) / T,))]
+                         "divides the logits, before the exp: softmax(z / T).", (losses.softmax(z) / T,))]
         V = len(z)
         overflow = TEMPERATURE_OVERFLOW if np.abs(z).max() / T > 700 else None   # exp's limit
         out = Out("p", got, want, axes=("characters",), nonfinite=overflow,
@@ -82,11 +77,6 @@ EMPTY_MEAN = ("no exp can overflow here (the logits are a few units), so this na
               "follows input t.")
 
 
-def _log_softmax(z):
-    s = z - z.max(axis=-1, keepdims=True)
-    return s - np.log(np.exp(s).sum(axis=-1, keepdims=True))
-
-
 @replaces("rnnlib.softmax_cross_entropy", "rnnlib.losses._log_softmax", "rnnlib.perplexity")
 def check_perplexity_from_logits(fn):
     """fn(logits (N, T, V), targets (N, T) ids) -> perplexity, a float:
@@ -104,7 +94,7 @@ def check_perplexity_from_logits(fn):
         M = N * T
         want = float(np.exp(losses.softmax_cross_entropy(z, y)[0]))
         got = c.call(z.copy(), y.copy())
-        nll = -np.take_along_axis(_log_softmax(z), y[..., None], axis=-1)[..., 0]   # (N, T) nats
+        nll = -np.take_along_axis(losses.log_softmax(z), y[..., None], axis=-1)[..., 0]   # (N, T) nats
         H = nll.mean()
         with np.errstate(all="ignore"):
             mistakes = [("the log is base 2 but the power is e: exp(mean(-log2 p)). Both must use "
@@ -126,8 +116,8 @@ def check_perplexity_from_logits(fn):
                         ("the sign is wrong: the cross-entropy is -log p, so the perplexity is "
                          "exp(mean(-log p)), at least 1.", np.exp(-H))]
         if T > 1:                       # targets shifted by one step, either way
-            late = -np.take_along_axis(_log_softmax(z[:, :-1]), y[:, 1:, None], axis=-1)
-            early = -np.take_along_axis(_log_softmax(z[:, 1:]), y[:, :-1, None], axis=-1)
+            late = -np.take_along_axis(losses.log_softmax(z[:, :-1]), y[:, 1:, None], axis=-1)
+            early = -np.take_along_axis(losses.log_softmax(z[:, 1:]), y[:, :-1, None], axis=-1)
             with np.errstate(all="ignore"):
                 mistakes += [(SHIFTED, np.exp(late.mean())), (SHIFTED, np.exp(early.mean()))]
         small = float(np.abs(z).max()) < 100            # no exp of these logits can overflow
