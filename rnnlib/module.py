@@ -72,7 +72,21 @@ class Module:
         return self.forward(*args, **kwargs)
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError
+        """The outputs for the inputs; keeps in self.cache what backward needs (nothing inside
+        no_grad). Every layer and model defines its own."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.forward: Module is the base of the layers and models; a "
+            f"subclass defines forward (and backward). Use rnnlib.SequenceModel, rnnlib.RNN, ..., "
+            f"or define forward in your subclass.")
+
+    def backward(self, *args, **kwargs):
+        """The gradient of the loss with respect to the inputs of the most recent forward, from
+        the gradient with respect to its outputs; adds the parameters' gradients into
+        self.grads. Every layer and model defines its own, matching its forward."""
+        raise NotImplementedError(
+            f"{type(self).__name__}.backward: Module is the base of the layers and models; a "
+            f"subclass defines backward to go with its forward. Use rnnlib.SequenceModel, "
+            f"rnnlib.RNN, ..., or define backward in your subclass.")
 
     def config(self):
         """The constructor arguments that rebuild this module, for rnnlib.save."""

@@ -170,11 +170,22 @@ def test_a_module_of_your_own_trains_with_adam_and_fit():
     np.testing.assert_array_equal(model.head.grads["weight"], model.grads["head.weight"])
 
 
-def test_the_base_forward_is_for_subclasses():
-    with pytest.raises(NotImplementedError):
+def test_the_base_forward_and_backward_are_for_subclasses():
+    with pytest.raises(NotImplementedError, match=r"^Module\.forward: .*define forward"):
         rnnlib.Module().forward(np.zeros((1, 2, 3)))
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match=r"^Module\.forward: "):
         rnnlib.Module()(np.zeros((1, 2, 3)))                # __call__ is forward
+
+    class OnlyForward(rnnlib.Module):
+        def forward(self, x):
+            return x
+    with pytest.raises(NotImplementedError, match=r"^OnlyForward\.backward: .*define backward"):
+        OnlyForward().backward(np.zeros((1, 2, 3)))
+    # every layer and model of rnnlib defines its own
+    for cls in (rnnlib.RNN, rnnlib.LSTM, rnnlib.GRU, rnnlib.RNNCell, rnnlib.LSTMCell,
+                rnnlib.GRUCell, rnnlib.Dense, rnnlib.SequenceModel):
+        assert cls.backward is not rnnlib.Module.backward, cls
+        assert cls.forward is not rnnlib.Module.forward, cls
 
 
 @pytest.mark.parametrize("bad", ["yes", 1, None])
