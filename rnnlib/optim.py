@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _validation as v
+from . import _validation as val   # not v: Adam keeps its running mean of g^2 in v
 from ._validation import checked_by
 
 
@@ -39,7 +39,7 @@ class Optimizer:
     @lr.setter
     def lr(self, value):
         # a property, so a schedule that sets opt.lr = ... is checked like the constructor
-        self._lr = v.positive_float(value, "lr", type(self).__name__,
+        self._lr = val.positive_float(value, "lr", type(self).__name__,
                                     "The learning rate scales every step; try 1e-2.")
 
     def step(self, grads):
@@ -77,7 +77,7 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0.0):
-        self.momentum = v.fraction(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
+        self.momentum = val.fraction(momentum, "momentum", "SGD", "0.9 is the usual choice; 0 turns it off.")
         super().__init__(params, lr)
 
     def update(self, p, g, state):
@@ -102,7 +102,7 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, eps=1e-10):
-        self.eps = v.positive_float(eps, "eps", "Adagrad", "It only keeps the division finite; 1e-10 is usual.")
+        self.eps = val.positive_float(eps, "eps", "Adagrad", "It only keeps the division finite; 1e-10 is usual.")
         super().__init__(params, lr)
 
     def update(self, p, g, state):
@@ -135,9 +135,9 @@ class Adam(Optimizer):
         if len(betas) != 2:
             raise ValueError(f"{where}: betas should be a pair (beta1, beta2) such as (0.9, 0.999), "
                              f"got {betas!r}.")
-        self.betas = (v.fraction(betas[0], "betas[0]", where, "0.9 is usual."),
-                      v.fraction(betas[1], "betas[1]", where, "0.999 is usual."))
-        self.eps = v.positive_float(eps, "eps", where, "It only keeps the division finite; 1e-8 is usual.")
+        self.betas = (val.fraction(betas[0], "betas[0]", where, "0.9 is usual."),
+                      val.fraction(betas[1], "betas[1]", where, "0.999 is usual."))
+        self.eps = val.positive_float(eps, "eps", where, "It only keeps the division finite; 1e-8 is usual.")
         super().__init__(params, lr)
 
     def update(self, p, g, state):
@@ -179,8 +179,8 @@ def _check_grads(grads, where, in_place):
         if in_place and not g.flags.writeable:
             raise ValueError(f"{where}: {name} is read-only, but the gradients are changed in "
                              f"place. Pass model.grads (writeable arrays), or a writeable copy.")
-        g = v.as_float_array(g, name, where)
-        v.check_finite(g, name, where)
+        g = val.as_float_array(g, name, where)
+        val.check_finite(g, name, where)
         arrays.append(g)
     return arrays
 
@@ -199,7 +199,7 @@ def global_norm(grads):
 
 
 def _clip_args(where, grads, limit, value, hint):
-    return _check_grads(grads, where, in_place=True), v.positive_float(value, limit, where, hint)
+    return _check_grads(grads, where, in_place=True), val.positive_float(value, limit, where, hint)
 
 
 def _check_clip_norm(grads, max_norm):
@@ -268,14 +268,14 @@ def _grad_dict(grads, params, where):
     if not isinstance(grads, dict):
         raise TypeError(f"{where}: grads should be a dict of name -> array with the keys of the "
                         f"parameters (e.g. model.grads), got {type(grads).__name__}.")
-    v.same_keys(grads, params, "grads", where, "They are the keys of the parameters the "
+    val.same_keys(grads, params, "grads", where, "They are the keys of the parameters the "
                 "optimiser was built with. Nothing was updated.")
     out = {}
     for k, p in params.items():
-        g = v.as_float_array(grads[k], f"grads[{k!r}]", where)
+        g = val.as_float_array(grads[k], f"grads[{k!r}]", where)
         if g.shape != p.shape:
             raise ValueError(f"{where}: grads[{k!r}] should have the shape of its parameter, "
-                             f"{v.fmt_shape(p.shape)}, got {v.fmt_shape(g.shape)}. Nothing was updated.")
-        v.check_finite(g, f"grads[{k!r}]", where)
+                             f"{val.fmt_shape(p.shape)}, got {val.fmt_shape(g.shape)}. Nothing was updated.")
+        val.check_finite(g, f"grads[{k!r}]", where)
         out[k] = g
     return out
