@@ -1,14 +1,64 @@
-"""rnnlib.explore's tools for comparing character models (notebook 09): closings and their
-accuracy by distance, n-gram predictions, next-character probabilities, an LSTM's gates and
-their saturation. Each is checked against an answer known without the function: texts and
-counts worked by hand, the library's own perplexity and baselines, and an LSTM whose weights
-are set so that its gates are known."""
+"""rnnlib.explore's measurements: the correlation of units with a feature on cases whose r is
+known by algebra (with constants that are not exact in binary, at any scale, and units that are
+constant up to round-off); and the tools for comparing character models (notebook 09): closings
+and their accuracy by distance, n-gram predictions, next-character probabilities, an LSTM's
+gates and their saturation. Each is checked against an answer known without the function:
+texts and counts worked by hand, numpy's corrcoef, the library's own perplexity and baselines,
+and an LSTM whose weights are set so that its gates are known. (Select and match, ranking units
+by r: test_widgets_hidden_explorer.py, on a model set by hand; the colours:
+test_widgets_colours.py.)"""
 import numpy as np
 import pytest
 
 import rnnlib
 from rnnlib import explore
 from rnnlib.data import char_baselines
+
+
+# --- correlations: exact cases that are not exact in binary, scale, near-constant units -----
+
+FEAT = np.array([0.1, 0.7, 0.3, 0.9, 0.5, 0.2, 0.6])         # none of these is exact in binary
+
+
+def affine_states(f):
+    """Four units: 0.1 f + 0.3 and -0.7 f + 0.2 (r = +1 and -1 by algebra), a unit that is 0.3
+    up to round-off (0.1 + 0.2 != 0.3 in binary), and one that is exactly 0."""
+    wobble = np.where(np.arange(len(f)) % 2 == 0, 0.1 + 0.2, 0.3)       # 0.30000000000000004 or 0.3
+    return np.stack([0.1 * f + 0.3, -0.7 * f + 0.2, wobble, np.zeros(len(f))], axis=1)
+
+
+@pytest.mark.parametrize("scale", [1.0, 1e-7, 1e-150, 1e7, 1e150])
+def test_feature_correlations_are_exact_on_affine_units_at_any_scale(scale):
+    states = affine_states(FEAT) * scale
+    for f_scale in (1.0, 1e-7, 3e5):
+        r = explore.feature_correlations(states, {"f": FEAT * f_scale})["f"]
+        np.testing.assert_allclose(r[:2], [1.0, -1.0], rtol=0, atol=1e-12)
+        assert np.isnan(r[2]), r          # constant up to round-off: no r, not a number from noise
+        assert np.isnan(r[3]), r
+
+
+def test_a_unit_that_varies_a_little_is_not_mistaken_for_a_constant():
+    # a spread of 1e-9 around 0.5: far above round-off (1e-16), so r is defined, and exact
+    f = FEAT
+    states = np.stack([0.5 + 1e-9 * f, 0.5 - 1e-9 * f], axis=1)
+    r = explore.feature_correlations(states, {"f": f})["f"]
+    np.testing.assert_allclose(r, [1.0, -1.0], atol=1e-6)          # 1e-9 / 0.5: 7 digits survive
+
+
+def test_feature_correlations_agree_with_numpy_corrcoef_unit_by_unit():
+    rng = np.random.default_rng(4)
+    states = np.tanh(rng.normal(size=(50, 6)))
+    f = rng.normal(size=50) + 0.1 * states[:, 2]
+    r = explore.feature_correlations(states, {"f": f})["f"]
+    np.testing.assert_allclose(r, [np.corrcoef(states[:, u], f)[0, 1] for u in range(6)],
+                               rtol=1e-12, atol=1e-14)
+
+
+def test_a_constant_feature_has_no_correlation_with_any_unit():
+    r = explore.feature_correlations(affine_states(FEAT), {"c": np.full(len(FEAT), 0.1 + 0.2)})
+    assert np.isnan(r["c"]).all()
+    wobble = np.where(np.arange(len(FEAT)) % 2 == 0, 0.1 + 0.2, 0.3)
+    assert np.isnan(explore.feature_correlations(affine_states(FEAT), {"c": wobble})["c"]).all()
 
 
 # --- closings ------------------------------------------------------------------------------
