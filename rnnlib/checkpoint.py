@@ -71,6 +71,27 @@ MAX_BYTES = 8 * 10**8
 MAX_DEPTH = 100            # nesting of lists and dicts in metadata
 
 
+def _check_saved_params(model, params, where):
+    """Every parameter finite and of the shape the model's config gives, so load can read it."""
+    for k, p in params.items():
+        if not np.isfinite(p).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(p))[0])
+            raise ValueError(
+                f"{where}: model.params[{k!r}] holds {p[bad]} at index {bad}; a checkpoint keeps "
+                f"finite weights only, since a model with nan or inf weights computes nothing "
+                f"(load refuses such a file). Training diverged: print the loss after every "
+                f"update to find the first one that is not finite, then save a model from "
+                f"before it (lower the learning rate or clip the gradients and train again).")
+    expected = _param_shapes(type(model).__name__, model.config())
+    for k, shape in expected.items():
+        if k not in params or params[k].shape != shape:
+            got = "no such parameter" if k not in params else f"shape {v.fmt_shape(params[k].shape)}"
+            raise ValueError(f"{where}: model.params[{k!r}] should have shape "
+                             f"{v.fmt_shape(shape)} for this model's config, got {got}. A "
+                             f"parameter was replaced by an array of another shape; assign "
+                             f"into it (p[...] = new) or use model.load_state_dict.")
+
+
 def save(model, path, metadata=None):
     """Write model's configuration, parameters and metadata (a JSON-safe dict) to path (.npz)."""
     where = "save"
@@ -148,6 +169,44 @@ def load_metadata(path):
 
 
 # --- reading -----------------------------------------------------------------------------
+
+def _check_config(name, config, shapes, path, where):
+    """The config's keys are the constructor's and its sizes give exactly the file's arrays,
+    so building the model allocates no more than the file already holds."""
+    cls = MODULES[name]
+    signature = inspect.signature(cls.__init__).parameters
+    known = [k for k in signature if k not in ("self", "seed")]
+    required = [k for k in known if signature[k].default is inspect.Parameter.empty]
+    problem = ""
+    unknown = [k for k in config if k not in known]
+    absent = [k for k in required if k not in config]
+    if unknown or absent:
+        problem = (f"its config has unknown keys {unknown}" if unknown else
+                   f"its config lacks {absent}")
+    else:
+        try:
+            expected = _param_shapes(name, config)
+        except (TypeError, ValueError) as err:
+            raise ValueError(f"{where}: {path}: its config does not build a {name}: "
+                             f"{err}") from None
+        got = {k: tuple(s) for k, s in shapes.items()}
+        missing = [k for k in expected if k not in got]
+        extra = [k for k in got if k not in expected]
+        wrong = [k for k in expected if k in got and got[k] != expected[k]]
+        if missing or extra:
+            problem = "its arrays have " + " and ".join(
+                ([f"missing keys {missing}"] if missing else []) +
+                ([f"unexpected keys {extra}"] if extra else [])) + (
+                f" for its config, which describes {list(expected)}")
+        elif wrong:
+            k = wrong[0]
+            problem = (f"by its config, {k} should have shape {v.fmt_shape(expected[k])}, got "
+                       f"{v.fmt_shape(got[k])}")
+    if problem:
+        raise ValueError(f"{where}: {path}: {problem}. Config and arrays must agree; "
+                         f"the file was edited or not written by rnnlib.save. Nothing was built. "
+                         f"Save the model again.")
+
 
 def _read(path, where):
     """(module name, config, params, metadata, path) of a checkpoint, every part checked."""
@@ -244,44 +303,6 @@ def _text_entry(files, key, path, where):
                          f"an array of dtype {a.dtype} and shape {v.fmt_shape(a.shape)}. The file "
                          f"was not written by rnnlib.save.")
     return str(a)
-
-
-def _check_config(name, config, shapes, path, where):
-    """The config's keys are the constructor's and its sizes give exactly the file's arrays,
-    so building the model allocates no more than the file already holds."""
-    cls = MODULES[name]
-    signature = inspect.signature(cls.__init__).parameters
-    known = [k for k in signature if k not in ("self", "seed")]
-    required = [k for k in known if signature[k].default is inspect.Parameter.empty]
-    problem = ""
-    unknown = [k for k in config if k not in known]
-    absent = [k for k in required if k not in config]
-    if unknown or absent:
-        problem = (f"its config has unknown keys {unknown}" if unknown else
-                   f"its config lacks {absent}")
-    else:
-        try:
-            expected = _param_shapes(name, config)
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"{where}: {path}: its config does not build a {name}: "
-                             f"{err}") from None
-        got = {k: tuple(s) for k, s in shapes.items()}
-        missing = [k for k in expected if k not in got]
-        extra = [k for k in got if k not in expected]
-        wrong = [k for k in expected if k in got and got[k] != expected[k]]
-        if missing or extra:
-            problem = "its arrays have " + " and ".join(
-                ([f"missing keys {missing}"] if missing else []) +
-                ([f"unexpected keys {extra}"] if extra else [])) + (
-                f" for its config, which describes {list(expected)}")
-        elif wrong:
-            k = wrong[0]
-            problem = (f"by its config, {k} should have shape {v.fmt_shape(expected[k])}, got "
-                       f"{v.fmt_shape(got[k])}")
-    if problem:
-        raise ValueError(f"{where}: {path}: {problem}. Config and arrays must agree; "
-                         f"the file was edited or not written by rnnlib.save. Nothing was built. "
-                         f"Save the model again.")
 
 
 def _size(config, key, where, default=None):
@@ -382,27 +403,6 @@ def _os_error(err, message):
         return type(err)(message)
     except TypeError:                              # a subclass with another constructor
         return OSError(message)
-
-
-def _check_saved_params(model, params, where):
-    """Every parameter finite and of the shape the model's config gives, so load can read it."""
-    for k, p in params.items():
-        if not np.isfinite(p).all():
-            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(p))[0])
-            raise ValueError(
-                f"{where}: model.params[{k!r}] holds {p[bad]} at index {bad}; a checkpoint keeps "
-                f"finite weights only, since a model with nan or inf weights computes nothing "
-                f"(load refuses such a file). Training diverged: print the loss after every "
-                f"update to find the first one that is not finite, then save a model from "
-                f"before it (lower the learning rate or clip the gradients and train again).")
-    expected = _param_shapes(type(model).__name__, model.config())
-    for k, shape in expected.items():
-        if k not in params or params[k].shape != shape:
-            got = "no such parameter" if k not in params else f"shape {v.fmt_shape(params[k].shape)}"
-            raise ValueError(f"{where}: model.params[{k!r}] should have shape "
-                             f"{v.fmt_shape(shape)} for this model's config, got {got}. A "
-                             f"parameter was replaced by an array of another shape; assign "
-                             f"into it (p[...] = new) or use model.load_state_dict.")
 
 
 def _metadata_json(metadata, model, where):

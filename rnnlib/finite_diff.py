@@ -61,6 +61,39 @@ def numerical_gradient(loss_fn, p, eps=1e-6):
     return grad
 
 
+def _check_inputs(loss_fn, params, grads, eps, names, where: str) -> list:
+    """Check gradcheck's arguments before anything is perturbed; return the names to check."""
+    if not callable(loss_fn):
+        raise TypeError(f"{where}: loss_fn should be a function of no arguments that returns the "
+                        f"loss, got {type(loss_fn).__name__}. Wrap it: lambda: loss(x).")
+    for label, d in (("params", params), ("grads", grads)):
+        if not isinstance(d, dict):
+            raise TypeError(f"{where}: {label} should be a dict of name -> array, got "
+                            f"{type(d).__name__}. For one array use {{'x': x}}.")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
+    if not 0 < eps < 1:
+        raise ValueError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
+    names = list(params) if names is None else list(names)
+    for k in names:
+        if k not in params or k not in grads:
+            raise ValueError(f"{where}: {k!r} is not a key of {'params' if k not in params else 'grads'}. "
+                             f"params has {list(params)}, grads has {list(grads)}.")
+        p = params[k]
+        if not isinstance(p, np.ndarray) or p.dtype != np.float64:
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise TypeError(f"{where}: params[{k!r}] should be a float64 numpy array (it is changed "
+                            f"in place, and eps={eps} needs float64 precision), got {got}. "
+                            f"Convert it before building loss_fn: x = x.astype(np.float64).")
+        if not p.flags.writeable:
+            raise ValueError(f"{where}: params[{k!r}] is read-only, but gradcheck changes it in place. "
+                             f"Pass a writeable copy and let loss_fn read that copy.")
+        g = v.as_float_array(grads[k], f"grads[{k!r}]", where)
+        v.check_shape(g, [(f"axis{i}", n) for i, n in enumerate(p.shape)], f"grads[{k!r}]", where,
+                    f"A gradient has the shape of its array, params[{k!r}] {v.fmt_shape(p.shape)}.")
+    return names
+
+
 def gradcheck(loss_fn, params, grads, eps=1e-6, names=None):
     """Compare grads with centred finite differences of loss_fn, for every entry of params.
 
@@ -133,40 +166,7 @@ class GradcheckResult:
         return f"<table><thead>{row(head, 'th')}</thead><tbody>{rows}</tbody></table>"
 
 
-# --- checks, run before anything is perturbed ----------------------------------------
-
-def _check_inputs(loss_fn, params, grads, eps, names, where: str) -> list:
-    """Check gradcheck's arguments before anything is perturbed; return the names to check."""
-    if not callable(loss_fn):
-        raise TypeError(f"{where}: loss_fn should be a function of no arguments that returns the "
-                        f"loss, got {type(loss_fn).__name__}. Wrap it: lambda: loss(x).")
-    for label, d in (("params", params), ("grads", grads)):
-        if not isinstance(d, dict):
-            raise TypeError(f"{where}: {label} should be a dict of name -> array, got "
-                            f"{type(d).__name__}. For one array use {{'x': x}}.")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real):
-        raise TypeError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
-    if not 0 < eps < 1:
-        raise ValueError(f"{where}: eps should be a small positive number such as 1e-6, got {eps!r}.")
-    names = list(params) if names is None else list(names)
-    for k in names:
-        if k not in params or k not in grads:
-            raise ValueError(f"{where}: {k!r} is not a key of {'params' if k not in params else 'grads'}. "
-                             f"params has {list(params)}, grads has {list(grads)}.")
-        p = params[k]
-        if not isinstance(p, np.ndarray) or p.dtype != np.float64:
-            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
-            raise TypeError(f"{where}: params[{k!r}] should be a float64 numpy array (it is changed "
-                            f"in place, and eps={eps} needs float64 precision), got {got}. "
-                            f"Convert it before building loss_fn: x = x.astype(np.float64).")
-        if not p.flags.writeable:
-            raise ValueError(f"{where}: params[{k!r}] is read-only, but gradcheck changes it in place. "
-                             f"Pass a writeable copy and let loss_fn read that copy.")
-        g = v.as_float_array(grads[k], f"grads[{k!r}]", where)
-        v.check_shape(g, [(f"axis{i}", n) for i, n in enumerate(p.shape)], f"grads[{k!r}]", where,
-                    f"A gradient has the shape of its array, params[{k!r}] {v.fmt_shape(p.shape)}.")
-    return names
-
+# --- the loss, checked each time it is evaluated ----------------------------------------
 
 def _loss_value(value, where: str) -> float:
     """The loss a loss_fn returned, as one finite float."""
