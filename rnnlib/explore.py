@@ -618,19 +618,3 @@ def _edges(value, where):
     if arr.ndim != 1 or len(arr) == 0 or arr[0] < 1 or np.any(np.diff(arr) <= 0):
         raise ValueError(message)
     return arr.astype(np.int64)
-
-
-# --- drawing, elsewhere ----------------------------------------------------------------------
-
-DRAWING = ("diverging_colours", "html_char", "coloured_text_html", "marked_text_html",
-           "MARK_STYLES")       # in rnnlib.widgets.colours
-
-
-def __getattr__(name):
-    """explore.coloured_text_html and the other names of DRAWING still work: they are found in
-    rnnlib.widgets.colours (which needs matplotlib and ipywidgets) when first asked for, so
-    importing this module needs numpy alone."""
-    if name in DRAWING:
-        from .widgets import colours
-        return getattr(colours, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -99,24 +99,11 @@ def test_plots_need_matplotlib_alone():
     assert out.stdout.strip() == "Figure"
 
 
-def test_explores_drawing_names_are_reached_only_when_asked_for():
-    # rnnlib.explore.coloured_text_html (notebooks call it so) lives in rnnlib.widgets.colours:
-    # without the widgets extra, explore works and only that name says what is missing
-    out = run_blocked(PLOTTING, """
-        from rnnlib import explore
-        try:
-            explore.coloured_text_html("ab", [0.0, 1.0], 1.0)
-        except ImportError as error:
-            print(error)
-    """)
-    assert out.returncode == 0, out.stderr
-    assert 'pip install -e ".[widgets]"' in out.stdout, out.stdout
+def test_explore_has_no_drawing_left():
+    # the coloured-text HTML lives in rnnlib.widgets.colours; explore keeps the measurements
     import rnnlib.explore
-    import rnnlib.widgets.colours
-    for name in rnnlib.explore.DRAWING:
-        assert getattr(rnnlib.explore, name) is getattr(rnnlib.widgets.colours, name)
-    with pytest.raises(AttributeError, match="no attribute 'colours'"):
-        rnnlib.explore.colours
+    for name in ("diverging_colours", "html_char", "coloured_text_html", "marked_text_html"):
+        assert not hasattr(rnnlib.explore, name), name
 
 
 def extras():
