@@ -465,7 +465,7 @@ DIAGNOSES = [
     ("check_one_hot", "ids", "one number per id", {}),
     ("check_one_hot", "batch of one", "x has shape (1, 5, 4) but should be (5, 4) (position, "
      "vocab_size): it has an extra axis of length 1 (axis 0); remove it.", {}),
-    ("check_one_hot", "string", "x should be an array of numbers, got str.", {}),
+    ("check_one_hot", "string", "x should be an array of numbers, got a str.", {}),
 
     ("check_rnn_step_backward", "no derivative", "the activation derivative is missing", {}),
     ("check_rnn_step_backward", "tanh derivative", "uses tanh's derivative although the "

@@ -402,9 +402,8 @@ def most_telling(outs, mistakes):
         hits = set()
         for k, out in enumerate(outs):
             v = values[k] if k < len(values) else None
-            try:
-                g = np.asarray(out.got, dtype=float)
-            except (TypeError, ValueError):
+            g = real_array(out.got)
+            if g is None:
                 continue
             if v is not None and np.shape(v) == g.shape == out.want.shape \
                     and rel_error(g, v) < MATCH and rel_error(v, out.want) > RTOL:
@@ -419,6 +418,15 @@ class Problems(list):
     """The lines of a wrong case; explained is False when some wrong output matched no known
     mistake, or more than one."""
     explained = True
+
+
+def real_array(value):
+    """value as a float64 array, or None when it is not real numbers (complex, ragged, text)."""
+    try:
+        raw = np.asarray(value)
+        return None if raw.dtype.kind == "c" else raw.astype(float)
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 class Out:
@@ -446,14 +454,15 @@ class Out:
         label, want = self.label, self.want
         if self.got is None:
             return f"{label} is None: the function should return it.", None
-        if np.iscomplexobj(self.got):
-            return (f"{label} holds complex numbers (dtype {np.asarray(self.got).dtype}); it "
-                    f"should be real. A square root or a fractional power of a negative number, "
-                    f"or 1j somewhere, makes numpy switch to complex.", None)
         try:
-            g = np.asarray(self.got, dtype=float)
-        except (TypeError, ValueError):
-            return (f"{label} should be an array of numbers, got {type(self.got).__name__}.", None)
+            raw = np.asarray(self.got)
+            if raw.dtype.kind == "c":
+                return (f"{label} holds complex numbers (dtype {raw.dtype}); it should be real. "
+                        f"A square root or a fractional power of a negative number, or 1j "
+                        f"somewhere, makes numpy switch to complex.", None)
+            g = raw.astype(float)
+        except (TypeError, ValueError, OverflowError):
+            return (f"{label} should be an array of numbers, got {describe(self.got)}.", None)
         if g.shape != want.shape:
             return self._shape_text(g.shape), None
         reasons = self.nonfinite if isinstance(self.nonfinite, dict) else {"nan": self.nonfinite}
@@ -522,12 +531,13 @@ def _wrong_steps(label, g, want, axis):
 
 def _scale(label, g, want):
     """A wrong output that is a constant multiple of the right one: say which multiple."""
-    ww = float(np.sum(want * want))
-    if ww == 0:
-        return None
-    c = float(np.sum(g * want)) / ww
-    if rel_error(g, c * want) > MATCH or abs(c - 1) < 1e-6:
-        return None
+    with np.errstate(all="ignore"):                 # a learner's 1e308 must not warn here
+        ww = float(np.sum(want * want))
+        if ww == 0:
+            return None
+        c = float(np.sum(g * want)) / ww
+        if not np.isfinite(c) or rel_error(g, c * want) > MATCH or abs(c - 1) < 1e-6:
+            return None
     if abs(c + 1) < 1e-6:
         return f"{label} has the wrong sign."
     if abs(c) < 1e-12:

@@ -6,7 +6,7 @@ from functools import partial
 import numpy as np
 
 from .. import explore
-from ._core import Check, LearnerError, Out, describe, replaces
+from ._core import Check, LearnerError, Out, describe, real_array, replaces
 
 CONSTANT = 0.25      # the value of a unit that never changes (exact in binary: its centred values are 0.0)
 ONE_PER_UNIT = ("r holds one number per unit: the correlation of column u of states, over the "
@@ -101,10 +101,7 @@ def check_unit_correlations(fn):
                              "units with each other.")
         constant_units = np.isnan(want)
         mistakes = correlation_mistakes(states, f)
-        try:
-            g = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            g = None
+        g = real_array(got)                              # None: not real numbers
         if g is None or g.shape != want.shape:          # Out says what is wrong with it
             return c.compare([Out("r", got, np.nan_to_num(want), axes=("units",), hints=hints)])
         keep = ~constant_units                           # compare where r is defined

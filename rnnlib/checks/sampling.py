@@ -139,7 +139,7 @@ def check_sample_ids(fn):
         want, want_rng = reference(model, prime, n, tau, seed)
         calls, rng = [], np.random.default_rng(seed)
         got = c.call(_step_of(model, calls), list(prime), n, tau, rng)
-        if isinstance(got, np.ndarray) or isinstance(got, (list, tuple)):
+        if (isinstance(got, np.ndarray) and got.ndim == 1) or isinstance(got, (list, tuple)):
             got = list(got)
         # A right loop, and every mistake below but greedy decoding, takes one rng.choice per
         # drawn id, so it leaves the generator where the reference left it. A generator
