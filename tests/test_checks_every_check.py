@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-import rnnlib.checks  # noqa: F401 - fills the registry
+import rnnlib.checks
 from rnnlib.checks import _core
 
 CHECKS = sorted(_core.REGISTRY)
@@ -70,7 +70,29 @@ def test_an_exception_is_the_learners(name, error, words):
 # --- one element of one output changed: every check compares every element ---------------------
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from test_checks import FACTORIES  # noqa: E402
+from test_checks import FACTORIES as CORE  # noqa: E402
+from test_checks_explore import unit_correlations_with  # noqa: E402
+from test_checks_gated import (gru_backward_with, gru_forward_with, lstm_backward_with,  # noqa: E402
+                               lstm_forward_with)
+from test_checks_gated_exercises import coupled_with  # noqa: E402
+from test_checks_generation import perplexity_with, temperature_probs_with  # noqa: E402
+from test_checks_many_to_one import solution_with  # noqa: E402
+from test_checks_probes import partial_correlation_with  # noqa: E402
+from test_checks_through_time import back_in_time_with  # noqa: E402
+
+# each check with the right answer its own tests write independently of rnnlib
+FACTORIES = {**CORE,
+             rnnlib.checks.check_unit_correlations: unit_correlations_with,
+             rnnlib.checks.check_lstm_step_forward: lstm_forward_with,
+             rnnlib.checks.check_lstm_step_backward: lstm_backward_with,
+             rnnlib.checks.check_gru_step_forward: gru_forward_with,
+             rnnlib.checks.check_gru_step_backward: gru_backward_with,
+             rnnlib.checks.check_coupled_lstm_step_forward: coupled_with,
+             rnnlib.checks.check_temperature_probs: temperature_probs_with,
+             rnnlib.checks.check_perplexity_from_logits: perplexity_with,
+             rnnlib.checks.check_many_to_one_gradients: solution_with,
+             rnnlib.checks.check_partial_correlation: partial_correlation_with,
+             rnnlib.checks.check_gradients_back_in_time: back_in_time_with}
 
 
 def nudged(fn, k, where):
