@@ -1,7 +1,8 @@
 """Every check in rnnlib.checks, given a learner's function that misbehaves: one that changes
 its array arguments, never returns, raises or exits. Each must fail with the diagnosis of that
 behaviour (not a guess at a wrong formula), and a right answer changed in a single element of
-one output must fail too: no check leaves an element uncompared.
+one output must fail too: no check leaves an element uncompared. An all-nan, a complex or a
+wrongly shaped output gets its own diagnosis.
 """
 import sys
 
@@ -12,6 +13,7 @@ import rnnlib.checks
 from rnnlib.checks import _core
 
 CHECKS = sorted(_core.REGISTRY)
+pytestmark = pytest.mark.filterwarnings("error")   # no warning of a check reaches the learner
 
 
 def arrays_in(value, depth=0):
@@ -136,3 +138,27 @@ def test_a_right_answer_changed_in_one_element_fails(check, where):
         pytest.skip(f"{check.__name__}: the learner's function returns no array to nudge")
     for k in outputs:
         assert check(nudged(right, k or 0, where), raise_error=False) is False, (check.__name__, k)
+
+
+def replaced(fn, k, how):
+    """fn with output k (or its only output) replaced: all nan, complex, or an extra axis."""
+    def wrapped(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        many = isinstance(out, tuple)
+        target = np.array(out[k] if many else out, dtype=float)
+        target = {"nan": lambda a: np.full(a.shape, np.nan),
+                  "complex": lambda a: a + 1j,
+                  "shape": lambda a: a[None]}[how](target)
+        return out[:k] + (target,) + out[k + 1:] if many else target
+    return wrapped
+
+
+@pytest.mark.parametrize("check", list(FACTORIES), ids=lambda c: c.__name__)
+@pytest.mark.parametrize("how, words", [("nan", "nan"), ("complex", "complex numbers"),
+                                        ("shape", "has shape")])
+def test_nan_complex_and_a_wrong_shape_each_get_their_diagnosis(check, how, words):
+    right = FACTORIES[check](None)
+    for k in compared_outputs(check):
+        with pytest.raises(AssertionError) as info:
+            check(replaced(right, k or 0, how))
+        assert words in str(info.value), (check.__name__, k, str(info.value))

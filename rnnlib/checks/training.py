@@ -8,7 +8,7 @@ import numpy as np
 
 
 from .. import losses, models, optim
-from ._core import RTOL, Check, Out, fresh, join_names, replaces, unpack
+from ._core import RTOL, Check, Out, fresh, join_names, real_array, replaces, unpack
 
 
 def optimizer_step(optimizer, grads):
@@ -127,8 +127,9 @@ def check_adam_update(fn):
         got, problem = unpack(c.call(*inputs, t, **kwargs), ("p_new", "m_new", "v_new"))
         if problem:
             return [problem]
-        same_shape = np.shape(got[0]) == p.shape
-        if np.shape(got[2]) == p.shape and np.any(np.asarray(got[2], float) < 0):
+        p_new, v_got = real_array(got[0]), real_array(got[2])   # None: not real numbers
+        same_shape = p_new is not None and p_new.shape == p.shape
+        if v_got is not None and v_got.shape == p.shape and np.any(v_got < 0):
             nonfinite = "the square root of a negative v: v averages dp**2, never negative."
         elif t == 1:
             nonfinite = ("is k counted from 0? The first call has k = 1, and 1 - beta1**0 = 0 "
@@ -136,7 +137,7 @@ def check_adam_update(fn):
         else:
             nonfinite = None
         step = Out("the step p_new - p" if same_shape else "p_new",
-                   np.asarray(got[0], float) - p if same_shape else got[0],
+                   p_new - p if same_shape else got[0],
                    params["p"] - p if same_shape else params["p"], nonfinite=nonfinite)
         outs = [step, Out("m_new", got[1], m_new), Out("v_new", got[2], v_new)]
 
@@ -166,9 +167,9 @@ def check_adam_update(fn):
                                  "(the first call has k = 1).")):
             if tt >= 1:
                 mistakes.append((text, (_adam_by_formula(m, v, g, tt, lr, b1, b2, eps)[0],)))
-        if all(np.shape(a) == p.shape for a in got[1:]):   # the right step for the m, v returned
-            m_l, v_l = (np.asarray(a, float) for a in got[1:])
-            with np.errstate(all="ignore"):
+        m_l, v_l = (real_array(a) for a in got[1:])
+        if all(a is not None and a.shape == p.shape for a in (m_l, v_l)):   # the right step for
+            with np.errstate(all="ignore"):                                  # the m, v returned
                 mistakes.append(("the step is right for the m_new and v_new returned; correct those "
                                  "first.", (step_with(m_l / (1 - b1 ** t), v_l / (1 - b2 ** t)),)))
         if kwargs:
