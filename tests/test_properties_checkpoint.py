@@ -9,7 +9,6 @@ import json
 import math
 import pathlib
 import tempfile
-import warnings
 
 import numpy as np
 import pytest
@@ -19,6 +18,8 @@ from hypothesis.extra import numpy as hnp
 
 import rnnlib
 from rnnlib import checkpoint
+
+from boundary import outcome
 
 SIZE = st.integers(1, 4)
 FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64)
@@ -54,19 +55,6 @@ JSON = st.recursive(
     max_leaves=10)
 NOT_JSON = st.sampled_from([(1, 2), float("nan"), np.int64(1), {1: "a"}, [np.zeros(1)], {"a": (1,)},
                             float("inf"), {3}, b"x"])
-
-
-def outcome(call, where, errors=(ValueError, TypeError)):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except errors as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -6,30 +6,18 @@ Second readings: colours are '#rrggbb', white at 0 and the two ends at +-scale; 
 every character once, escaped, with its position."""
 import html
 import re
-import warnings
 
 import numpy as np
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from rnnlib.widgets import colours as C
 
+from boundary import outcome
+
 ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=2), st.integers(-3, 3), st.floats())
 VALUES = st.floats(-1e3, 1e3)
-
-
-def outcome(call, where):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @settings(max_examples=80, deadline=None)

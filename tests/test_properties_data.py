@@ -2,15 +2,16 @@
 results of the documented shape and dtype or raises ValueError / TypeError naming the function;
 no other exception and no warning. Each strategy mixes inputs that are nearly right (the
 interesting ones: a nan here, a length of 0 there) with values of any type."""
-import warnings
 
 import numpy as np
 import pytest
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from rnnlib.data import bptt_windows, char_baselines, pad_sequences, sequence_mask
+
+from boundary import outcome
 
 DTYPES = st.sampled_from([np.float64, np.float32, np.int64, np.uint8, np.bool_, np.complex128])
 ODD = st.one_of(st.none(), st.booleans(), st.floats(), st.text(max_size=2), st.integers(-5, 5))
@@ -21,20 +22,6 @@ FLOATS = st.floats(-1e6, 1e6) | st.sampled_from([np.nan, np.inf, -np.inf, 1e308]
 def any_array(max_dims=3, max_side=4, dtypes=DTYPES):
     return dtypes.flatmap(lambda dt: hnp.arrays(
         dt, hnp.array_shapes(min_dims=0, max_dims=max_dims, min_side=0, max_side=max_side)))
-
-
-def outcome(call, where):
-    """call() with warnings as errors; (result, None) or (None, the ValueError / TypeError)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @st.composite

@@ -6,31 +6,19 @@ Second readings: r agrees with numpy's corrcoef where a unit and the feature var
 round-off, and does not change when both are scaled by any power of ten from 1e-200 to 1e200;
 every unit select_units returns is on all along the span, and on_positions then marks the whole
 span; runs rebuilds its mask. (The colours and the HTML: test_properties_colours.py.)"""
-import warnings
 
 import numpy as np
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from rnnlib import explore as X
 
+from boundary import outcome
+
 ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=2), st.integers(-3, 3), st.floats())
 VALUES = st.floats(-1e3, 1e3)
 RARELY = st.sampled_from([False, False, False, False, True])
-
-
-def outcome(call, where):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @st.composite

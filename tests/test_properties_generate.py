@@ -6,32 +6,20 @@ Second readings: temperature_probs keeps the order of the logits and sums to 1; 
 exp of the mean -log of explore.next_char_probs' probability of each next character, at least
 1; hidden_states' last row is the state the stepper reaches; sample draws only symbols of the
 vocabulary, n of them, the same for the same seed."""
-import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rnnlib
 from rnnlib import explore, hidden_states, perplexity, sample, temperature_probs
 
+from boundary import outcome
+
 ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=2), st.integers(-3, 3), st.floats())
 RARELY = st.sampled_from([False, False, False, False, True])
 SYMBOLS = "ab(c) \n"
-
-
-def outcome(call, where):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @settings(max_examples=100, deadline=None)

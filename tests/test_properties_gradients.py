@@ -8,10 +8,9 @@ Where the result has a second, independent reading, it is checked too: the last 
 gradient norm of a unit readout is 1, the state gradient times the slope and Wh.T is
 rnn_backward's dh0, k >= T in truncated BPTT is full BPTT, and the rescaled matrix is a
 positive multiple of W whose largest |eigenvalue| is the radius asked for."""
-import warnings
 
 import numpy as np
-from hypothesis import event, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -20,26 +19,14 @@ from rnnlib.functional import activation_grad
 from rnnlib.gradients import (gradient_norms, jacobian_products, state_gradients, step_jacobian,
                               tbptt_gradients, with_spectral_radius)
 
+from boundary import outcome
+
 NL = st.sampled_from(["tanh", "relu", "leaky_relu"])
 ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=2), st.integers(-3, 3), st.floats())
 ODD = ODD.map(lambda v: v)      # one branch of a one_of, not five
 VALUES = st.floats(-1e3, 1e3)
 POISON = st.sampled_from([np.nan, np.inf, -np.inf, 5.0, -5.0])
 RARELY = st.sampled_from([False, False, False, False, True])     # shrinks to False
-
-
-def outcome(call, where):
-    """call() with warnings as errors; (result, None) or (None, the ValueError / TypeError)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 @st.composite

@@ -7,32 +7,20 @@ orthogonal to every unit and to the constant); the partial correlation given one
 the textbook formula from the three plain correlations, and does not change when any of x, y, z
 is scaled; a clamped run with nothing held is the model's own run, and a held unit holds its
 value; class_means counts every value once and averages each class."""
-import warnings
 
 import numpy as np
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import rnnlib
 from rnnlib import explore, probes
 
+from boundary import outcome
+
 ODD = st.one_of(st.none(), st.booleans(), st.text(max_size=2), st.integers(-3, 3), st.floats())
 VALUES = st.floats(-1e3, 1e3)
 RARELY = st.sampled_from([False, False, False, False, True])
-
-
-def outcome(call, where):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        try:
-            result = call()
-        except (ValueError, TypeError) as e:
-            assert str(e).startswith(f"{where}: "), str(e)
-            event(type(e).__name__)
-            return None, e
-    event("returned")
-    return result, None
 
 
 def series(T):
