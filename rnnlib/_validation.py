@@ -101,6 +101,15 @@ def sequence_or_ids_hint(arr, name: str = "x") -> str:
 
 # --- arrays ------------------------------------------------------------------------------
 
+def as_array(value, name: str, where: str) -> np.ndarray:
+    """np.asarray(value) of any dtype, or a TypeError for a ragged list (never numpy's message)."""
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError):
+        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
+                        f"have different lengths, or hold something that is not a number.") from None
+
+
 def as_float_array(value, name: str, where: str) -> np.ndarray:
     """Turn value into a floating-point ndarray without copying it, or explain why not.
 

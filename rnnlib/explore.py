@@ -119,7 +119,7 @@ def on_positions(states, units, signs, threshold):
 
 def _check_runs(mask):
     where = "runs"
-    arr = _as_array(mask, "mask", where)
+    arr = v.as_array(mask, "mask", where)
     if arr.shape == (0,):                               # [] is an empty mask whatever its dtype
         return (np.zeros(0, dtype=bool),)
     if arr.dtype.kind not in "biu" or arr.ndim != 1 or (arr.dtype != bool and arr.size and
@@ -226,7 +226,7 @@ def check_features(features, T, where, none=True):
         if not isinstance(name, str):
             raise TypeError(f"{where}: features should have str names, got the key {name!r} "
                             f"({type(name).__name__}). Name each feature, e.g. 'depth'.")
-        arr = _as_array(f, f"features[{name!r}]", where)
+        arr = v.as_array(f, f"features[{name!r}]", where)
         if arr.dtype.kind not in "biuf":
             raise TypeError(f"{where}: features[{name!r}] should hold numbers or bools, got "
                             f"dtype {arr.dtype}.")
@@ -532,18 +532,9 @@ def _threshold(value, where):
     return float(value)
 
 
-def _as_array(value, name, where):
-    """np.asarray(value), or a TypeError for a ragged list (never numpy's message)."""
-    try:
-        return np.asarray(value)
-    except (ValueError, TypeError):
-        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
-                        f"have different lengths, or hold something that is not a number.") from None
-
-
 def _units(value, H, where):
     """Distinct unit numbers 0 .. H-1, as a 1-D int64 array (empty allowed)."""
-    arr = _as_array(value, "units", where)
+    arr = v.as_array(value, "units", where)
     if arr.size == 0:
         return np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iu":
@@ -565,7 +556,7 @@ def _units(value, H, where):
 
 def _signs(value, K, where):
     """K signs, each +1 or -1, as a float array."""
-    arr = _as_array(value, "signs", where)
+    arr = v.as_array(value, "signs", where)
     if arr.dtype.kind not in "iuf":
         raise TypeError(f"{where}: signs should be +1 or -1, one per unit, got dtype {arr.dtype}.")
     if arr.shape != (K,):

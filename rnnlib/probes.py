@@ -140,7 +140,7 @@ def _check_partial_correlation(x, y, z):
     x = _series(x, None, "x", where)
     T = len(x)
     y = _series(y, T, "y", where)
-    z = np.asarray(z) if isinstance(z, np.ndarray) else _as_array(z, "z", where)
+    z = np.asarray(z) if isinstance(z, np.ndarray) else v.as_array(z, "z", where)
     if z.dtype.kind not in "biuf":
         raise TypeError(f"{where}: z should hold numbers or bools, got dtype {z.dtype}.")
     if z.ndim not in (1, 2) or z.shape[0] != T:
@@ -181,7 +181,7 @@ def _check_clamped_run(model, vocab, text, units, values, where):
                          f"num_layers=1), got cell={model.cell!r}, num_layers={model.num_layers}. "
                          f"Holding a unit of a gated or stacked model is not implemented.")
     T, H = len(encode_text(vocab, text, "text", name, min_length=1)), model.hidden_size
-    units = np.atleast_1d(_as_array(units, "units", name))
+    units = np.atleast_1d(v.as_array(units, "units", name))
     if units.size and units.dtype.kind not in "iu":
         raise TypeError(f"{name}: units should be a unit number or a list of them, each from 0 "
                         f"to {H - 1}, got dtype {units.dtype}: {v.short(units.tolist())}.")
@@ -192,7 +192,7 @@ def _check_clamped_run(model, vocab, text, units, values, where):
     if len(np.unique(units)) != len(units):
         raise ValueError(f"{name}: units should be distinct, got {v.short(units.tolist())}; "
                          f"each unit can be held at one value only.")
-    values = np.atleast_1d(_as_array(values, "values", name))
+    values = np.atleast_1d(v.as_array(values, "values", name))
     if values.size and values.dtype.kind not in "iuf":
         raise TypeError(f"{name}: values should be {len(units)} number(s), one per unit, got "
                         f"dtype {values.dtype}: {v.short(values.tolist())}.")
@@ -204,7 +204,7 @@ def _check_clamped_run(model, vocab, text, units, values, where):
     if values.size and np.abs(values).max() > np.finfo(model.dtype).max:
         raise ValueError(f"{name}: values should fit in the model's {model.dtype}, got "
                          f"{v.short(values.tolist())}. A unit of this model never reaches that.")
-    mask = _as_array(where, "where", name)
+    mask = v.as_array(where, "where", name)
     if mask.dtype != bool or mask.shape != (T,):
         raise ValueError(f"{name}: where should be a bool array of shape ({T},), one entry per "
                          f"character of text, got dtype {mask.dtype} and shape "
@@ -350,15 +350,6 @@ def _fits(values, where):
     return values
 
 
-def _as_array(value, name, where):
-    """np.asarray(value), or a TypeError for a ragged list (never numpy's message)."""
-    try:
-        return np.asarray(value)
-    except (ValueError, TypeError):
-        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
-                        f"have different lengths, or hold something that is not a number.") from None
-
-
 def _hashable(x):
     try:
         hash(x)
@@ -379,7 +370,7 @@ def _states(states, where, name="states"):
 
 def _series(value, T, name, where):
     """A 1-D float array of T values (any length >= 2 when T is None); bools and ints welcome."""
-    arr = _as_array(value, name, where)
+    arr = v.as_array(value, name, where)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{where}: {name} should hold numbers or bools, got dtype {arr.dtype}.")
     want = "(T,)" if T is None else f"({T},)"

@@ -24,7 +24,7 @@ from ..plots.hidden import BLUE, RED, WHITE
 
 def _check_diverging_colours(values, scale):
     where = "diverging_colours"
-    values = _as_array(values, "values", where)
+    values = v.as_array(values, "values", where)
     if values.dtype.kind not in "biuf":
         raise TypeError(f"{where}: values should be numbers, got dtype {values.dtype}.")
     v.check_finite(values.astype(np.float64), "values", where)
@@ -97,7 +97,7 @@ MARK_STYLES = {1: "outline: 2px solid #222; background: #ffe08a",     # the sele
 def _check_marked_text_html(text, marks):
     where = "marked_text_html"
     text = v.text(text, "text", where)
-    arr = _as_array(marks, "marks", where)
+    arr = v.as_array(marks, "marks", where)
     if arr.shape == (0,) == (len(text),):                # [] is no marks whatever its dtype
         return text, np.zeros(0, dtype=np.int64)
     if arr.dtype.kind not in "iub":
@@ -127,15 +127,6 @@ def marked_text_html(text, marks):
 
 # --- checks used only here ------------------------------------------------------------------
 
-def _as_array(value, name, where):
-    """np.asarray(value), or a TypeError for a ragged list (never numpy's message)."""
-    try:
-        return np.asarray(value)
-    except (ValueError, TypeError):
-        raise TypeError(f"{where}: {name} could not be turned into an array: its nested lists "
-                        f"have different lengths, or hold something that is not a number.") from None
-
-
 def _scale(value, where):
     return v.positive_float(value, "scale", where,
                             "It is the value shown in full colour; e.g. 1.0 for tanh units.")
@@ -143,7 +134,7 @@ def _scale(value, where):
 
 def _per_character(value, T, name, where):
     """(T,) numbers, one per character, finite, as float64."""
-    arr = _as_array(value, name, where)
+    arr = v.as_array(value, name, where)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{where}: {name} should be numbers, got dtype {arr.dtype}.")
     if arr.shape != (T,):
