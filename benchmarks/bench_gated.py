@@ -24,11 +24,7 @@ import numpy as np
 
 import rnnlib
 from _timing import median_ms, print_threads
-
-try:
-    import torch
-except ImportError:          # the course does not need torch: the torch columns are left out
-    torch = None
+from _torch_side import torch, torch_run
 
 CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
 LAYERS = {"lstm": rnnlib.LSTM, "gru": rnnlib.GRU}
@@ -52,27 +48,6 @@ def rnnlib_run(layer, x, dout):
         out, _ = layer(x)
         dx = layer.backward(dout)
         return (out, dx) + tuple(layer.grads[name] for name in PARAMS)
-    return run
-
-
-def torch_run(layer, x, dout):
-    """forward + backward through torch.nn.LSTM / torch.nn.GRU with the layer's parameters."""
-    tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
-    module = torch.nn.LSTM if isinstance(layer, rnnlib.LSTM) else torch.nn.GRU
-    reference = module(layer.input_size, layer.hidden_size, batch_first=True, dtype=tdtype)
-    with torch.no_grad():
-        for name, p in reference.named_parameters():
-            p.copy_(torch.from_numpy(layer.params[name]))
-    xt = torch.from_numpy(x).requires_grad_(True)
-    dt = torch.from_numpy(dout)
-
-    def run():
-        reference.zero_grad()
-        xt.grad = None
-        out, _ = reference(xt)
-        out.backward(dt)
-        return (out.detach().numpy(), xt.grad.numpy()) + tuple(
-            getattr(reference, name).grad.numpy() for name in PARAMS)
     return run
 
 
@@ -104,7 +79,7 @@ def main(argv=None):
                 layer, x, dout = problem(cell, N, T, F, H, dtype)
                 fns = [rnnlib_run(layer, x, dout)]
                 if torch is not None:
-                    fns.append(torch_run(layer, x, dout))
+                    fns.append(torch_run(layer, x, dout, PARAMS, output=True))
                     same_results(fns, dtype)
                 ms = median_ms(fns, args.turns, args.seconds)
                 tail = (f"{ms[1]:9.2f} {ms[0] / ms[1]:6.2f}" if torch is not None

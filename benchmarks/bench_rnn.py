@@ -22,13 +22,10 @@ import numpy as np
 
 import rnnlib
 from _timing import median_ms, print_threads
-
-try:
-    import torch
-except ImportError:          # the course does not need torch: the torch columns are left out
-    torch = None
+from _torch_side import torch, torch_run
 
 CONFIGS = [(1, 25, 65, 100), (32, 64, 64, 128), (64, 128, 128, 256)]   # (N, T, F, H)
+TORCH_GRADS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0")   # compared with rnnlib's and the loop's
 
 
 def problem(N, T, F, H, dtype, seed=0):
@@ -46,25 +43,6 @@ def rnnlib_run(layer, x, dout):
         layer(x)
         dx = layer.backward(dout)
         return dx, layer.grads["weight_ih_l0"], layer.grads["weight_hh_l0"], layer.grads["bias_ih_l0"]
-    return run
-
-
-def torch_run(layer, x, dout):
-    tdtype = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}[x.dtype]
-    rnn = torch.nn.RNN(layer.input_size, layer.hidden_size, batch_first=True, dtype=tdtype)
-    with torch.no_grad():
-        for name, p in rnn.named_parameters():
-            p.copy_(torch.from_numpy(layer.params[name]))
-    xt = torch.from_numpy(x).requires_grad_(True)
-    dt = torch.from_numpy(dout)
-
-    def run():
-        rnn.zero_grad()
-        xt.grad = None
-        out, _ = rnn(xt)
-        out.backward(dt)
-        return (xt.grad.numpy(), rnn.weight_ih_l0.grad.numpy(), rnn.weight_hh_l0.grad.numpy(),
-                rnn.bias_ih_l0.grad.numpy())
     return run
 
 
@@ -118,7 +96,7 @@ def main(argv=None):
         for dtype in (np.float32, np.float64):
             layer, x, dout = problem(N, T, F, H, dtype)
             ours, loop = rnnlib_run(layer, x, dout), loop_run(layer, x, dout)
-            fns = [ours] + ([torch_run(layer, x, dout)] if torch is not None else [])
+            fns = [ours] + ([torch_run(layer, x, dout, TORCH_GRADS)] if torch is not None else [])
             same_results(fns + [loop], dtype)
             ms = median_ms(fns, args.turns, args.seconds)
             loop_ms = median_ms([loop], 1, args.seconds)[0]
