@@ -16,7 +16,7 @@ Networks" (Karpathy, Johnson, Fei-Fei 2015):
     ngram_probs(train_text, vocab, text, n=2)                  # the same from counted n-grams
     closings(text)                                             # each closing bracket or quote
     closing_accuracy(probs, vocab, text, edges)                # is it predicted, by distance
-    gate_activations(model, vocab, text)                       # an LSTM's gates, (T, H) each
+    gate_activations(model, vocab, text, states=False)         # the gates (and c, h), (T, H) each
     saturation(gate, low=0.1, high=0.9)                        # per unit: share of steps shut, open
 
 "On", the definition used throughout (select and match, after LSTMVis): unit u is on at
@@ -435,19 +435,29 @@ def closing_accuracy(probs, vocab, text, edges=(1, 5, 10, 20, 40), closers=")]}\
 LSTM_GATES = ("input", "forget", "candidate", "output")      # the blocks i, f, g, o, in order
 
 
-def _check_gate_activations(model, vocab, text):
-    where = "gate_activations"
+LSTM_STATES = ("cell", "hidden")                              # c and h, with states=True
+
+
+def check_lstm(model, vocab, where, hint=""):
+    """A SequenceModel with cell="lstm" over one-hot characters of vocab, or a clear error
+    (hint: a last sentence of the caller's own)."""
     check_model(model, vocab, where, next_character=False)
     if model.cell != "lstm":
         raise ValueError(f"{where}: model should be an LSTM (a SequenceModel with cell='lstm'), "
-                         f"got cell={model.cell!r}, which has no input, forget or output gates. "
-                         f"Build one with rnnlib.SequenceModel(V, H, V, cell='lstm').")
+                         f"got one with cell={model.cell!r}, which has no input, forget or "
+                         f"output gates. Build one with rnnlib.SequenceModel(V, H, V, "
+                         f"cell='lstm'){hint}.")
+
+
+def _check_gate_activations(model, vocab, text, states=False):
+    where = "gate_activations"
+    check_lstm(model, vocab, where)
     encode_text(vocab, text, "text", where, min_length=1)
-    return model, vocab, text
+    return model, vocab, text, v.flag(states, "states", where)
 
 
 @checked_by(_check_gate_activations)
-def gate_activations(model, vocab, text):
+def gate_activations(model, vocab, text, states=False):
     """The top LSTM layer's gates just after reading each character of text, from a zero state:
 
         i_t, f_t, o_t = sigmoid(a_i), sigmoid(a_f), sigmoid(a_o);  g_t = tanh(a_g)
@@ -455,7 +465,9 @@ def gate_activations(model, vocab, text):
 
     model  a SequenceModel with cell="lstm" over one-hot characters of vocab
     Returns dict "input", "forget", "candidate", "output" -> (T, H), read from
-    rnnlib.gated.lstm_forward's cache (each layer reads the h of the one below). For a
+    rnnlib.gated.lstm_forward's cache (each layer reads the h of the one below); with
+    states=True also "cell" c_t and "hidden" h_t, (T, H) each (equal to
+    rnnlib.hidden_states(model, vocab, text), with cell_state=True for c). For a
     go_backwards model row t is still the step that read text[t].
     """
     ids = vocab.encode(text)
@@ -467,8 +479,9 @@ def gate_activations(model, vocab, text):
             h, c, cache = lstm_forward.unchecked(layer_in, zeros, zeros, *model.rnn.weights(layer))
             layer_in = h                                             # (1, T, H)
     ifgo = _finite(cache[5][0], "gates", "gate_activations")    # (T, 4H) after the nonlinearities
+    blocks = [ifgo[:, k * H:(k + 1) * H] for k in range(4)] + ([c[0], h[0]] if states else [])
     order = slice(None, None, -1) if model.go_backwards else slice(None)
-    return {name: np.array(ifgo[order, k * H:(k + 1) * H]) for k, name in enumerate(LSTM_GATES)}
+    return {name: np.array(b[order]) for name, b in zip(LSTM_GATES + LSTM_STATES, blocks)}
 
 
 def _check_saturation(gate, low=0.1, high=0.9):

@@ -234,7 +234,8 @@ def _hand_set_lstm(V, H):
 
 
 def _gates_by_hand(model, ids):
-    """The gates from the LSTM's equations, one step at a time, written out in the test."""
+    """The gates, c and h from the LSTM's equations, one step at a time, written out in the
+    test."""
     p, H = model.rnn.params, model.hidden_size
     Wx, Wh = p["weight_ih_l0"].T, p["weight_hh_l0"].T
     b = p["bias_ih_l0"] + p["bias_hh_l0"]
@@ -245,8 +246,9 @@ def _gates_by_hand(model, ids):
         gi, gf, gg, go = sig(a[:H]), sig(a[H:2 * H]), np.tanh(a[2 * H:3 * H]), sig(a[3 * H:])
         c = gf * c + gi * gg
         h = go * np.tanh(c)
-        out.append((gi, gf, gg, go))
-    return {name: np.array([o[k] for o in out]) for k, name in enumerate(explore.LSTM_GATES)}
+        out.append((gi, gf, gg, go, c, h))
+    names = ["input", "forget", "candidate", "output", "cell", "hidden"]
+    return {name: np.array([o[k] for o in out]) for k, name in enumerate(names)}
 
 
 def test_gate_activations_equal_the_equations():
@@ -259,6 +261,10 @@ def test_gate_activations_equal_the_equations():
     for name in gates:
         assert gates[name].shape == (len(text), 4)
         np.testing.assert_allclose(gates[name], expected[name], rtol=1e-12, atol=1e-14)
+    with_states = explore.gate_activations(model, vocab, text, states=True)
+    assert list(with_states) == ["input", "forget", "candidate", "output", "cell", "hidden"]
+    for name in with_states:
+        np.testing.assert_allclose(with_states[name], expected[name], rtol=1e-12, atol=1e-14)
 
 
 def test_a_hand_set_gate_saturates():
@@ -288,6 +294,8 @@ def test_gate_errors():
     vocab = rnnlib.Vocab("ab")
     with pytest.raises(ValueError, match="should be an LSTM"):
         explore.gate_activations(rnnlib.SequenceModel(2, 3, 2, cell="gru", seed=0), vocab, "ab")
+    with pytest.raises(TypeError, match="gate_activations: states should be True or False"):
+        explore.gate_activations(_hand_set_lstm(2, 3), vocab, "ab", states="yes")
     with pytest.raises(ValueError, match=r"values in \[0, 1\]"):
         explore.saturation(np.array([[0.5, -0.5]]))
     with pytest.raises(ValueError, match="low should be below high"):

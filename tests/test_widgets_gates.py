@@ -1,5 +1,6 @@
-"""The gate widget of notebook 09 (rnnlib.widgets.GateExplorer), the gates it computes
-(rnnlib.widgets.gates.lstm_gates) and its static figure (rnnlib.plots.gates_figure).
+"""The gate widget of notebook 09 (rnnlib.widgets.GateExplorer), the gates and states it shows
+(rnnlib.explore.gate_activations with states=True) and its static figure
+(rnnlib.plots.gates_figure).
 
 The LSTM is set by hand so that unit KEY's gates depend on the current character alone (its
 rows of weight_hh are zero) and are known: the input gate is sigmoid(+10) ~ 1 at 'a' and
@@ -16,12 +17,11 @@ import pytest
 from matplotlib.figure import Figure
 
 import rnnlib
-from rnnlib import plots
+from rnnlib import explore, plots
 from rnnlib.gated import lstm_forward
 from rnnlib.plots.gates import GATE_CMAP, GATE_NAMES, sequential_colours
 from rnnlib.widgets import GateExplorer, output_html, output_text
-from rnnlib.widgets import gates as gates_module
-from rnnlib.widgets.gates import lstm_gates, parse_units, saturation
+from rnnlib.widgets.gates import parse_units, unit_saturation
 
 H, KEY = 6, 4
 TEXT = "ab cab. bba a.b ccc\nab.ba c a b.\n" * 3          # 99 characters
@@ -68,6 +68,11 @@ def strips(out):
 
 def at(char, text=TEXT):
     return [t for t, c in enumerate(text) if c == char]
+
+
+def lstm_gates(model, vocab, text):
+    """What the widget shows: the four gates, c and h."""
+    return explore.gate_activations(model, vocab, text, states=True)
 
 
 # --- the numbers ----------------------------------------------------------------------------
@@ -126,11 +131,16 @@ def test_a_stacked_model_shows_its_top_layer_and_a_backwards_one_stays_aligned()
                                   cache[5][0][:, H:2 * H])
 
 
-def test_saturation_by_hand():
+def test_unit_saturation_by_hand():
     g = {n: np.full((4, 2), 0.5) for n in GATE_NAMES}
-    g["input"][:, 1] = [0.0, 1.0, 0.0, 1.0]              # |2g - 1| = 1 throughout
-    g["forget"][:, 1] = [0.75, 0.25, 0.5, 0.5]           # 0.5, 0.5, 0, 0: mean 0.25
-    np.testing.assert_allclose(saturation(g), [0.0, (1 + 0.25 + 0) / 3])
+    g["input"][:, 1] = [0.0, 1.0, 0.05, 0.95]            # shut, open, shut, open: 2/4 + 2/4
+    g["forget"][:, 1] = [0.1, 0.9, 0.91, 0.5]            # 0.1 and 0.9 are neither: 0 + 1/4
+    g["candidate"][:, 0] = g["cell"][:, 0] = -1.0        # not gates: not counted
+    shares, s = unit_saturation(g)
+    assert list(shares) == ["input", "forget", "output"]
+    np.testing.assert_allclose(shares["input"], [[0, 2 / 4], [0, 2 / 4]])    # (closed, open)
+    np.testing.assert_allclose(shares["forget"], [[0, 0], [0, 1 / 4]])
+    np.testing.assert_allclose(s, [0.0, (1 + 1 / 4 + 0) / 3])
 
 
 def test_parse_units():
@@ -243,6 +253,9 @@ def test_sorting_puts_the_most_saturated_unit_first(ex):
     _, labels = strips(ex.out)
     assert labels[0] == f"unit {KEY} input i"
     assert "most saturated first" in output_text(ex.out)
+    # KEY's forget and output gates are ~0 or ~1 at every character, its input gate at a and b
+    ab = (TEXT.count("a") + TEXT.count("b")) / len(TEXT)
+    assert ex.saturation[KEY] == pytest.approx((ab + 1 + 1) / 3)
     assert ex.saturation[KEY] > 0.8 > 0.3 > ex.saturation[[0, 1, 2, 3, 5]].max()
     assert re.search(rf"^\s+{KEY}\s+{ex.saturation[KEY]:.2f}\s+input i", output_text(ex.out), re.M)
 
@@ -250,8 +263,9 @@ def test_sorting_puts_the_most_saturated_unit_first(ex):
 def test_a_new_text_computes_the_gates_once_and_the_other_controls_reuse_them(ex, monkeypatch):
     expected = lstm_gates(MODEL, VOCAB, "cab. abc")
     calls = []
-    real = gates_module.lstm_forward
-    monkeypatch.setattr(gates_module, "lstm_forward", lambda *a: calls.append(1) or real(*a))
+    real = explore.gate_activations
+    monkeypatch.setattr(explore, "gate_activations",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
     first = ex.gates
     ex.units.value = "1, 2, 3"
     ex.gate_boxes["hidden"].value = True
@@ -291,6 +305,20 @@ def test_a_typo_shows_a_sentence_instead_of_the_strips(ex, control, value, words
     assert words in text and "Traceback" not in text and not output_html(ex.out)
     assert ex.message in text
     getattr(ex, control).value = {"units": "1", "text_input": "abc"}[control]     # recovers
+    assert strips(ex.out)[0]
+
+
+def test_gates_that_cannot_be_computed_show_a_sentence(ex, monkeypatch):
+    """gate_activations refuses gates that overflowed; the widget shows why instead of strips."""
+    def overflowed(*args, **kwargs):
+        raise ValueError("gate_activations: the gates are not finite")
+    monkeypatch.setattr(explore, "gate_activations", overflowed)
+    ex.text_input.value = "cab"
+    assert output_text(ex.out) == "gate_activations: the gates are not finite\n"
+    assert ex.gates is None and not output_html(ex.out)
+    ex.units.value = "1"                                   # another control: still the reason
+    assert output_text(ex.out) == "gate_activations: the gates are not finite\n"
+    ex.text_input.value = TEXT                             # computed before: from the cache
     assert strips(ex.out)[0]
 
 
@@ -344,7 +372,8 @@ def test_bad_arguments_are_clear():
         GateExplorer(MODEL, VOCAB, "abc", gates="input")
     with pytest.raises(ValueError, match=r"snippets\['x'\]\[1\] is 'Q'|snippets\['x'\]"):
         GateExplorer(MODEL, VOCAB, "abc", snippets={"x": "aQ"})
-    with pytest.raises(ValueError, match="lstm_gates: model should be an LSTM"):
+    with pytest.raises(ValueError, match="gate_activations: model should be an LSTM .*got one "
+                                         "with cell='gru'"):
         lstm_gates(rnnlib.SequenceModel(len(VOCAB), 4, len(VOCAB), cell="gru"), VOCAB, "abc")
 
 

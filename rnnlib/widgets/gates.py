@@ -2,7 +2,7 @@
 
 Under each character of the text, for each chosen unit, one strip per gate: a cell coloured by
 the gate's value after reading that character, pale for 0 (closed) to dark green for 1 (open).
-The gates are computed once per text (lstm_gates, through rnnlib.gated.lstm_forward's cache);
+The gates are computed once per text (rnnlib.explore.gate_activations with states=True);
 choosing other units or gates only lays the same numbers out again.
 
     ex = GateExplorer(model, vocab, text, units=[3, 7])
@@ -19,8 +19,8 @@ import ipywidgets as W
 import numpy as np
 
 from .. import _validation as v
-from ..gated import lstm_forward
-from ..generate import check_model, encode_text
+from .. import explore
+from ..generate import encode_text
 from ..plots.gates import (GATE_NAMES, SIGMOID_NAMES, check_units, gate_label,
                            sequential_colours, state_scale)
 from .colours import diverging_colours
@@ -33,51 +33,14 @@ SHOWN = {"\n": "\u21b5", "\t": "\u2192"}     # characters drawn as a visible sig
 
 # --- the numbers ------------------------------------------------------------------------
 
-def check_lstm(model, vocab, where):
-    """A SequenceModel with cell="lstm" over one-hot characters of vocab, or a clear error."""
-    check_model(model, vocab, where, next_character=False)
-    if model.cell != "lstm":
-        raise ValueError(f"{where}: model should be an LSTM (a SequenceModel with cell='lstm'), "
-                         f"got one with cell={model.cell!r}, which has no input, forget or output "
-                         f"gates. Build one with rnnlib.SequenceModel(V, H, V, cell='lstm'), or "
-                         f"look inside this model with HiddenStateExplorer.")
-
-
-def lstm_gates(model, vocab, text):
-    """The top LSTM layer's gates and states just after reading each character of text, from
-    a zero state:  str -> dict name -> (T, H).
-
-    Names (rnnlib.plots.gates.GATE_NAMES): input i, forget f, candidate g, output o (each
-    after its nonlinearity), cell c and hidden h, so that c_t = f_t c_{t-1} + i_t g_t and
-    h_t = o_t tanh(c_t). They are read from rnnlib.gated.lstm_forward's cache, layer after
-    layer; hidden and cell equal rnnlib.hidden_states(model, vocab, text) (cell_state=True
-    for c). For a go_backwards model, row t is the step that read text[t] (rows stay aligned
-    with the characters).
-    """
-    where = "lstm_gates"
-    check_lstm(model, vocab, where)
-    ids = encode_text(vocab, text, "text", where, min_length=1)
-    return _gates_of_ids(model, ids)
-
-
-def _gates_of_ids(model, ids):
-    H = model.hidden_size
-    layer_in = (ids[::-1] if model.go_backwards else ids)[None]     # (1, T) token ids
-    zeros = np.zeros((1, H), model.dtype)
-    for layer in range(model.num_layers):                 # each layer reads the one below's h
-        h, c, cache = lstm_forward(layer_in, zeros, zeros, *model.rnn.weights(layer))
-        layer_in = h                                              # (1, T, H)
-    ifgo = cache[5][0]                                            # (T, 4H) [i f g o], activated
-    blocks = [ifgo[:, k * H:(k + 1) * H] for k in range(4)] + [c[0], h[0]]
-    order = slice(None, None, -1) if model.go_backwards else slice(None)
-    return {name: np.array(b[order]) for name, b in zip(GATE_NAMES, blocks)}    # copies
-
-
-def saturation(gates):
-    """How shut or wide open a unit's gates are, on average: mean over the characters and
-    the input, forget and output gates of |2 gate - 1| (0: always half open, 1: always fully
-    shut or fully open).  dict name -> (T, H)  ->  (H,)."""
-    return np.mean([np.abs(2 * gates[n] - 1).mean(axis=0) for n in SIGMOID_NAMES], axis=0)
+def unit_saturation(gates):
+    """(shares, saturation) of one text's gates, from rnnlib.explore.saturation:
+    shares[name] = (closed, open), each (H,): the share of characters where the gate is below
+    0.1 (nearly shut) and above 0.9 (nearly open), for the input, forget and output gates;
+    saturation (H,): closed + open, averaged over those three gates (0: never nearly shut or
+    open, 1: always one or the other)."""
+    shares = {n: explore.saturation(gates[n]) for n in SIGMOID_NAMES}
+    return shares, np.mean([closed + open_ for closed, open_ in shares.values()], axis=0)
 
 
 def parse_units(typed, H):
@@ -204,7 +167,8 @@ class GateExplorer(Explorer):
               box ("0, 3, 7", "0-7"); None: units 0 to 3
     gates     which of GATE_NAMES to show: "input", "forget", "output", "candidate",
               "cell", "hidden"
-    sort      show the units most saturated first (see saturation()), else in the order given
+    sort      show the units most saturated first (see unit_saturation()), else in the
+              order given
     width     characters per line;  snippets: None, or a list of texts (or a dict name ->
               text) to choose from in a drop-down, e.g. held-out pieces of the corpus
 
@@ -215,8 +179,10 @@ class GateExplorer(Explorer):
         sort         Checkbox: sort the units by saturation
         snippet      Dropdown of snippets, or None: choosing one fills text_input
     A typo in a control shows a sentence in the output instead of the strips; bad arguments
-    to the constructor raise. .text, .gates (dict name -> (T, H)), .saturation (H,),
-    .shown_units (the units in the order drawn), .message (the summary or the problem).
+    to the constructor raise. .text, .gates (dict name -> (T, H), from
+    rnnlib.explore.gate_activations(model, vocab, text, states=True)), .saturation (H,) and
+    .shares (see unit_saturation), .shown_units (the units in the order drawn), .message (the
+    summary or the problem).
 
     Speed, as measured (benchmarks/bench_widgets.py, median wall time of the handler per
     change, on the course's shared 2-core machine): a 300-character text, 8 units, the three
@@ -230,7 +196,8 @@ class GateExplorer(Explorer):
     def __init__(self, model, vocab, text, units=None, *, gates=("input", "forget", "output"),
                  sort=False, width=80, snippets=None, max_chars=1000):
         where = "GateExplorer"
-        check_lstm(model, vocab, where)
+        explore.check_lstm(model, vocab, where,
+                           hint=", or look inside this model with HiddenStateExplorer")
         max_chars = v.positive_int(max_chars, "max_chars", where)
         text = v.text(text, "text", where, empty="Give the text the model should read.")
         encode_text(vocab, text[:max_chars], "text", where, min_length=1)
@@ -309,16 +276,20 @@ class GateExplorer(Explorer):
         text = full[: self.max_chars]
         self.text, self.full_length = text, len(full)
         problem = self._text_problem(text)
+        if not problem and text not in self._cache:
+            try:
+                gates = explore.gate_activations(self.model, self.vocab, text, states=True)
+            except ValueError as e:                     # gates that overflowed: not drawable
+                problem = str(e)
+            else:
+                if len(self._cache) >= CACHED_TEXTS:
+                    self._cache.pop(next(iter(self._cache)))          # the oldest
+                self._cache[text] = (gates, *unit_saturation(gates))
         if problem:
-            self.gates = self.saturation = None
+            self.gates = self.shares = self.saturation = None
             self._show_problem(problem)
             return
-        if text not in self._cache:
-            if len(self._cache) >= CACHED_TEXTS:
-                self._cache.pop(next(iter(self._cache)))          # the oldest
-            gates = _gates_of_ids(self.model, self.vocab.encode(text))
-            self._cache[text] = (gates, saturation(gates))
-        self.gates, self.saturation = self._cache[text]
+        self.gates, self.shares, self.saturation = self._cache[text]
         self._draw()
 
     def _text_problem(self, text):
@@ -334,8 +305,7 @@ class GateExplorer(Explorer):
     # --- units, gates, order: a drawing of the numbers already computed ---------------------
     def _draw(self, change=None):
         if self.gates is None:
-            self._show_problem(self._text_problem(self.text))
-            return
+            return                                      # the text's problem is shown already
         H = self.model.hidden_size
         try:
             units = parse_units(self.units.value, H)
@@ -366,14 +336,15 @@ class GateExplorer(Explorer):
         lines = [f"{T} characters{cut}; units {', '.join(map(str, units))}, {order}"
                  + (f" (only the first {MAX_UNITS} typed are shown)" if cut_units else "") + ".",
                  "Gates: 0 = closed (pale), 1 = open (dark green). closed: share of characters "
-                 "where the gate is below 0.1; open: above 0.9. Hover over a cell for its value.",
+                 "where the gate is below 0.1; open: above 0.9; saturation: closed + open, "
+                 "averaged over i, f and o. Hover over a cell for its value.",
                  f"{'unit':>5} {'saturation':>10}  {'gate':<12} {'mean':>6} {'min':>6} "
                  f"{'max':>6} {'closed':>7} {'open':>6}"]
         for u in units:
             for k, n in enumerate(names):
                 g = self.gates[n][:, u]
                 head = f"{u:5d} {self.saturation[u]:10.2f}" if k == 0 else " " * 16
-                shares = (f"{(g < 0.1).mean():7.0%} {(g > 0.9).mean():6.0%}"
+                shares = (f"{self.shares[n][0][u]:7.0%} {self.shares[n][1][u]:6.0%}"
                           if n in SIGMOID_NAMES else f"{'':>7} {'':>6}")
                 lines.append(f"{head}  {gate_label(n):<12} {g.mean():+6.2f} {g.min():+6.2f} "
                              f"{g.max():+6.2f} {shares}".rstrip())
