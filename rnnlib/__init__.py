@@ -26,8 +26,9 @@ Built one notebook at a time in the course under notebooks/. The map:
     data         the same two, and bptt_windows, char_baselines, structured_text (the generated
                  corpus, from corpus): one long text as training data
     finite_diff  gradcheck(loss_fn, params, grads): gradients against centred finite differences
-    interop      from_keras / to_keras / keras_outputs, from_keras_lstm / from_keras_gru / ...:
-                 torch and Keras weight layouts
+    interop      to_torch / from_torch, to_keras / from_keras: models to PyTorch and Keras and
+                 back; from_keras_simple_rnn, from_keras_lstm, ...: one layer's weight
+                 layouts; keras_outputs; load_reference: the stored torch and Keras results
     checks       check_rnn_step_forward(fn), ...: the learner's functions against rnnlib's,
                  with a diagnosis in plain words (imported when first used: rnnlib.checks)
     _validation  the shared input checks and the rule for the wording of every error

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import rnnlib
-from rnnlib.interop import from_keras, keras_outputs, to_keras
+from rnnlib.interop import from_keras_simple_rnn, keras_outputs, to_keras_simple_rnn
 
 
 def keras_weights(F=3, H=4, seed=0):
@@ -27,7 +27,7 @@ def keras_weights(F=3, H=4, seed=0):
 
 def test_from_keras_is_torch_layout():
     kernel, rk, bias = keras_weights(F=3, H=4)
-    sd = from_keras(kernel, rk, bias)
+    sd = from_keras_simple_rnn(kernel, rk, bias)
     assert list(sd) == ["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
     assert sd["weight_ih_l0"].shape == (4, 3) and sd["weight_hh_l0"].shape == (4, 4)
     np.testing.assert_array_equal(sd["weight_ih_l0"], kernel.T)
@@ -43,7 +43,7 @@ def test_from_keras_computes_what_keras_computes():
     kernel, rk, bias = keras_weights(F=2, H=3, seed=1)
     x = np.random.default_rng(2).normal(size=(2, 4, 2))
     rnn = rnnlib.RNN(2, 3)
-    rnn.load_state_dict(from_keras(kernel, rk, bias))
+    rnn.load_state_dict(from_keras_simple_rnn(kernel, rk, bias))
     output, h_n = rnn(x)
     h = np.zeros((2, 3))
     for t in range(4):
@@ -54,10 +54,10 @@ def test_from_keras_computes_what_keras_computes():
 
 def test_from_keras_without_bias_fits_a_bias_free_rnn():
     kernel, rk, _ = keras_weights()
-    sd = from_keras(kernel, rk)
+    sd = from_keras_simple_rnn(kernel, rk)
     assert list(sd) == ["weight_ih_l0", "weight_hh_l0"]
     rnnlib.RNN(3, 4, bias=False).load_state_dict(sd)
-    k2, rk2, b2 = to_keras(sd)
+    k2, rk2, b2 = to_keras_simple_rnn(sd)
     assert b2 is None
     np.testing.assert_array_equal(k2, kernel)
     np.testing.assert_array_equal(rk2, rk)
@@ -65,38 +65,38 @@ def test_from_keras_without_bias_fits_a_bias_free_rnn():
 
 def test_results_are_copies_with_the_input_dtype():
     kernel, rk, bias = (a.astype(np.float32) for a in keras_weights())
-    sd = from_keras(kernel, rk, bias)
+    sd = from_keras_simple_rnn(kernel, rk, bias)
     assert all(a.dtype == np.float32 for a in sd.values())
     sd["weight_ih_l0"][0, 0] = 99.0
     sd["bias_ih_l0"][0] = 99.0
     assert kernel[0, 0] != 99.0 and bias[0] != 99.0
-    k2, _, _ = to_keras(sd)
+    k2, _, _ = to_keras_simple_rnn(sd)
     k2[0, 0] = -5.0
     assert sd["weight_ih_l0"][0, 0] == 99.0
 
 
 def test_from_keras_accepts_nested_lists():
-    sd = from_keras([[1.0, 2.0]], [[0.5, 0.0], [0.0, 0.5]], [0.1, 0.2])
+    sd = from_keras_simple_rnn([[1.0, 2.0]], [[0.5, 0.0], [0.0, 0.5]], [0.1, 0.2])
     np.testing.assert_array_equal(sd["weight_ih_l0"], [[1.0], [2.0]])
 
 
 def test_to_keras_adds_torch_biases():
     rnn = rnnlib.RNN(2, 3, seed=4)
     sd = rnn.state_dict()
-    kernel, rk, bias = to_keras(sd)
+    kernel, rk, bias = to_keras_simple_rnn(sd)
     np.testing.assert_array_equal(kernel, sd["weight_ih_l0"].T)
     np.testing.assert_array_equal(rk, sd["weight_hh_l0"].T)
     np.testing.assert_array_equal(bias, sd["bias_ih_l0"] + sd["bias_hh_l0"])
 
 
 def test_torch_keras_torch_keeps_the_outputs():
-    """to_keras merges the two biases; the RNN computes the same either way."""
+    """to_keras_simple_rnn merges the two biases; the RNN computes the same either way."""
     rnn = rnnlib.RNN(3, 2, nonlinearity="relu", seed=5)
     x = np.random.default_rng(6).normal(size=(4, 5, 3))
     h0 = np.random.default_rng(7).normal(size=(1, 4, 2))
     out, h_n = rnn(x, h0)
     other = rnnlib.RNN(3, 2, nonlinearity="relu", seed=99)
-    other.load_state_dict(from_keras(*to_keras(rnn.state_dict())))
+    other.load_state_dict(from_keras_simple_rnn(*to_keras_simple_rnn(rnn.state_dict())))
     out2, h_n2 = other(x, h0)
     np.testing.assert_allclose(out2, out, rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(h_n2, h_n, rtol=1e-13, atol=1e-15)
@@ -110,7 +110,7 @@ dims = st.integers(1, 6)
 def test_round_trips_are_exact(F, H, seed, use_bias):
     kernel, rk, bias = keras_weights(F, H, seed)
     bias = bias if use_bias else None
-    k2, rk2, b2 = to_keras(from_keras(kernel, rk, bias))
+    k2, rk2, b2 = to_keras_simple_rnn(from_keras_simple_rnn(kernel, rk, bias))
     np.testing.assert_array_equal(k2, kernel)
     np.testing.assert_array_equal(rk2, rk)
     assert (b2 is None) == (bias is None)
@@ -118,7 +118,7 @@ def test_round_trips_are_exact(F, H, seed, use_bias):
         np.testing.assert_array_equal(b2, bias)      # bias + 0.0 is exact
 
     sd = rnnlib.RNN(F, H, bias=use_bias, seed=seed).state_dict()
-    sd2 = from_keras(*to_keras(sd))
+    sd2 = from_keras_simple_rnn(*to_keras_simple_rnn(sd))
     assert sd2.keys() == sd.keys()
     np.testing.assert_array_equal(sd2["weight_ih_l0"], sd["weight_ih_l0"])
     np.testing.assert_array_equal(sd2["weight_hh_l0"], sd["weight_hh_l0"])
@@ -188,7 +188,7 @@ def test_keras_outputs_full_lengths_change_nothing(run):
 # --- errors -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args, exc, words", [
-    ((np.ones(3), np.ones((3, 3))), ValueError, ["from_keras: kernel should have shape (input_size, units)", "(3,)"]),
+    ((np.ones(3), np.ones((3, 3))), ValueError, ["from_keras_simple_rnn: kernel should have shape (input_size, units)", "(3,)"]),
     ((np.ones((2, 3)), np.ones((2, 2))), ValueError, ["recurrent_kernel should have shape (units=3, units=3)", "transpose"]),
     ((np.ones((2, 3)), np.ones((3, 3)), np.ones(2)), ValueError, ["bias should have shape (units=3,)", "use_bias=False"]),
     ((np.ones((2, 3), dtype=int), np.ones((3, 3))), TypeError, ["kernel", "int", "astype(np.float64)"]),
@@ -198,7 +198,7 @@ def test_keras_outputs_full_lengths_change_nothing(run):
 ])
 def test_from_keras_errors(args, exc, words):
     with pytest.raises(exc) as e:
-        from_keras(*args)
+        from_keras_simple_rnn(*args)
     for w in words:
         assert w in str(e.value)
 
@@ -207,37 +207,37 @@ def test_from_keras_catches_torch_layout_when_shapes_disagree():
     """A torch weight_ih (H, F) passed as the kernel makes units = F; recurrent_kernel then disagrees."""
     sd = rnnlib.RNN(3, 4).state_dict()
     with pytest.raises(ValueError, match=r"recurrent_kernel should have shape \(units=3, units=3\), got \(4, 4\)"):
-        from_keras(sd["weight_ih_l0"], sd["weight_hh_l0"])
+        from_keras_simple_rnn(sd["weight_ih_l0"], sd["weight_hh_l0"])
 
 
 def test_to_keras_errors():
-    with pytest.raises(TypeError, match=r"to_keras: expected a dict of arrays .* got list"):
-        to_keras([np.ones((2, 2))])
+    with pytest.raises(TypeError, match=r"to_keras_simple_rnn: expected a dict of arrays .* got list"):
+        to_keras_simple_rnn([np.ones((2, 2))])
     two_layers = rnnlib.RNN(2, 3, num_layers=2).state_dict()
     with pytest.raises(ValueError, match=r"one layer and one direction.*'weight_ih_l1'"):
-        to_keras(two_layers)
+        to_keras_simple_rnn(two_layers)
     bi = rnnlib.RNN(2, 3, bidirectional=True).state_dict()
     with pytest.raises(ValueError, match=r"'weight_ih_l0_reverse'.*convert each layer"):
-        to_keras(bi)
+        to_keras_simple_rnn(bi)
     sd = rnnlib.RNN(2, 3).state_dict()
     with pytest.raises(ValueError, match=r"no 'weight_ih_l0'"):
-        to_keras({k: a for k, a in sd.items() if k != "weight_ih_l0"})
+        to_keras_simple_rnn({k: a for k, a in sd.items() if k != "weight_ih_l0"})
     with pytest.raises(ValueError, match=r"missing keys \['weight_hh_l0'\]"):
-        to_keras({k: a for k, a in sd.items() if k != "weight_hh_l0"})
+        to_keras_simple_rnn({k: a for k, a in sd.items() if k != "weight_hh_l0"})
     with pytest.raises(ValueError, match=r"missing keys \['bias_hh_l0'\]"):
-        to_keras({k: a for k, a in sd.items() if k != "bias_hh_l0"})
+        to_keras_simple_rnn({k: a for k, a in sd.items() if k != "bias_hh_l0"})
     with pytest.raises(ValueError, match=r"weight_hh_l0 should have shape \(3, 3\), got \(3, 2\)"):
-        to_keras({**sd, "weight_hh_l0": np.ones((3, 2))})
+        to_keras_simple_rnn({**sd, "weight_hh_l0": np.ones((3, 2))})
     with pytest.raises(ValueError, match=r"weight_ih_l0'\] should have shape \(hidden_size, input_size\)"):
-        to_keras({**sd, "weight_ih_l0": np.ones(3)})
+        to_keras_simple_rnn({**sd, "weight_ih_l0": np.ones(3)})
     with pytest.raises(TypeError, match=r"should be a floating-point array"):
-        to_keras({**sd, "bias_ih_l0": np.ones(3, dtype=int)})
+        to_keras_simple_rnn({**sd, "bias_ih_l0": np.ones(3, dtype=int)})
 
 
 def test_to_keras_leaves_its_input_alone():
     sd = rnnlib.RNN(2, 3, seed=8).state_dict()
     before = {k: a.copy() for k, a in sd.items()}
-    kernel, rk, bias = to_keras(sd)
+    kernel, rk, bias = to_keras_simple_rnn(sd)
     kernel[...] = 0.0
     rk[...] = 0.0
     bias[...] = 0.0
@@ -292,9 +292,9 @@ def test_interop_needs_neither_torch_nor_keras():
                     raise ImportError("blocked for this test: " + name)
         sys.meta_path.insert(0, Block())
         import numpy as np
-        from rnnlib.interop import from_keras, keras_outputs, to_keras
-        sd = from_keras(np.ones((2, 3)), np.eye(3), np.zeros(3))
-        kernel, recurrent_kernel, bias = to_keras(sd)
+        from rnnlib.interop import from_keras_simple_rnn, keras_outputs, to_keras_simple_rnn
+        sd = from_keras_simple_rnn(np.ones((2, 3)), np.eye(3), np.zeros(3))
+        kernel, recurrent_kernel, bias = to_keras_simple_rnn(sd)
         last = keras_outputs(np.ones((1, 4, 3)), np.ones((1, 1, 3)))
         assert kernel.shape == (2, 3) and bias.shape == (3,) and last.shape == (1, 3)
         assert not any(m.split(".")[0] in ("torch", "keras", "tensorflow") for m in sys.modules)

@@ -63,7 +63,7 @@ def test_keras_hello_all_four_return_combinations(name):
     through keras_outputs, gives what Keras returned for each return_sequences/return_state."""
     d = load("keras_hello")
     rnn = rnnlib.RNN(4, 2)
-    rnn.load_state_dict(rnnlib.interop.from_keras(d["kernel"], d["recurrent_kernel"], d["bias"]))
+    rnn.load_state_dict(rnnlib.interop.from_keras_simple_rnn(d["kernel"], d["recurrent_kernel"], d["bias"]))
     output, h_n = rnn(d[f"x.{name}"])
     for seq in (0, 1):
         for state in (0, 1):

@@ -298,19 +298,19 @@ def test_rnn_forward_carries_the_state_as_keras_masks():
 def test_from_keras_and_to_keras_round_trip(name):
     d = load(name)
     kernel, rk, bias = d["keras.kernel"], d["keras.recurrent_kernel"], d["keras.bias"]
-    state = interop.from_keras(kernel, rk, bias)
+    state = interop.from_keras_simple_rnn(kernel, rk, bias)
     assert state.keys() == params(d).keys()
     for k, a in params(d).items():                  # the mapping the fixture script used
         np.testing.assert_array_equal(state[k], a, err_msg=k)
-    back = interop.to_keras(state)
+    back = interop.to_keras_simple_rnn(state)
     for a, e in zip(back, (kernel, rk, bias)):
         np.testing.assert_array_equal(a, e)
 
-    # a Keras layer loaded into rnnlib through from_keras computes Keras' outputs (in
+    # a Keras layer loaded into rnnlib through from_keras_simple_rnn computes Keras' outputs (in
     # torch's padded layout for the masked fixtures; without a mask output IS keras.outputs)
     c = d["config"]
     rnn = rnnlib.RNN(c["input_size"], c["hidden_size"], go_backwards=c["go_backwards"])
-    rnn.load_state_dict(interop.from_keras(kernel, rk, bias))
+    rnn.load_state_dict(interop.from_keras_simple_rnn(kernel, rk, bias))
     output, h_n = rnn(d["x"], d["h0"], lengths=lengths_of(d))
     np.testing.assert_allclose(output, d["output"], **TOL)
     np.testing.assert_allclose(h_n[0], d["keras.state"], **TOL)
@@ -320,13 +320,13 @@ def test_from_keras_and_to_keras_round_trip(name):
 
 @pytest.mark.parametrize("name", ["torch_tanh", "torch_relu", "torch_no_bias"])
 def test_torch_weights_through_keras_layout_compute_the_same(name):
-    """to_keras folds torch's two biases into one; the outputs do not change."""
+    """to_keras_simple_rnn folds torch's two biases into one; the outputs do not change."""
     d = load(name)
-    kernel, rk, bias = interop.to_keras(params(d))
+    kernel, rk, bias = interop.to_keras_simple_rnn(params(d))
     c = d["config"]
     assert (bias is None) == (not c["bias"])
     rnn = rnnlib.RNN(c["input_size"], c["hidden_size"], nonlinearity=c["nonlinearity"], bias=c["bias"])
-    rnn.load_state_dict(interop.from_keras(kernel, rk, bias))
+    rnn.load_state_dict(interop.from_keras_simple_rnn(kernel, rk, bias))
     output, h_n = rnn(d["x"], d["h0"])
     np.testing.assert_allclose(output, d["output"], **TOL)
     np.testing.assert_allclose(h_n, d["h_n"], **TOL)

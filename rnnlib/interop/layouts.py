@@ -1,4 +1,5 @@
-"""Moving an RNN between rnnlib, PyTorch and Keras: the same numbers in three layouts.
+"""One layer's weights in three layouts: rnnlib's functions, PyTorch's state_dict and Keras'
+get_weights(), and what Keras' return_sequences / return_state return.
 
 All three frameworks compute the same recurrence; they only store it differently.
 
@@ -13,16 +14,16 @@ All three frameworks compute the same recurrence; they only store it differently
 
 So Wx = W_ih^T = kernel, Wh = W_hh^T = recurrent_kernel, and b = b_ih + b_hh = bias. torch's
 two biases are only ever added together, so any split of Keras' bias between them computes
-the same thing; from_keras puts all of it in bias_ih and zeros in bias_hh.
+the same thing; from_keras_simple_rnn puts all of it in bias_ih and zeros in bias_hh.
 
 rnnlib.RNN stores torch's layout (its state_dict is torch's), so torch weights load directly:
 
     rnn.load_state_dict({k: v.numpy() for k, v in torch_rnn.state_dict().items()})
 
-and Keras weights go through from_keras / to_keras:
+and Keras weights go through from_keras_simple_rnn / to_keras_simple_rnn:
 
-    rnn.load_state_dict(from_keras(*keras_layer.get_weights()))
-    keras_layer.set_weights(list(to_keras(rnn.state_dict())))
+    rnn.load_state_dict(from_keras_simple_rnn(*keras_layer.get_weights()))
+    keras_layer.set_weights(list(to_keras_simple_rnn(rnn.state_dict())))
 
 The gated cells differ in more than the transposes. Their weights hold several blocks of
 H columns (rows in torch) side by side, and the GRU's blocks come in another order:
@@ -56,20 +57,17 @@ This module needs only numpy: it never imports torch or Keras.
 """
 from __future__ import annotations
 
-import json
-import pathlib
-
 import numpy as np
 
-from . import _validation as v
-from ._validation import checked_by
+from .. import _validation as v
+from .._validation import checked_by
 
 _TORCH_LAYOUT_HINT = ("Keras stores kernel as (input_size, units) and recurrent_kernel as "
                       "(units, units); a torch weight_ih_l0 is (units, input_size), the transpose. "
                       "Pass Keras' get_weights() in its order: kernel, recurrent_kernel, bias.")
 
 
-def from_keras(kernel, recurrent_kernel, bias=None):
+def from_keras_simple_rnn(kernel, recurrent_kernel, bias=None):
     """Keras SimpleRNN weights -> a one-layer torch.nn.RNN / rnnlib.RNN state_dict.
 
     kernel (F, H), recurrent_kernel (H, H), bias (H,) or None (a SimpleRNN(use_bias=False))
@@ -78,9 +76,9 @@ def from_keras(kernel, recurrent_kernel, bias=None):
     Without a bias the two bias entries are left out, as in torch.nn.RNN(bias=False).
 
     The arrays are new copies with the dtype they came with.
-    Usage: rnnlib.RNN(F, H).load_state_dict(from_keras(*keras_layer.get_weights())).
+    Usage: rnnlib.RNN(F, H).load_state_dict(from_keras_simple_rnn(*keras_layer.get_weights())).
     """
-    where = "from_keras"
+    where = "from_keras_simple_rnn"
     kernel = v.array(kernel, [("input_size", None), ("units", None)], "kernel", where, _TORCH_LAYOUT_HINT)
     F, H = kernel.shape
     recurrent_kernel = v.array(recurrent_kernel, [("units", H), ("units", H)], "recurrent_kernel",
@@ -98,7 +96,7 @@ def from_keras(kernel, recurrent_kernel, bias=None):
     return state
 
 
-def to_keras(state_dict):
+def to_keras_simple_rnn(state_dict):
     """A one-layer, one-direction torch.nn.RNN / rnnlib.RNN state_dict -> Keras SimpleRNN weights.
 
     {"weight_ih_l0" (H, F), "weight_hh_l0" (H, H), "bias_ih_l0" (H,), "bias_hh_l0" (H,)}
@@ -107,9 +105,9 @@ def to_keras(state_dict):
     A state_dict without biases (bias=False) gives bias None: use SimpleRNN(use_bias=False)
     and set_weights([kernel, recurrent_kernel]).
 
-    The arrays are new copies. Usage: keras_layer.set_weights(list(to_keras(rnn.state_dict()))).
+    The arrays are new copies. Usage: keras_layer.set_weights(list(to_keras_simple_rnn(rnn.state_dict()))).
     """
-    d = _one_layer_state_dict(state_dict, "to_keras")
+    d = _one_layer_state_dict(state_dict, "to_keras_simple_rnn")
     kernel = d["weight_ih_l0"].T.copy()                        # (F, H)
     recurrent_kernel = d["weight_hh_l0"].T.copy()              # (H, H)
     bias = d["bias_ih_l0"] + d["bias_hh_l0"] if "bias_ih_l0" in d else None   # (H,)
@@ -365,26 +363,3 @@ def to_keras_gru(state_dict):
     if "bias_ih_l0" in d:
         bias = np.stack([_swap_rz(d["bias_ih_l0"]), _swap_rz(d["bias_hh_l0"])])   # (2, 3H)
     return kernel, recurrent_kernel, bias
-
-
-# --- the reference values the course compares against ----------------------------------
-
-REFERENCE = pathlib.Path(__file__).resolve().parent.parent / "assets" / "reference"
-
-
-def load_reference(name):
-    """The arrays of assets/reference/<name>.npz, made with torch and Keras by tools/*.py.
-
-    Returns a dict name -> array, with "config" parsed from its JSON. Found through the
-    package, so it works from any working directory; loaded with allow_pickle=False.
-    """
-    path = REFERENCE / f"{name}.npz"
-    if not path.is_file():
-        known = sorted(p.stem for p in REFERENCE.glob("*.npz"))
-        raise ValueError(f"load_reference: there is no reference file {name!r} in {REFERENCE.name}/; "
-                         f"the files are {known}.")
-    with np.load(path, allow_pickle=False) as f:
-        out = {k: f[k] for k in f.files}
-    if "config" in out:
-        out["config"] = json.loads(str(out["config"]))
-    return out
