@@ -486,12 +486,8 @@ def gate_activations(model, vocab, text, states=False):
 
 def _check_saturation(gate, low=0.1, high=0.9):
     where = "saturation"
-    gate = v.as_float_array(gate, "gate", where)
-    if gate.ndim != 2 or 0 in gate.shape:
-        raise ValueError(f"{where}: gate should have shape (T, H), one row per character, got "
-                         f"{v.fmt_shape(gate.shape)}. Pass one gate, e.g. "
-                         f"gate_activations(...)['forget'].")
-    v.check_finite(gate, "gate", where)
+    gate = _per_character(gate, "gate", where, "Pass one gate, e.g. "
+                                               "gate_activations(...)['forget'].")
     if gate.min() < 0 or gate.max() > 1:
         raise ValueError(f"{where}: gate should hold values in [0, 1] (a sigmoid gate: input, "
                          f"forget or output), got values from {gate.min():.3g} to "
@@ -519,12 +515,18 @@ def saturation(gate, low=0.1, high=0.9):
 # --- checks ------------------------------------------------------------------------------
 
 def _states(states, where):
-    arr = v.as_float_array(states, "states", where)
+    return _per_character(states, "states", where,
+                          "rnnlib.hidden_states(model, vocab, text) gives them.")
+
+
+def _per_character(value, name, where, fix):
+    """A finite float (T, H) array, one row per character, T and H >= 1; fix: the sentence
+    that says where a right one comes from."""
+    arr = v.as_float_array(value, name, where)
     if arr.ndim != 2 or 0 in arr.shape:
-        raise ValueError(f"{where}: states should have shape (T, H), one row per character, got "
-                         f"{v.fmt_shape(arr.shape)}. rnnlib.hidden_states(model, vocab, text) "
-                         f"gives them.")
-    v.check_finite(arr, "states", where)
+        raise ValueError(f"{where}: {name} should have shape (T, H), one row per character, got "
+                         f"{v.fmt_shape(arr.shape)}. {fix}")
+    v.check_finite(arr, name, where)
     return arr
 
 
