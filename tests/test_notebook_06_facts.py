@@ -7,27 +7,18 @@ rnnlib would show up as a disagreement. What depends on training (the memory tas
 from the executed notebook's stored outputs, which nbval compares with a fresh run.
 """
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_vanishing_and_exploding_gradients.ipynb"
+from notebook_outputs import cell, notebook, printed
+
 H, F, N, T = 32, 4, 8, 100
 
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-def cell(nb, cid):
-    return next(c for c in nb.cells if c.id == cid)
-
-
-def printed(nb, cid):
-    return "".join(o.get("text", "") for o in cell(nb, cid).outputs if o.output_type == "stream")
+    return notebook("06_vanishing_and_exploding_gradients")
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +122,7 @@ def test_a_normal_matrix_has_norm_equal_to_radius_and_a_non_normal_one_need_not(
 # --- what the memory-task cells printed, and what used to be asserted in them ---------------
 
 def test_plain_bptt_learns_up_to_gap_10_and_not_always_beyond(nb):
-    out = printed(nb, "4f0bf810")
+    out = printed(cell(nb, "4f0bf810"))
     for gap in (2, 5, 10):
         assert f"gap {gap:2d}: every run learned" in out
     for gap in (20, 40):
@@ -144,23 +135,23 @@ def test_truncated_bptt_is_counted_in_updates_and_learns_nothing_at_equal_update
     """The cost columns follow from the windows (3 updates per batch for k = 5, 2 for k = 10);
     at the same 200 updates none of the ten runs learns (none of 60 did under three
     perturbations of the initial weights, tools/experiments_06/notebook_runs.py)."""
-    rows = [line.split() for line in printed(nb, "c0814160").splitlines()[1:5]]
+    rows = [line.split() for line in printed(cell(nb, "c0814160")).splitlines()[1:5]]
     assert [r[:5] for r in rows] == [["5", "201", "67", "2,144", "47,168"],
                                      ["10", "200", "100", "3,200", "70,400"],
                                      ["5", "600", "200", "6,400", "140,800"],
                                      ["10", "400", "200", "6,400", "140,800"]]
     assert rows[0][5] == "0" and rows[1][5] == "0"
-    assert "learned 5 of 5, within 60 updates" in printed(nb, "c0814160")
+    assert "learned 5 of 5, within 60 updates" in printed(cell(nb, "c0814160"))
 
 
 def test_the_widget_starts_on_section_1s_curve_and_shows_the_tables_rows(nb):
-    out = printed(nb, "e2abdf17")
+    out = printed(cell(nb, "e2abdf17"))
     assert "the widget's starting curve is section 1's norms: True" in out
     assert "4.07 at t = 0" in out and "3.19 at t = 0" in out     # tanh at 2.1, relu at 1.75
 
 
 def test_the_backward_pass_gives_section_1s_norms(nb):
-    out = printed(nb, "b06e0a05")
+    out = printed(cell(nb, "b06e0a05"))
     assert out.count("True") == 1 and "False" not in out
 
 

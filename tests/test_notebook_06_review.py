@@ -8,31 +8,21 @@ numbers move with round-off); the untrained networks' accuracies and the relu fi
 are recomputed here with plain numpy.
 """
 import re
-from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 import rnnlib
+from notebook_outputs import cell, notebook, printed
 from rnnlib.widgets.gradient_flow import RADII as WIDGET_RADII
 
-NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "06_vanishing_and_exploding_gradients.ipynb"
 GAPS = (2, 5, 10, 20, 40)
 SEEDS = range(5)
 
 
 @pytest.fixture(scope="module")
 def nb():
-    return nbformat.read(NOTEBOOK, as_version=4)
-
-
-def cell(nb, cid):
-    return next(c for c in nb.cells if c.id == cid)
-
-
-def printed(nb, cid):
-    return "".join(o.get("text", "") for o in cell(nb, cid).outputs if o.output_type == "stream")
+    return notebook("06_vanishing_and_exploding_gradients")
 
 
 def prose(nb, cid):
@@ -45,7 +35,7 @@ def prose(nb, cid):
 def controls(nb):
     """{gap: (untrained (5,), trained (5,), trained with Wh = 0 (5,))} as the notebook printed them."""
     rows = {}
-    for line in printed(nb, "b06e0d01").splitlines()[2:]:
+    for line in printed(cell(nb, "b06e0d01")).splitlines()[2:]:
         numbers = line.split()
         values = np.array([float(v) for v in numbers[1:]])
         rows[int(numbers[0])] = (values[:5], values[5:10], values[10:])
@@ -106,7 +96,7 @@ def test_the_untrained_column_recomputed_by_hand(controls):
 @pytest.fixture(scope="module")
 def plateau(nb):
     runs = {}
-    for line in printed(nb, "b06e0c01").splitlines():
+    for line in printed(cell(nb, "b06e0c01")).splitlines():
         m = re.match(r"gap (\d+), seed (\d): (first below 1\.2 at update (\d+)|never below 1\.2)", line)
         assert m, line
         run = {"left": int(m.group(4)) if m.group(4) else None}

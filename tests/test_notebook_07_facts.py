@@ -2,45 +2,16 @@
 its stored outputs print, its hand-written truncated-BPTT loop is rnnlib.fit_truncated, its
 held-out split lies inside the checkpoint's training text (and rnnlib.perplexity says so), and
 the sampling loop of its exercise writes rnnlib.sample's text."""
-import json
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import rnnlib
+from notebook_outputs import checkpoint, markdown, notebook, notebook_function, outputs_text
 from rnnlib.data import bptt_windows, structured_text
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "07_character_language_model.ipynb"
-
-
-def cells():
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell):
-    return "".join(cell["source"])
-
-
-def outputs_text():
-    """Everything the code cells print, as stored."""
-    text = []
-    for c in cells():
-        for o in c.get("outputs", []):
-            if o.get("output_type") == "stream":
-                text.append("".join(o["text"]))
-            elif "text/plain" in o.get("data", {}):
-                text.append("".join(o["data"]["text/plain"]))
-    return "\n".join(text)
-
-
-def prose(starts_with):
-    found = [source(c) for c in cells() if c["cell_type"] == "markdown"
-             and source(c).startswith(starts_with)]
-    assert len(found) == 1, starts_with
-    return found[0]
+NB = notebook("07_character_language_model")
 
 
 # Each prose cell that reports measurements, and the numbers it quotes (as printed).
@@ -60,14 +31,14 @@ QUOTED = {
 
 @pytest.mark.parametrize("start", QUOTED)
 def test_the_numbers_the_prose_quotes_are_printed_by_a_cell(start):
-    text, printed = prose(start), outputs_text()
+    text, printed = markdown(NB, start), outputs_text(NB)
     for number in QUOTED[start]:
         assert number in text, (start, number)
         assert number in printed, (start, number)
 
 
 def test_the_printed_facts_the_prose_relies_on():
-    printed = outputs_text()
+    printed = outputs_text(NB)
     assert "our 45,000 characters are the first 45,000 of the longer text: True" in printed
     assert "first scored below the bigram's 7.78 after 40 updates" in printed
     assert "largest difference of a window's loss below 1e-12: True, exactly 0: False" in printed
@@ -80,40 +51,26 @@ def test_the_printed_facts_the_prose_relies_on():
 
 
 def test_no_test_machinery_in_the_cells_a_learner_reads():
-    for c in cells():
-        src = source(c)
-        assert "NBVAL" not in src
-        graded = c["metadata"].get("nbgrader", {}).get("grade") and c["cell_type"] == "code"
+    for c in NB.cells:
+        assert "NBVAL" not in c.source
+        graded = c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"
         if not graded:
-            assert not re.search(r"^\s*assert\b", src, re.M), src[:80]
+            assert not re.search(r"^\s*assert\b", c.source, re.M), c.source[:80]
 
 
 def test_temperature_is_tau_and_t_counts_timesteps_in_the_prose():
-    for c in cells():
-        if c["cell_type"] == "markdown":
-            text = source(c)
+    for c in NB.cells:
+        if c.cell_type == "markdown":
+            text = c.source
             assert not re.search(r"\$T\s*=\s*[0-9.]+\$", text), text[:80]   # no "$T = 0.5$"
             assert "temperature $T" not in text
 
 
 # --- the facts themselves, recomputed ---------------------------------------------------------
 
-def _notebook_function(name):
-    """The source of the notebook cell that defines `name`, up to the next top-level statement
-    that is not part of the definition."""
-    for c in cells():
-        src = source(c)
-        if src.startswith(f"def {name}("):
-            lines = src.splitlines()
-            end = next((i for i, line in enumerate(lines[1:], 1)
-                        if line and not line.startswith((" ", "#"))), len(lines))
-            return "\n".join(lines[:end])
-    raise AssertionError(f"no cell defines {name}")
-
-
 def test_the_notebooks_loop_is_fit_truncated_on_the_same_windows():
     namespace = {"np": np, "rnnlib": rnnlib}
-    exec(_notebook_function("train_short"), namespace)
+    exec(notebook_function(NB, "train_short"), namespace)
     text = structured_text(3_000, seed=5).text
     vocab = rnnlib.Vocab(text, order="sorted")
     V, streams, window = len(vocab), 4, 10
@@ -139,8 +96,7 @@ def test_the_notebooks_loop_is_fit_truncated_on_the_same_windows():
 def test_the_short_runs_held_out_split_is_inside_the_checkpoints_training_text():
     split = structured_text(45_000, seed=0).text[40_000:]
     assert structured_text(400_000, seed=0).text[40_000:45_000] == split
-    model = rnnlib.load(ROOT / "assets" / "char_model.npz")
-    vocab = rnnlib.Vocab(rnnlib.load_metadata(ROOT / "assets" / "char_model.npz")["symbols"])
+    model, _, vocab = checkpoint("char_model.npz")
     assert rnnlib.generate.train_text_overlap(model, split) == [(0, 5_000, 40_000)]
     with pytest.raises(ValueError, match="overlaps the text this model trained on"):
         rnnlib.perplexity(model, vocab, split)
@@ -152,8 +108,7 @@ def test_the_short_runs_held_out_split_is_inside_the_checkpoints_training_text()
 
 def test_the_exercises_sampling_loop_writes_rnnlib_samples_text():
     namespace = {"np": np, "rnnlib": rnnlib}
-    exec(_notebook_function("sample_ids").replace("    ### BEGIN SOLUTION\n", "")
-         .replace("    ### END SOLUTION", ""), namespace)
+    exec(notebook_function(NB, "sample_ids"), namespace)
     model = rnnlib.SequenceModel(6, 5, 6, seed=2)
     vocab = rnnlib.Vocab("abcdef")
     stepper, rows = model.stepper(), np.eye(6)

@@ -3,57 +3,23 @@ same temperature (an untrained model and a bigram sampler) with a bracket count 
 quotes cannot fool, and what the prose says of that table is what the table prints; the
 hand-written loop is fit_truncated bit for bit on ids. Expected values come from hand-made lines,
 from counting, and from a loop written here, not from the notebook's own output."""
-import ast
-import json
 import re
-from pathlib import Path
 
 import numpy as np
-import pytest
 
 import rnnlib
+from notebook_outputs import code_cell_defining, markdown, notebook, notebook_function, printed
 from rnnlib.data import bptt_windows, structured_text
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "07_character_language_model.ipynb"
-
-
-def cells():
-    return json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
-
-
-def source(cell):
-    return "".join(cell["source"])
-
-
-def printed(cell):
-    return "".join("".join(o.get("text", "")) for o in cell.get("outputs", [])
-                   if o.get("output_type") == "stream")
-
-
-def code_cell_defining(name):
-    found = [c for c in cells() if c["cell_type"] == "code"
-             and re.search(rf"^def {name}\(", source(c), re.M)]
-    assert len(found) == 1, name
-    return found[0]
+NB = notebook("07_character_language_model")
 
 
 def notebook_functions(*names):
     """The notebook's own definitions of `names` (and nothing else of their cells)."""
     namespace = {"np": np, "rnnlib": rnnlib}
     for name in names:
-        src = source(code_cell_defining(name))
-        tree = ast.parse(src)
-        (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-        exec(ast.get_source_segment(src, node), namespace)
+        exec(notebook_function(NB, name), namespace)
     return namespace
-
-
-def markdown(starts_with):
-    found = [source(c) for c in cells() if c["cell_type"] == "markdown"
-             and source(c).startswith(starts_with)]
-    assert len(found) == 1, starts_with
-    return found[0]
 
 
 def percent(s):
@@ -65,7 +31,7 @@ def fair_table():
     table, tau = {}, None
     row = re.compile(r"^(?:τ = ([0-9.]+))?\s+(checkpoint|untrained|bigram sampler)\s+"
                      r"(\d+)% of\s+(\d+)\s+(\d+)% of\s+(\d+)$")
-    for line in printed(code_cell_defining("judged_lines")).splitlines():
+    for line in printed(code_cell_defining(NB, "judged_lines")).splitlines():
         m = row.match(line)
         if m:
             tau = float(m.group(1)) if m.group(1) else tau
@@ -110,10 +76,7 @@ def test_the_bigram_sampler_at_tau_1_draws_from_the_add_one_counts():
 
 
 def test_the_loop_is_fit_truncated_bit_for_bit_on_ids():
-    ns = {"np": np, "rnnlib": rnnlib}
-    src = source(code_cell_defining("train_short"))
-    node = next(n for n in ast.parse(src).body if isinstance(n, ast.FunctionDef))
-    exec(ast.get_source_segment(src, node), ns)
+    ns = notebook_functions("train_short")
     text = structured_text(2_000, seed=3).text
     vocab = rnnlib.Vocab(text, order="sorted")
     V, streams, window = len(vocab), 4, 10
@@ -138,7 +101,7 @@ def test_the_loop_is_fit_truncated_bit_for_bit_on_ids():
 # --- what the prose says of the stored outputs -----------------------------------------------
 
 def test_the_run_on_ids_is_reported_bit_for_bit():
-    out = printed(code_cell_defining("recorded_loss"))
+    out = printed(code_cell_defining(NB, "recorded_loss"))
     assert "every window's loss the same, bit for bit: True" in out
     assert "every final weight the same, bit for bit: True" in out
 
@@ -151,7 +114,7 @@ def test_the_fair_table_has_every_sampler_at_every_tau():
 
 
 def test_the_checkpoint_rows_are_the_samples_of_the_previous_cell():
-    before = printed(code_cell_defining("line_report"))
+    before = printed(code_cell_defining(NB, "line_report"))
     table = fair_table()
     for tau, rows in table.items():
         quotes, quoted = rows["checkpoint"][:2]
@@ -164,7 +127,7 @@ def test_what_the_prose_says_of_the_fair_table():
     q = {tau: {s: r[0] for s, r in rows.items()} for tau, rows in t.items()}
     b = {tau: {s: r[2] for s, r in rows.items()} for tau, rows in t.items()}
     controls = ("untrained", "bigram sampler")
-    text = markdown("Compared like with like")
+    text = markdown(NB, "Compared like with like")
     # quotes: far above both controls at 0.2 and 0.5; at 1.0 within 2 points of the bigram's
     assert [q[0.2]["checkpoint"], q[0.5]["checkpoint"]] == [97, 87]
     assert min(q[tau][s] for tau in (0.2, 0.5) for s in controls) == 32
@@ -172,8 +135,8 @@ def test_what_the_prose_says_of_the_fair_table():
     assert q[1.0]["checkpoint"] - q[1.0]["bigram sampler"] == 2
     assert (q[1.5]["checkpoint"], q[1.5]["bigram sampler"], q[1.5]["untrained"]) == (42, 34, 32)
     # the two samples of the bigram sampler at tau = 1 (previous cell, and here) differ by 2 too
-    assert "bigram     356 lines" in printed(code_cell_defining("line_report"))
-    assert "of 254 with a quote  38%" in printed(code_cell_defining("line_report"))
+    assert "bigram     356 lines" in printed(code_cell_defining(NB, "line_report"))
+    assert "of 254 with a quote  38%" in printed(code_cell_defining(NB, "line_report"))
     assert q[1.0]["bigram sampler"] == 40
     # brackets: above every control up to tau = 1, close to chance at 1.5, under half at best
     assert [b[tau]["checkpoint"] for tau in (0.2, 0.5, 1.0)] == [36, 41, 27]
@@ -187,15 +150,15 @@ def test_what_the_prose_says_of_the_fair_table():
 
 
 def test_the_summary_quotes_the_fair_table():
-    summary = markdown("## Summary")
+    summary = markdown(NB, "## Summary")
     for number in ("97% and 87%", "at most 38%", "27% to 41%", "at most 18%"):
         assert number in summary, number
     assert "no better than chance on\n  quotes" in summary or "no better than chance on quotes" in summary
 
 
 def test_the_near_greedy_text_ends_no_line():
-    (cell,) = [c for c in cells() if c["cell_type"] == "code" and "temperature=1e-3" in source(c)]
+    (cell,) = [c for c in NB.cells if c.cell_type == "code" and "temperature=1e-3" in c.source]
     out = printed(cell)
     sampled = out.split("\nclosing brackets drawn")[0]
     assert len(sampled) == len("x = max(") + 300 and "\n" not in sampled
-    assert "300 characters end no line" in markdown("Against chance the picture changes")
+    assert "300 characters end no line" in markdown(NB, "Against chance the picture changes")

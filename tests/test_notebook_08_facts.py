@@ -1,28 +1,20 @@
 """The facts notebook 08 states, recomputed here from the checkpoint and the library (the
 notebook's learner cells hold no asserts), and the numbers its prose quotes, found in its stored
 outputs so that a re-execution that moved them cannot leave the prose behind."""
-import re
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
 import rnnlib
+from notebook_outputs import checkpoint, notebook, quoted
 from rnnlib import explore, probes
 from rnnlib.data import structured_text
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08_hidden_state_explorer.ipynb"
-CHECKPOINT = ROOT / "assets" / "char_model.npz"
 FEATURES = ("depth", "in_string", "in_number", "line_pos")
 
 
 @pytest.fixture(scope="module")
 def setup():
-    model = rnnlib.load(CHECKPOINT)
-    meta = rnnlib.load_metadata(CHECKPOINT)
-    vocab = rnnlib.Vocab(meta["symbols"])
+    model, meta, vocab = checkpoint("char_model.npz")
     held_out = structured_text(20_000, seed=1)
     states = rnnlib.hidden_states(model, vocab, held_out.text)
     return model, meta, vocab, held_out, states
@@ -97,14 +89,6 @@ def test_holding_the_depth_unit_makes_newlines_likely_inside_brackets(setup):
 
 # --- the prose quotes the outputs -------------------------------------------------------------
 
-def _cells():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                        for o in c.outputs if o.get("output_type") == "stream")
-    return prose, outputs
-
-
 # (what the prose says, what an output must show for it to be true)
 QUOTED = [
     ("A perplexity of 3.49", r"seed 1: 3\.49 \(bigram 7\.61"),
@@ -128,6 +112,4 @@ QUOTED = [
 
 @pytest.mark.parametrize("said, shown", QUOTED, ids=[q[0][:30] for q in QUOTED])
 def test_the_prose_matches_the_stored_outputs(said, shown):
-    prose, outputs = _cells()
-    assert " ".join(said.split()) in " ".join(prose.split()), said
-    assert re.search(shown, outputs), shown
+    quoted(notebook("08_hidden_state_explorer"), said, shown)

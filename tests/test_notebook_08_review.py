@@ -2,29 +2,21 @@
 checkpoint (the learner cells hold no asserts), and the numbers the prose quotes about them
 found in the stored outputs, so that a re-execution that moved them cannot leave the prose
 behind."""
-import re
-from pathlib import Path
-
-import nbformat
 import numpy as np
 import pytest
 
 import rnnlib
+from notebook_outputs import checkpoint, notebook, quoted
 from rnnlib import explore, probes
 from rnnlib.data import structured_text
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "notebooks" / "08_hidden_state_explorer.ipynb"
-CHECKPOINT = ROOT / "assets" / "char_model.npz"
 FEATURES = ("depth", "in_string", "in_number", "line_pos")
 
 
 @pytest.fixture(scope="module")
 def setup():
-    model = rnnlib.load(CHECKPOINT)
-    vocab = rnnlib.Vocab(rnnlib.load_metadata(CHECKPOINT)["symbols"])
-    held_out = structured_text(20_000, seed=1)
-    return model, vocab, held_out
+    model, _, vocab = checkpoint("char_model.npz")
+    return model, vocab, structured_text(20_000, seed=1)
 
 
 def best_single_unit(model, vocab, held_out):
@@ -52,14 +44,6 @@ def test_deep_characters_are_a_minority_of_the_text(setup):
 
 # --- the prose quotes the outputs -------------------------------------------------------------
 
-def _cells():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    outputs = "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                        for o in c.outputs if o.get("output_type") == "stream")
-    return prose, outputs
-
-
 NO_MEMORY = r"\nno memory \(W_h = 0\) +0\.320 +0\.292 +0\.427 +0\.181\n"
 QUOTED = [
     ("no single unit of a control passes 0.32",
@@ -78,6 +62,4 @@ QUOTED = [
 
 @pytest.mark.parametrize("said, shown", QUOTED, ids=[q[0][:30] for q in QUOTED])
 def test_the_prose_matches_the_stored_outputs(said, shown):
-    prose, outputs = _cells()
-    assert " ".join(said.split()) in " ".join(prose.split()), said
-    assert re.search(shown, outputs), shown
+    quoted(notebook("08_hidden_state_explorer"), said, shown)
