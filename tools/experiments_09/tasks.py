@@ -14,9 +14,10 @@ and the level a model reaches without memory:
 """
 import numpy as np
 
-# --- notebook 06's memory task, its --same setting -------------------------------------------
+# --- notebook 06's memory task, as tools/experiments_06/memory_task.py --same draws it ---------
 SIGNALS = 4                       # A, B, C, D: ids 0..3
-MEMORY_V = 8                      # the one-hot width of notebook 06 (E..H are never drawn here)
+MEMORY_V = 8                      # memory_task.py's one-hot width (E..H are never drawn here;
+                                  # notebook 06 itself reads 4 columns)
 MEMORY_CHANCE_ACCURACY = 1 / SIGNALS
 
 
@@ -25,8 +26,8 @@ def memory_batch(rng, n, gap, same=True):
 
     The same draws, in the same order, as tools/experiments_06/memory_task.py's
     memory_batch(rng, n, gap, same=True): x (n, gap + 1, 8) one-hot, y (n,) in 0..3.
-    same=False draws the distractors from E..H instead (notebook 06's easier setting, where
-    the first symbol is the only one of its kind).
+    same=False draws the distractors from E..H instead (memory_task.py's default, an easier
+    setting where the first symbol is the only one of its kind; notebook 06 does not use it).
     """
     y = rng.integers(0, SIGNALS, n)
     lo = 0 if same else SIGNALS
