@@ -64,7 +64,7 @@ def check_gates(gates, where, length=None):
         error = ValueError if isinstance(gates, dict) else TypeError
         came = "an empty dict" if isinstance(gates, dict) else type(gates).__name__
         raise error(f"{where}: gates should be a non-empty dict of name -> (T, H) array, got "
-                    f"{came}. E.g. rnnlib.widgets.gates.lstm_gates(model, vocab, text), or "
+                    f"{came}. E.g. rnnlib.explore.gate_activations(model, vocab, text, states=True), or "
                     f"GateExplorer(...).gates.")
     unknown = [k for k in gates if k not in GATE_NAMES]
     if unknown:
