@@ -30,6 +30,7 @@ it cannot prevent).
     sampling   check_sample_ids                                     (notebook 07's sampling loop)
     gated_exercises  check_lstm_parameter_count, check_gru_parameter_count,
                check_coupled_lstm_step_forward                      (notebook 09's exercises)
+    interop_exercises  check_simple_rnn_from_keras                  (notebook 10's exercise)
 """
 from .backward import check_rnn_backward, check_rnn_step_backward, check_step_jacobian
 from .explore import check_unit_correlations
@@ -40,6 +41,7 @@ from .gated import (check_gru_step_backward, check_gru_step_forward, check_lstm_
 from .gated_exercises import (check_coupled_lstm_step_forward, check_gru_parameter_count,
                               check_lstm_parameter_count)
 from .generation import check_perplexity_from_logits, check_temperature_probs
+from .interop_exercises import check_simple_rnn_from_keras
 from .models_exercises import check_many_to_one_gradients, check_train_last_step
 from .probes import check_partial_correlation
 from .sampling import check_sample_ids
@@ -53,7 +55,7 @@ __all__ = ["check_tanh_layer", "check_rnn_step_forward", "check_rnn_forward", "c
            "check_unit_correlations", "check_lstm_step_forward", "check_lstm_step_backward",
            "check_gru_step_forward", "check_gru_step_backward", "check_lstm_parameter_count",
            "check_gru_parameter_count", "check_coupled_lstm_step_forward",
-           "check_partial_correlation"]
+           "check_partial_correlation", "check_simple_rnn_from_keras"]
 
 
 def _finish():
