@@ -31,6 +31,11 @@ activations, merge modes other than "concat", layers of different kinds or sizes
 stack, and any other layer. The cells (RNNCell, ...) are refused too: Keras runs a cell
 only inside a keras.layers.RNN; convert the layer instead.
 
+Keras 3 computes the float64 matmul of SimpleRNN and Dense in float32 on the torch backend
+(keras-team/keras issue #23704; 3.15 checked): a float64 model moved to Keras holds the same
+weights bit for bit, but Keras' outputs then agree with rnnlib's to about 1e-7, not 1e-15.
+LSTM and GRU are not affected.
+
 The conversion is two steps, and only the second needs Keras: keras_layer_specs(model)
 describes the Keras layers as plain dicts with their weights (numpy), and
 from_keras_layer_specs(specs, weights) builds the rnnlib model from such a description.
@@ -62,7 +67,8 @@ def to_keras(model):
     ->      keras.Sequential([keras.Input((None, F)), ...layers]) in the model's dtype (see
             the module docstring for the layers); its output is rnnlib's output (the
             recurrent layer's) or y (a SequenceModel's), (N, T, ...), batch-first.
-            The weights are copies.
+            The weights are copies. Keras keeps no training flag on a model: model(x) is
+            inference (Dropout off), model(x, training=True) and fit use the Dropout layers.
 
     Usage:  keras_model = to_keras(model);  y = keras_model(x)
     Needs Keras 3 (any backend); raises ImportError naming it when it is missing.
@@ -163,8 +169,15 @@ def from_keras(model):
 
     return_sequences=False on the last layer is accepted: it chooses what Keras returns,
     not what is computed; the rnnlib model returns every step, and Keras' output is its last
-    step. The module docstring lists what is refused. The model must be built (called once,
-    or made with keras.Input) so that its weights exist.
+    step, output[:, -1] (for a Bidirectional layer, output[:, -1, :units] beside
+    output[:, 0, units:]: the backward direction ends at the first step). The module
+    docstring lists what is refused. The model must be built (called once, or made with
+    keras.Input) so that its weights exist.
+
+    The rnnlib model is in training mode, as every new rnnlib model; Keras' model(x) is
+    inference, so call .eval() before comparing outputs when there are Dropout layers.
+    stateful=True is not carried: rnnlib starts every call from zeros or the h0 it is
+    given (model.stepper() keeps a state between calls).
     """
     where = "from_keras"
     keras = import_framework("keras", where)
@@ -184,7 +197,7 @@ def from_keras(model):
     for layer in layers:
         specs.append(_spec_of(layer))
         weights.append([np.array(w) for w in layer.get_weights()])
-        if not weights[-1] and specs[-1]["class_name"] != "Dropout":
+        if not weights[-1] and specs[-1]["class_name"] in (*RNNLIB, "Dense"):
             raise ValueError(f"{where}: the Keras layer {layer.name!r} has no weights yet: Keras "
                              f"makes them when the model is built. Call the model once on an "
                              f"input, or start the Sequential with keras.Input((None, "
@@ -198,9 +211,14 @@ def _spec_of(layer):
     if kind == "Bidirectional":
         inner = _spec_of(layer.forward_layer)
         backward = _spec_of(layer.backward_layer)
+        # the backward layer must be the forward one reading the other way: every argument
+        # the same but go_backwards (a backward_layer= of another activation, size or bias
+        # would otherwise be read as the forward layer's twin)
+        mirrors = (backward["go_backwards"] != inner["go_backwards"]
+                   and {k: a for k, a in backward.items() if k != "go_backwards"}
+                   == {k: a for k, a in inner.items() if k != "go_backwards"})
         return dict(inner, bidirectional=True, merge_mode=layer.merge_mode,
-                    backward_mirrors=(backward["class_name"] == inner["class_name"]
-                                      and backward["go_backwards"] != inner["go_backwards"]))
+                    backward_mirrors=mirrors)
     cfg = layer.get_config()
     keys = {"Dropout": ["rate"], "Dense": ["units", "activation", "use_bias"],
             "SimpleRNN": ["units", "activation", "use_bias", "go_backwards", "return_sequences",
@@ -306,7 +324,9 @@ def _check_recurrent(body, rec, kind, H, where):
             problems.append(f"merge_mode={s['merge_mode']!r} (rnnlib puts the two directions "
                             f"side by side: 'concat')")
         if s.get("backward_mirrors") is False:
-            problems.append("a backward_layer that is not the forward layer read backwards")
+            problems.append("a backward_layer that is not the forward layer read backwards "
+                            "(rnnlib's two directions share every argument; build "
+                            "Bidirectional(layer) without backward_layer=)")
         if s["go_backwards"] and (n > 0 or s["bidirectional"]):
             problems.append("go_backwards=True on a layer other than the first of a "
                             "one-direction stack (rnnlib reads the input backwards once, "

@@ -147,7 +147,8 @@ def from_torch(module):
 
     Refused with a ValueError that says why: an LSTM with proj_size > 0, parameters that are
     not float32 or float64, and for a SequenceModel a bidirectional layer, dropout between
-    layers, batch_first=False, or a Linear without a bias or of the wrong width.
+    layers, batch_first=False, a layer without biases, a Linear without a bias or of the
+    wrong width, or parameters of the module's own besides its two children's.
     """
     where = "from_torch"
     torch = import_framework("torch", where)
@@ -219,7 +220,9 @@ def _rnnlib_sequence_model(torch, module, dtype, where):
                         f"torch.nn.Linear (rnnlib.SequenceModel's shape); got "
                         f"{type(module).__name__} with {found}.")
     (rnn_name, rnn), (head_name, head) = children
+    own = [n for n, _ in module.named_parameters(recurse=False)]
     problems = [text for bad, text in [
+        (own, f"the module has parameters of its own besides its two children: {own}"),
         (getattr(rnn, "proj_size", 0), f"the LSTM has proj_size={getattr(rnn, 'proj_size', 0)}"),
         (rnn.bidirectional, "the recurrent layer is bidirectional"),
         (rnn.dropout > 0, f"the recurrent layer has dropout={rnn.dropout} between layers"),
