@@ -21,6 +21,7 @@ Built one notebook at a time in the course under notebooks/. The map:
                  the hidden-state explorer (import rnnlib.explore)
     probes       readout_r, without_memory, partial_correlation, clamped_run, ...: testing
                  what a hidden state knows, with controls (import rnnlib.probes)
+    charlm       train_on_text, python -m rnnlib.charlm train / sample: your own text
     text         Vocab: characters to ids and one-hot vectors, padded batches of texts
     padding      pad_sequences, sequence_mask: batches of sequences of different lengths
     data         the same two, and bptt_windows, char_baselines, structured_text (the generated

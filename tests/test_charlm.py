@@ -1,0 +1,285 @@
+"""python -m rnnlib.charlm: bad input gets one line on stderr and exit code 2 (never a
+traceback), and a round trip trains on a small file, loads, samples and explores the model.
+
+Expected values come from outside the code under test: the held-out split is computed here
+from the file's characters, the baselines with rnnlib.data.char_baselines on that split, the
+perplexity with rnnlib.perplexity (a one-hot forward over the whole text, not the chunked
+reader the command uses), and "never trained on" from the weights themselves: the input
+weights of a character that only occurs in the held-out part get no gradient, so they are
+their initial values times the weight decay's shrink, (1 - lr * decay) ** updates.
+"""
+import os
+import signal
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import rnnlib
+from rnnlib import charlm
+from rnnlib.data import char_baselines, structured_text, text_features
+from rnnlib.explore import feature_correlations, select_units
+
+UPDATES = 6
+
+
+def run(*args, cwd=None, timeout=60):
+    return subprocess.run([sys.executable, "-m", "rnnlib.charlm", *map(str, args)], cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def assert_one_line_error(result, *words):
+    """Exit code 2, nothing on stdout, exactly one line on stderr, no traceback; the line
+    holds each of words (case-insensitive)."""
+    assert result.returncode == 2, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    for w in words:
+        assert w.lower() in lines[0].lower(), (w, lines[0])
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """A 6,000-character text whose held-out end (the last 600) holds the only '@' and 'Q'."""
+    folder = tmp_path_factory.mktemp("charlm")
+    body = structured_text(5400, seed=3).text
+    assert "@" not in body and "Q" not in body
+    held = structured_text(600, seed=4).text
+    held = held[:100] + "@Q@" + held[103:]
+    text = body + held
+    path = folder / "small.txt"
+    path.write_text(text, encoding="utf-8")
+    return folder, path, text
+
+
+@pytest.fixture(scope="module")
+def trained(small):
+    folder, path, text = small
+    out = folder / "model.npz"
+    result = run("train", path, "--save", out, "--updates", UPDATES, "--seed", 1)
+    assert result.returncode == 0, result.stderr
+    return out, result
+
+
+# --- bad input: one line, exit code 2 --------------------------------------------------------
+
+def test_missing_file(tmp_path):
+    assert_one_line_error(run("train", tmp_path / "nope.txt", "--save", tmp_path / "m.npz"),
+                          "no file", "nope.txt")
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    assert_one_line_error(run("train", tmp_path / "empty.txt", "--save", tmp_path / "m.npz"),
+                          "empty")
+
+
+def test_binary_file(tmp_path):
+    (tmp_path / "pic.txt").write_bytes(b"GIF89a" + bytes(range(256)) * 4)
+    line = assert_one_line_error(run("train", tmp_path / "pic.txt", "--save", tmp_path / "m.npz"),
+                                 "binary", "NUL")
+    assert "byte 6" in line                                     # where the first NUL is
+
+
+def test_non_utf8_file(tmp_path):
+    (tmp_path / "latin.txt").write_bytes(("caf\xe9 " * 100).encode("latin-1"))
+    line = assert_one_line_error(run("train", tmp_path / "latin.txt", "--save", tmp_path / "m.npz"),
+                                 "not UTF-8", "0xe9")
+    assert "byte 3" in line
+
+
+def test_too_short_names_the_minimum(tmp_path):
+    # valid_fraction 0.1 holds out floor(n / 10) >= 20 characters, so n >= 200; the training
+    # part then has 180 >= 65 characters: the minimum is 200, and 199 is refused
+    (tmp_path / "short.txt").write_text("ab" * 99 + "c")
+    line = assert_one_line_error(run("train", tmp_path / "short.txt", "--save", tmp_path / "m.npz"),
+                                 "199 characters", "at least 200")
+    # 0.9 holds out floor(0.9 n) and 65 must remain: 641 keeps 641 - 576 = 65, 640 only 64
+    assert_one_line_error(run("train", tmp_path / "short.txt", "--save", tmp_path / "m.npz",
+                              "--valid-fraction", 0.9), "at least 641")
+    # 0.5: 129 keeps 129 - 64 = 65 (128: 64); 0.05: 20 held out needs 0.05 n >= 20, n >= 400
+    assert [charlm.min_length(f) for f in (0.1, 0.5, 0.9, 0.05)] == [200, 129, 641, 400]
+
+
+def test_too_large_file_is_refused_before_reading(tmp_path):
+    """A sparse file: its size on disk is nothing, but its length says it cannot fit."""
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        f.truncate(13 * 10**6)                  # 13 MB > 2 GB / 160 bytes = 12.5 million
+    line = assert_one_line_error(run("train", big, "--save", tmp_path / "m.npz"),
+                                 "2.00 GB", "160 bytes", "13,000,000 characters")
+    assert "not read" in line
+
+
+def test_too_large_model_is_refused(tmp_path):
+    (tmp_path / "t.txt").write_text(structured_text(1000, seed=0).text)
+    assert_one_line_error(run("train", tmp_path / "t.txt", "--save", tmp_path / "m.npz",
+                              "--hidden", 20000), "memory", "hidden size 20000", "2.00 GB")
+
+
+@pytest.mark.parametrize("save", ["missing/m.npz", "folder.npz", "file.txt/m.npz", "m.txt",
+                                  "/proc/m.npz"])
+def test_unwritable_save_path_before_training(tmp_path, small, save):
+    (tmp_path / "folder.npz").mkdir()
+    (tmp_path / "file.txt").write_text("x")
+    result = run("train", small[1], "--save", save, "--updates", 1, cwd=tmp_path)
+    line = assert_one_line_error(result, "save")       # one line: no progress bar was drawn
+    assert "update" not in result.stderr.replace(line, "")
+    assert not (tmp_path / "missing").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--hidden", "-3"], ["--hidden", "-3"]),
+    (["--hidden", "abc"], ["--hidden", "whole number"]),
+    (["--valid-fraction", "0"], ["--valid-fraction", "between 0 and 1"]),
+    (["--valid-fraction", "1"], ["--valid-fraction"]),
+    (["--valid-fraction", "1.5"], ["--valid-fraction"]),
+    (["--updates", "0"], ["--updates"]),
+    (["--minutes", "-1"], ["--minutes", "positive"]),
+    (["--seed", "-1"], ["--seed"]),
+    (["--cell", "transformer"], ["--cell", "rnn, lstm, gru"]),
+    (["--minutes", "1", "--updates", "3"], ["not allowed with"]),
+])
+def test_bad_numbers_for_train(small, args, words):
+    assert_one_line_error(run("train", small[1], "--save", small[0] / "never.npz", *args), *words)
+    assert not (small[0] / "never.npz").exists()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--temperature", "0"], ["--temperature", "positive"]),
+    (["--temperature", "-0.5"], ["--temperature"]),
+    (["--temperature", "nan"], ["--temperature"]),
+    (["-n", "-5"], ["-n"]),
+    (["--prime", "caf\u00e9"], ["--prime", "character 3", "not in the model's vocabulary"]),
+    (["--prime", ""], ["--prime"]),
+])
+def test_bad_sample_arguments(trained, args, words):
+    assert_one_line_error(run("sample", trained[0], *args), *words)
+
+
+def test_not_a_checkpoint(tmp_path):
+    np.savez(tmp_path / "arrays.npz", a=np.arange(3))
+    assert_one_line_error(run("sample", tmp_path / "arrays.npz"), "not an rnnlib checkpoint")
+    (tmp_path / "text.npz").write_text("hello")
+    assert_one_line_error(run("sample", tmp_path / "text.npz"), "not an rnnlib checkpoint")
+    assert_one_line_error(run("sample", tmp_path / "absent.npz"), "no file")
+    rnnlib.save(rnnlib.RNN(3, 4, seed=0), tmp_path / "rnn.npz")
+    assert_one_line_error(run("sample", tmp_path / "rnn.npz"), "not a character model")
+
+
+def test_library_function_checks_its_arguments(tmp_path):
+    text = structured_text(1000, seed=0).text
+    with pytest.raises(ValueError, match="valid_fraction should be between 0 and 1"):
+        charlm.train_on_text(text, valid_fraction=1.0)
+    with pytest.raises(ValueError, match="hidden should be a positive whole number"):
+        charlm.train_on_text(text, hidden=0)
+    with pytest.raises(ValueError, match="at least 200"):
+        charlm.train_on_text(text[:150])
+    with pytest.raises(TypeError, match="should_stop should be a function"):
+        charlm.train_on_text(text, should_stop=True)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        charlm.train_on_text(text, updates=1, save=tmp_path / "no" / "m.npz")
+
+
+# --- the round trip -----------------------------------------------------------------------
+
+def test_round_trip_load_sample_explore(small, trained):
+    folder, path, text = small
+    out, result = trained
+    assert "Traceback" not in result.stderr
+    summary = result.stdout
+    assert "held-out perplexity" in summary and "unigram" in summary and "bigram" in summary
+    assert f"wrote {out}" in summary
+
+    model = rnnlib.load(out)
+    meta = rnnlib.load_metadata(out)
+    vocab = rnnlib.Vocab(model.symbols)
+    assert model.symbols == "".join(sorted(set(text)))           # every character of the file
+    assert meta["settings"]["cell"] == "rnn" and meta["settings"]["hidden"] == 64
+    assert meta["updates_done"] == UPDATES
+
+    n_train = len(text) - len(text) // 10                          # the last tenth held out
+    held = text[n_train:]
+    assert model.train_text["chars"] == [0, n_train]
+    assert meta["test_text"]["chars"] == [n_train, len(text)]
+    expected = char_baselines(text[:n_train], held)
+    assert meta["baselines"] == pytest.approx(expected, rel=1e-12)
+    assert meta["perplexity"] == pytest.approx(rnnlib.perplexity(model, vocab, held), rel=1e-9)
+    assert f"{meta['perplexity']:.3f}" in summary and f"{expected['bigram']:.3f}" in summary
+
+    drawn = rnnlib.sample(model, vocab, "(", 50, temperature=0.8, seed=0)
+    assert len(drawn) == 50 and set(drawn) <= set(vocab.symbols)
+    printed = run("sample", out, "--prime", "(", "-n", 50, "--temperature", 0.8, "--seed", 0)
+    assert printed.returncode == 0 and printed.stdout == "(" + drawn + "\n"
+
+    states = rnnlib.hidden_states(model, vocab, held)                # (T, H)
+    assert states.shape == (len(held), 64) and np.all(np.abs(states) < 1)
+    r = feature_correlations(states, {"depth": text_features(held)["depth"]})["depth"]
+    assert r.shape == (64,)
+    select_units(states, 10, 20, 0.5)
+
+
+def test_held_out_characters_were_never_read(small, trained):
+    """'@' and 'Q' occur only in the held-out end. A character never read as input gets no
+    gradient in its input weights, so Adam leaves them alone (its moments stay 0) and only the
+    decay shrinks them: initial * (1 - lr * decay) ** updates. Characters that were read have
+    moved further."""
+    _, _, text = small
+    model = rnnlib.load(trained[0])
+    V = len(model.symbols)
+    init = rnnlib.SequenceModel(V, 64, V, nonlinearity="tanh", seed=1)
+    shrink = (1 - charlm.LR * charlm.WEIGHT_DECAY) ** UPDATES
+    w, w0 = model.params["rnn.weight_ih_l0"], init.params["rnn.weight_ih_l0"]    # (H, V)
+    for c in "@Q":
+        k = model.symbols.index(c)
+        np.testing.assert_allclose(w[:, k], w0[:, k] * shrink, rtol=1e-12, atol=0)
+    for c in "(x":
+        k = model.symbols.index(c)
+        assert np.abs(w[:, k] - w0[:, k] * shrink).max() > 1e-3
+
+
+def test_same_seed_same_model_other_seed_other_model(small, trained):
+    folder, path, _ = small
+    again = folder / "again.npz"
+    assert run("train", path, "--save", again, "--updates", UPDATES, "--seed", 1).returncode == 0
+    first, second = rnnlib.load(trained[0]), rnnlib.load(again)
+    for k, p in first.params.items():
+        assert p.tobytes() == second.params[k].tobytes(), k
+    assert rnnlib.load_metadata(trained[0]) == rnnlib.load_metadata(again)
+    text = path.read_text()
+    other, _ = charlm.train_on_text(text, updates=UPDATES, seed=2)
+    assert not np.array_equal(other.params["rnn.weight_hh_l0"], first.params["rnn.weight_hh_l0"])
+
+
+def test_library_function_for_the_app(small):
+    """train_on_text with a callback and a stop button: stops where asked, keeps the updates
+    done, and its report holds what the app shows."""
+    _, _, text = small
+    seen = []
+    model, report = charlm.train_on_text(text, cell="gru", hidden=8, updates=50,
+                                         callback=seen.append,
+                                         should_stop=lambda: len(seen) >= 3)
+    assert [p["update"] for p in seen] == [1, 2, 3]
+    assert report["updates"] == 3 and report["stopped"] == "asked"
+    assert report["chars_trained"] == 3 * report["settings"]["streams"] * charlm.WINDOW
+    assert set(report["baselines"]) == {"uniform", "unigram", "bigram"}
+    assert report["chars_per_second"] > 0 and model.cell == "gru"
+
+
+def test_ctrl_c_saves_the_model_trained_so_far(small, tmp_path):
+    out = tmp_path / "stopped.npz"
+    proc = subprocess.Popen([sys.executable, "-m", "rnnlib.charlm", "train", str(small[1]),
+                             "--save", str(out), "--minutes", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc.stderr.read(1)                    # the bar is drawn after the Ctrl-C handler is set
+    os.kill(proc.pid, signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "stopped by Ctrl-C" in stdout
+    meta = rnnlib.load_metadata(out)
+    assert meta["updates_done"] < 100
