@@ -1,4 +1,4 @@
-"""Build assets/reference/interop_torch.npz and interop_keras.npz: whole PyTorch and Keras models and what they compute.
+"""Build assets/reference/interop_{torch,keras}.npz: whole torch and Keras models and their outputs.
 
 rnnlib.interop moves models between rnnlib, PyTorch and Keras (to_torch / from_torch,
 to_keras / from_keras). The tests check it against these two files, so the course environment
@@ -7,7 +7,7 @@ Keras' own classes (never through rnnlib), its weights drawn from a seeded numpy
 and run on a seeded input:
 
     /work/refvenv/bin/python tools/make_interop_reference.py            # (re)write both files
-    /work/refvenv/bin/python tools/make_interop_reference.py --check    # recompute, compare, write nothing
+    /work/refvenv/bin/python tools/make_interop_reference.py --check    # recompute and compare
 
 (run from the repository root with KERAS_BACKEND=torch, or let the script set it). Reruns
 write byte-identical files (fixed zip timestamps, one torch thread).
@@ -347,7 +347,8 @@ def make_keras(c: KerasCase) -> tuple[dict, dict]:
                              ("no biases", not c.bias), ("go_backwards", c.go_backwards),
                              ("return_sequences=False on the last layer", not c.last_sequences)]
              if on]
-    cfg = dict(description=f"keras.Sequential: {what}; {c.dtype}" + "".join(f"; {n}" for n in notes),
+    description = f"keras.Sequential: {what}; {c.dtype}" + "".join(f"; {n}" for n in notes)
+    cfg = dict(description=description,
                seed=c.seed, dtype=c.dtype, N=N, T=T, F=F, layers=specs,
                weight_shapes=[[list(a.shape) for a in w] for w in weights])
     return cfg, out
@@ -387,7 +388,8 @@ def compare(path: pathlib.Path, arrays: dict) -> float:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=pathlib.Path, default=FIXTURES, help="directory for the .npz files")
+    ap.add_argument("--out", type=pathlib.Path, default=FIXTURES,
+                    help="directory for the .npz files")
     ap.add_argument("--check", action="store_true",
                     help="recompute and compare with the stored files instead of writing")
     args = ap.parse_args(argv)
