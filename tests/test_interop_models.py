@@ -385,6 +385,24 @@ def test_a_refused_model_is_left_as_it_was():
     assert model.training and model.go_backwards
 
 
+class MyGRU(rnnlib.GRU):
+    """A learner's subclass that adds a method and computes what rnnlib.GRU computes."""
+
+    def describe(self):
+        return f"GRU with {self.hidden_size} units"
+
+
+class MyRNNCell(rnnlib.RNNCell):
+    pass
+
+
+def test_a_subclass_of_an_rnnlib_layer_converts_as_its_class():
+    mine, base = MyGRU(3, 2, num_layers=2, seed=4), rnnlib.GRU(3, 2, num_layers=2, seed=4)
+    (specs, weights), (base_specs, base_weights) = keras_layer_specs(mine), keras_layer_specs(base)
+    assert specs == base_specs
+    assert all(map(same_bits, sum(weights, []), sum(base_weights, [])))
+
+
 # --- refusals in Keras' layers, as from_keras reads them (numpy only) --------------------
 
 def rnn_spec(**kw):
@@ -705,6 +723,18 @@ def test_converted_models_are_copies_not_views(torch, name):
             p.zero_()
     assert all(same_bits(back.params[k], kept[k]) for k in kept)
     assert all(np.all(a != 0) for a in kept.values())
+
+
+def test_a_subclass_of_an_rnnlib_layer_converts_to_torch_as_its_class(torch):
+    x = np.random.default_rng(1).normal(size=(2, 4, 3))
+    for model, cls in [(MyGRU(3, 2, seed=4), torch.nn.GRU), (MyRNNCell(3, 2, seed=4),
+                                                              torch.nn.RNNCell)]:
+        module = rnnlib.interop.to_torch(model)
+        assert type(module) is cls
+        with torch.no_grad():
+            theirs = module(torch.from_numpy(x if cls is torch.nn.GRU else x[:, 0]))
+        ours = model(x)[0] if cls is torch.nn.GRU else model(x[:, 0])
+        close(ours, (theirs[0] if cls is torch.nn.GRU else theirs).numpy(), "float64")
 
 
 @pytest.mark.parametrize("name", [n for n in TORCH_NAMES if n.startswith("sequence_model")])

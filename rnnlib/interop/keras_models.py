@@ -47,7 +47,7 @@ import numpy as np
 
 from .layouts import (from_keras_gru, from_keras_lstm, from_keras_simple_rnn, to_keras_gru,
                       to_keras_lstm, to_keras_simple_rnn)
-from .torch_models import import_framework
+from .torch_models import import_framework, rnnlib_class
 from ..layers import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from ..models import SequenceModel
 
@@ -113,7 +113,8 @@ def keras_layer_specs(model):
                          f"go_backwards keeps it in reading order, so a Sequential would give y "
                          f"reversed in time. Convert model.rnn with to_keras, and apply the head "
                          f"to its output flipped along the time axis.")
-    name, H, state = KERAS_NAME[type(layer)], layer.hidden_size, layer.state_dict()
+    name = KERAS_NAME[rnnlib_class(layer, KERAS_NAME)]
+    H, state = layer.hidden_size, layer.state_dict()
     specs, weights = [], []
     for l in range(layer.num_layers):
         if l and layer.dropout > 0:

@@ -36,6 +36,12 @@ MODEL_CELL = {"RNN": "rnn", "LSTM": "lstm", "GRU": "gru"}       # torch class ->
 SUPPORTED = "rnnlib.RNN, LSTM, GRU, RNNCell, LSTMCell, GRUCell or SequenceModel"
 
 
+def rnnlib_class(model, table):
+    """The rnnlib class in table that model is an instance of (a subclass of rnnlib.RNN
+    converts as an RNN), or None."""
+    return next((c for c in type(model).__mro__ if c in table), None)
+
+
 def import_framework(name: str, where: str):
     """Import torch or keras for a function that builds their objects, or say how to get it."""
     try:
@@ -69,8 +75,8 @@ def to_torch(model):
         rnn = _torch_layer(torch, model.rnn, dtype)
         head = torch.nn.Linear(model.hidden_size, model.output_size, dtype=dtype)
         module = _sequence_model_class(torch)(rnn, head)
-    elif type(model) in CELLS:
-        cls = getattr(torch.nn, CELLS[type(model)])
+    elif rnnlib_class(model, CELLS):
+        cls = getattr(torch.nn, CELLS[rnnlib_class(model, CELLS)])
         extra = dict(nonlinearity=model.nonlinearity) if isinstance(model, RNNCell) else {}
         module = cls(model.input_size, model.hidden_size, bias=model.bias, dtype=dtype, **extra)
     else:
@@ -82,7 +88,7 @@ def to_torch(model):
 
 
 def _torch_layer(torch, layer, dtype):
-    cls = getattr(torch.nn, LAYERS[type(layer)])
+    cls = getattr(torch.nn, LAYERS[rnnlib_class(layer, LAYERS)])
     extra = dict(nonlinearity=layer.nonlinearity) if isinstance(layer, RNN) else {}
     return cls(layer.input_size, layer.hidden_size, num_layers=layer.num_layers, bias=layer.bias,
                batch_first=layer.batch_first, dropout=layer.dropout,
@@ -103,7 +109,7 @@ def _check_model(model, where):
                          f"in torch, or train the rnnlib model with 'tanh' or 'relu'.")
     if getattr(layer, "go_backwards", False):
         raise ValueError(f"{where}: this {name} has go_backwards=True, Keras' argument, which "
-                         f"torch.nn.{LAYERS.get(type(layer), 'RNN')} does not have. In torch, "
+                         f"torch.nn.{LAYERS[rnnlib_class(layer, LAYERS)]} does not have. In torch, "
                          f"reverse the input yourself (torch.flip(x, dims=[1]) for batch-first "
                          f"x) and run a layer converted from a copy with go_backwards=False.")
 
