@@ -746,8 +746,9 @@ def test_the_torch_sequence_model_reads_token_ids(torch, name):
     with torch.no_grad():
         y = module(torch.from_numpy(case["ids"]))
         y_state, h_n = module(torch.from_numpy(case["ids"]), return_state=True)
+        y_int32 = module(torch.from_numpy(case["ids"].astype(np.int32)))   # as rnnlib takes
     close(y.numpy(), case["output"], cfg["dtype"])
-    assert same_bits(y_state.numpy(), y.numpy())
+    assert same_bits(y_state.numpy(), y.numpy()) and same_bits(y_int32.numpy(), y.numpy())
     ours, our_h_n = model(case["ids"], return_state=True)
     close(ours, y.numpy(), cfg["dtype"])
     if cfg["cell"] == "LSTM":

@@ -131,7 +131,8 @@ def _sequence_model_class(torch):
 
         def forward(self, x, hx=None, return_state=False):
             if not x.is_floating_point():            # token ids stand for one-hot vectors
-                x = torch.nn.functional.one_hot(x, self.rnn.input_size).to(self.head.weight.dtype)
+                x = torch.nn.functional.one_hot(x.long(), self.rnn.input_size)  # any int dtype
+                x = x.to(self.head.weight.dtype)
             out, h_n = self.rnn(x, hx)
             y = self.head(out)
             return (y, h_n) if return_state else y
