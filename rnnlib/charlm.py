@@ -272,6 +272,25 @@ def held_out_perplexity(model, ids, chunk=1000):
     return float(np.exp(nll / (len(ids) - 1)))
 
 
+def _update(model, opt, x, y, h0, where, update):
+    """One update on a window: x, y ids (N, WINDOW); h0 the state the last window ended in.
+    Returns (loss, h_n). A number that overflows means training diverged: a RuntimeError."""
+    with np.errstate(over="raise", invalid="raise"):
+        try:
+            model.zero_grad()
+            out, h_n = model.rnn(x, h0=h0)                       # ids (N, WINDOW) -> (N, WINDOW, H)
+            loss, dlogits = softmax_cross_entropy(model.head(out), y)[:2]
+            model.rnn.backward(model.head.backward(dlogits))     # stops at h0: truncated
+            clip_grad_norm_(model.grads, CLIP)
+            opt.step(model.grads)
+            for p in model.params.values():                      # decoupled weight decay
+                p *= 1.0 - LR * WEIGHT_DECAY
+        except FloatingPointError:
+            raise RuntimeError(f"{where}: training diverged at update {update}: a number "
+                               f"overflowed. Try another seed or a smaller hidden size.") from None
+    return float(loss), h_n
+
+
 def train_on_text(text, cell="rnn", hidden=64, updates=None, minutes=None, seed=0,
                   valid_fraction=0.1, callback=None, should_stop=None, *, save=None,
                   source=None):
@@ -313,44 +332,29 @@ def train_on_text(text, cell="rnn", hidden=64, updates=None, minutes=None, seed=
     x, y = bptt_windows(ids[:n_train], streams, WINDOW)          # (W, N, WINDOW) each
     del ids
     model = build_model(len(vocab), hidden, cell, seed)
-    params, grads = model.params, model.grads
-    opt = Adam(params, lr=LR)
+    opt = Adam(model.params, lr=LR)
 
     losses, done, stopped = [], 0, None
     start = time.perf_counter()
-    with np.errstate(over="raise", invalid="raise"):
-        while stopped is None:
-            h = None                                             # each pass starts from zeros
-            for w in range(len(x)):
-                seconds = time.perf_counter() - start
-                if updates is not None and done >= updates:
-                    stopped = "updates"
-                elif minutes is not None and seconds >= 60 * minutes:
-                    stopped = "time"
-                elif should_stop is not None and should_stop():
-                    stopped = "asked"
-                if stopped:
-                    break
-                try:
-                    model.zero_grad()
-                    out, h_n = model.rnn(x[w], h0=h)             # ids (N, WINDOW) -> (N, WINDOW, H)
-                    loss, dlogits = softmax_cross_entropy(model.head(out), y[w])[:2]
-                    model.rnn.backward(model.head.backward(dlogits))   # stops at h0: truncated
-                    clip_grad_norm_(grads, CLIP)
-                    opt.step(grads)
-                    for p in params.values():                    # decoupled weight decay
-                        p *= 1.0 - LR * WEIGHT_DECAY
-                except FloatingPointError:
-                    raise RuntimeError(f"{where}: training diverged at update {done + 1}: a number "
-                                       f"overflowed. Try another seed or a smaller hidden "
-                                       f"size.") from None
-                h = h_n                                          # carried to the next window
-                losses.append(float(loss))
-                done += 1
-                if callback is not None:
-                    callback(dict(update=done, updates=updates, minutes=minutes,
-                                  seconds=time.perf_counter() - start,
-                                  loss=float(np.mean(losses[-20:])), chars=done * x[w].size))
+    while stopped is None:
+        h = None                                                 # each pass starts from zeros
+        for w in range(len(x)):
+            seconds = time.perf_counter() - start
+            if updates is not None and done >= updates:
+                stopped = "updates"
+            elif minutes is not None and seconds >= 60 * minutes:
+                stopped = "time"
+            elif should_stop is not None and should_stop():
+                stopped = "asked"
+            if stopped:
+                break
+            loss, h = _update(model, opt, x[w], y[w], h, where, done + 1)   # h carried over
+            losses.append(loss)
+            done += 1
+            if callback is not None:
+                callback(dict(update=done, updates=updates, minutes=minutes,
+                              seconds=time.perf_counter() - start,
+                              loss=float(np.mean(losses[-20:])), chars=done * x[w].size))
     seconds = time.perf_counter() - start
 
     symbols = "".join(vocab.symbols)
@@ -364,7 +368,7 @@ def train_on_text(text, cell="rnn", hidden=64, updates=None, minutes=None, seed=
     settings = dict(cell=cell, hidden=hidden, seed=seed, valid_fraction=valid_fraction,
                     updates=updates, minutes=minutes, window=WINDOW, streams=streams, lr=LR,
                     clip=CLIP, weight_decay=WEIGHT_DECAY)
-    parameters = int(sum(p.size for p in params.values()))
+    parameters = int(sum(p.size for p in model.params.values()))
     metadata = dict(trainer="rnnlib.charlm", symbols=symbols, vocab_order="sorted",
                     train_text=model.train_text,
                     test_text=dict(file=name, sha256=digest, chars=[n_train, n],

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 
 import numpy as np
 import pytest
@@ -292,6 +293,27 @@ def test_memory_estimate_covers_the_measured_peak():
     finally:
         tracemalloc.stop()
     assert peak + 2 * len(text) < need                # + the file's bytes and the str
+
+
+def test_trains_without_tqdm(small, tmp_path):
+    """tqdm only draws the bar: with it missing (imports refused, as if not installed) the
+    command trains, prints its summary and draws nothing."""
+    code = textwrap.dedent(f"""
+        import sys
+        class Block:
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] == "tqdm":
+                    raise ModuleNotFoundError("No module named 'tqdm'", name=name)
+        sys.meta_path.insert(0, Block())
+        from rnnlib.charlm import main
+        sys.exit(main(["train", {str(small[1])!r}, "--save", {str(tmp_path / "m.npz")!r},
+                       "--updates", "2"]))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "" and "held-out perplexity" in result.stdout
+    assert rnnlib.load_metadata(tmp_path / "m.npz")["updates_done"] == 2
 
 
 def test_ctrl_c_saves_the_model_trained_so_far(small, tmp_path):
