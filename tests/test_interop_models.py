@@ -548,7 +548,7 @@ def test_without_torch_and_keras_the_converters_name_the_missing_package():
                 fn(arg)
             except ImportError as err:
                 msg = str(err)
-                assert msg.startswith(fn.__name__ + " needs the package " + repr(package)), msg
+                assert msg.startswith(fn.__name__ + ": needs the package " + repr(package)), msg
                 assert "pip install " + package in msg, msg
                 assert "rest of the course" in msg, msg
             else:
@@ -700,6 +700,25 @@ def test_to_torch_then_from_torch_live(torch, name):
         assert same_bits(value, ours[key]), key
     assert rnnlib.interop.to_torch(model.train()).training
     assert all(m.training for m in rnnlib.interop.to_torch(model).modules())
+
+
+def test_the_torch_sequence_model_survives_torch_save_and_load_in_a_new_process(torch, tmp_path):
+    """to_torch's SequenceModel is a class pickle finds by name (torch.save pickles the module),
+    also in a process that has not called to_torch yet."""
+    model = rnnlib.SequenceModel(5, 6, 5, cell="lstm", seed=4)
+    path, ids = tmp_path / "model.pt", [[0, 3, 1, 4]]
+    module = rnnlib.interop.to_torch(model)
+    torch.save(module, path)
+    code = textwrap.dedent(f"""
+        import numpy as np, torch
+        module = torch.load({str(path)!r}, weights_only=False)
+        print(type(module).__name__)
+        np.save({str(tmp_path / "y.npy")!r}, module(torch.tensor({ids})).detach().numpy())
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "TorchSequenceModel"
+    assert same_bits(np.load(tmp_path / "y.npy"), module(torch.tensor(ids)).detach().numpy())
 
 
 @pytest.mark.parametrize("name", ["lstm_l2_bi", "sequence_model_gru_l2", "grucell_float32"])

@@ -47,7 +47,7 @@ def import_framework(name: str, where: str):
     try:
         return importlib.import_module(name)
     except ImportError as err:
-        raise ImportError(f"{where} needs the package {name!r}, which is not installed here "
+        raise ImportError(f"{where}: needs the package {name!r}, which is not installed here "
                           f"({err}). Install it (pip install {name}) to use {where}; rnnlib "
                           f"itself and the rest of the course do not need it.") from None
 
@@ -114,10 +114,23 @@ def _check_model(model, where):
                          f"x) and run a layer converted from a copy with go_backwards=False.")
 
 
-def _sequence_model_class(torch):
-    """torch's twin of rnnlib.SequenceModel: y_t = head(h_t), made when torch is imported."""
+_TORCH_CLASSES = {}
 
-    class SequenceModel(torch.nn.Module):
+
+def __getattr__(name):
+    """rnnlib.interop.torch_models.TorchSequenceModel, made the first time it is asked for, so
+    that torch.save / torch.load (pickle) find the class by name in a new process too."""
+    if name == "TorchSequenceModel":
+        return _sequence_model_class(import_framework("torch", "TorchSequenceModel"))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _sequence_model_class(torch):
+    """torch's twin of rnnlib.SequenceModel: y_t = head(h_t), made once, when torch is imported."""
+    if "TorchSequenceModel" in _TORCH_CLASSES:
+        return _TORCH_CLASSES["TorchSequenceModel"]
+
+    class TorchSequenceModel(torch.nn.Module):
         """A recurrent layer (batch_first=True) read by a Linear head at every timestep.
 
         forward(x, hx=None, return_state=False): x (N, T, F) floats, or token ids (N, T) of
@@ -137,7 +150,10 @@ def _sequence_model_class(torch):
             y = self.head(out)
             return (y, h_n) if return_state else y
 
-    return SequenceModel
+    TorchSequenceModel.__module__ = __name__                # where pickle looks it up:
+    TorchSequenceModel.__qualname__ = "TorchSequenceModel"  # this module's __getattr__
+    _TORCH_CLASSES["TorchSequenceModel"] = TorchSequenceModel
+    return TorchSequenceModel
 
 
 # --- torch -> rnnlib ------------------------------------------------------------------
