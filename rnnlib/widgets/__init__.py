@@ -16,6 +16,8 @@ pip install -e ".[widgets]" (requirements.txt installs them for the course).
     quiz        Quiz: multiple-choice questions with feedback on every answer
     gates       GateExplorer: an LSTM's input, forget and output gates as strips under the
                 characters of a text, for chosen units
+    explorer_app  ExplorerApp: the page apps/hidden_state_explorer.ipynb serves without code
+                (uploads read by uploads, features of any text from any_text)
 """
 try:
     import ipywidgets  # noqa: F401
@@ -29,6 +31,7 @@ except ImportError as error:
 
 from .colours import coloured_text_html, diverging_colours, marked_text_html  # noqa: E402
 from .explorer import Explorer, HTMLText, output_html, output_text  # noqa: E402
+from .explorer_app import ExplorerApp  # noqa: E402
 from .gates import GateExplorer  # noqa: E402
 from .hidden_explorer import HiddenStateExplorer  # noqa: E402
 from .gradient_flow import GradientFlow  # noqa: E402
@@ -37,7 +40,7 @@ from .quiz import Quiz  # noqa: E402
 from .steps import StepThrough, TanhExplorer  # noqa: E402
 from .trajectory import HiddenTrajectory, rotation  # noqa: E402
 
-__all__ = ["Explorer", "GateExplorer", "GradientFlow", "HTMLText", "HiddenStateExplorer",
-           "HiddenTrajectory", "Quiz", "StepThrough", "TanhExplorer", "TrainingMonitor",
-           "coloured_text_html", "diverging_colours", "marked_text_html", "output_html",
-           "output_text", "rotation"]
+__all__ = ["Explorer", "ExplorerApp", "GateExplorer", "GradientFlow", "HTMLText",
+           "HiddenStateExplorer", "HiddenTrajectory", "Quiz", "StepThrough", "TanhExplorer",
+           "TrainingMonitor", "coloured_text_html", "diverging_colours", "marked_text_html",
+           "output_html", "output_text", "rotation"]

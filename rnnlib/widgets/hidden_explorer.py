@@ -135,6 +135,27 @@ class HiddenStateExplorer(Explorer):
         self._draw_match()
         self._draw_features()
 
+    def set_features(self, features):
+        """Replace the ground-truth features (None, or dict name -> one value per character of
+        self.text) after the explorer is built, as a typed pattern does in the explorer app:
+        the correlations, the features panel and the heatmap's sort menu follow."""
+        features = X.check_features(features, len(self.text), "HiddenStateExplorer.set_features")
+        self.features = features
+        self.correlations = None if features is None else X.feature_correlations(self.states,
+                                                                                 features)
+        keep = self.sort_by.value if self.sort_by.value in (self.correlations or {}) else ""
+        self._heat_order = None                                     # a feature may have new values
+        self.sort_by.unobserve(self._draw_heatmap, names="value")    # drawn once, below
+        try:
+            self.sort_by.options = [("unit number", "")] + [
+                (f"r with {name}", name) for name in (self.correlations or {})]
+            self.sort_by.value = keep
+        finally:
+            self.sort_by.observe(self._draw_heatmap, names="value")
+        self._draw_heatmap()
+        self._draw_unit()
+        self._draw_features()
+
     # --- the panels -----------------------------------------------------------------------
     def _unit_moved(self, change=None):
         self._draw_unit()
