@@ -148,3 +148,26 @@ def test_both_rnn_benchmarks_time_in_turns_with_the_same_code(bench_rnn, bench_g
     assert len(ms) == 2 and calls.count("rnnlib") >= 2 * (3 + 1)   # >= 3 timed, 1 untimed per turn
     assert bench_rnn.median_ms is bench_gated.median_ms
     assert bench_rnn.median_ms.__module__ == "_timing"
+    assert bench_rnn.torch_run is bench_gated.torch_run                # and their torch side
+    assert bench_rnn.torch_run.__module__ == "_torch_side"
+
+
+def test_bench_gated_floor_adds_the_products_column(bench_gated, capsys):
+    bench_gated.main(["--turns", "1", "--seconds", "0.01", "--floor"])
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].split()[-4:] == ["products", "ms", "/", "torch"]
+    for r in (line.split() for line in out[3:]):
+        assert float(r[9]) > 0 and r[10] == "-"
+
+
+@pytest.mark.parametrize("cell, k", [("lstm", 4), ("gru", 3)])
+def test_bench_gated_products_are_the_layers_products(bench_gated, cell, k):
+    """The floor times the layer's own products: x Wx with Wx = weight_ih^T, and dx, dWx, dWh
+    of the right shapes from the same weights (checked against products written out here)."""
+    N, T, F, H = 3, 4, 5, 6
+    layer, x, dout = bench_gated.problem(cell, N, T, F, H, np.float64)
+    a, dx, dWx, dWh = bench_gated.products_run(layer, x, dout)()
+    W_ih = layer.params["weight_ih_l0"]                            # (kH, F)
+    xT = x.transpose(1, 0, 2).reshape(T * N, F)
+    np.testing.assert_allclose(a, np.einsum("rf,gf->rg", xT, W_ih), rtol=1e-12)
+    assert dx.shape == (T * N, F) and dWx.shape == (F, k * H) and dWh.shape == (H, k * H)
