@@ -77,6 +77,7 @@ from test_checks_explore import unit_correlations_with  # noqa: E402
 from test_checks_gated import (gru_backward_with, gru_forward_with, lstm_backward_with,  # noqa: E402
                                lstm_forward_with)
 from test_checks_gated_exercises import coupled_with  # noqa: E402
+from test_checks_interop import mapping_with  # noqa: E402
 from test_checks_generation import perplexity_with, temperature_probs_with  # noqa: E402
 from test_checks_many_to_one import solution_with  # noqa: E402
 from test_checks_probes import partial_correlation_with  # noqa: E402
@@ -94,21 +95,29 @@ FACTORIES = {**CORE,
              rnnlib.checks.check_perplexity_from_logits: perplexity_with,
              rnnlib.checks.check_many_to_one_gradients: solution_with,
              rnnlib.checks.check_partial_correlation: partial_correlation_with,
-             rnnlib.checks.check_gradients_back_in_time: back_in_time_with}
+             rnnlib.checks.check_gradients_back_in_time: back_in_time_with,
+             rnnlib.checks.check_simple_rnn_from_keras: mapping_with}
+
+
+def _with_output(out, k, change):
+    """out with output k changed by change(array): k indexes a tuple, names a dict's entry,
+    or is None for a single output."""
+    if isinstance(out, dict):
+        return {**out, k: change(np.array(out[k], dtype=float))}
+    if isinstance(out, tuple):
+        return out[:k] + (change(np.array(out[k], dtype=float)),) + out[k + 1:]
+    return change(np.array(out, dtype=float))
 
 
 def nudged(fn, k, where):
     """fn with output k (or its only output) changed in one element: the first or the last."""
-    def wrapped(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        many = isinstance(out, tuple)
-        target = out[k] if many else out
-        target = np.array(target, dtype=float)
+    def nudge(target):
         index = 0 if where == "first" else target.size - 1
         target.flat[index] = target.flat[index] * (1 + 1e-4) + 1e-4
-        if not many:
-            return target
-        return out[:k] + (target,) + out[k + 1:]
+        return target
+
+    def wrapped(*args, **kwargs):
+        return _with_output(fn(*args, **kwargs), k, nudge)
     return wrapped
 
 
@@ -122,6 +131,8 @@ def compared_outputs(check):
         return out
     check(spy)
     out = probe["out"]
+    if isinstance(out, dict):
+        return [k for k, a in out.items() if isinstance(a, np.ndarray)]
     if not isinstance(out, tuple):
         return [None] if isinstance(out, (np.ndarray, float, np.floating)) else []
     # the last item of a forward's tuple is its cache, which the checks do not compare
@@ -137,19 +148,17 @@ def test_a_right_answer_changed_in_one_element_fails(check, where):
     if not outputs:
         pytest.skip(f"{check.__name__}: the learner's function returns no array to nudge")
     for k in outputs:
-        assert check(nudged(right, k or 0, where), raise_error=False) is False, (check.__name__, k)
+        assert check(nudged(right, k, where), raise_error=False) is False, (check.__name__, k)
 
 
 def replaced(fn, k, how):
     """fn with output k (or its only output) replaced: all nan, complex, or an extra axis."""
+    change = {"nan": lambda a: np.full(a.shape, np.nan),
+              "complex": lambda a: a + 1j,
+              "shape": lambda a: a[None]}[how]
+
     def wrapped(*args, **kwargs):
-        out = fn(*args, **kwargs)
-        many = isinstance(out, tuple)
-        target = np.array(out[k] if many else out, dtype=float)
-        target = {"nan": lambda a: np.full(a.shape, np.nan),
-                  "complex": lambda a: a + 1j,
-                  "shape": lambda a: a[None]}[how](target)
-        return out[:k] + (target,) + out[k + 1:] if many else target
+        return _with_output(fn(*args, **kwargs), k, change)
     return wrapped
 
 
@@ -160,5 +169,5 @@ def test_nan_complex_and_a_wrong_shape_each_get_their_diagnosis(check, how, word
     right = FACTORIES[check](None)
     for k in compared_outputs(check):
         with pytest.raises(AssertionError) as info:
-            check(replaced(right, k or 0, how))
+            check(replaced(right, k, how))
         assert words in str(info.value), (check.__name__, k, str(info.value))
