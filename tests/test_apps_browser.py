@@ -229,7 +229,7 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(br
         tab.press("Enter")                                   # the tabs work from the keyboard
         times["window start"] = timed(page, press(slider(page, "window start"), "ArrowRight"),
                                       output_has(HEATMAP, "characters 1 to 80", images=1))
-        sort = page.locator(".rnnlib-app .widget-dropdown select")
+        sort = page.get_by_label("rows sorted by")
         times["rows sorted by"] = timed(
             page, lambda: sort.select_option(label="r with bracket depth"),
             output_has(HEATMAP, "rows sorted by r with bracket depth", images=1))
@@ -314,6 +314,50 @@ def test_explorer_page_answers_every_bad_upload_with_a_sentence(browser, voila):
         expect(message).to_contain_text("Opened mine.txt: 360 characters", timeout=REDRAW_MS)
         expect(outputs.nth(TEXT)).to_contain_text("unit 1 over 360 characters",      # kept
                                                   timeout=REDRAW_MS)
+        page_has_no_traceback(page)
+    finally:
+        page.close()
+
+
+# A small text with capitals and a full stop, which the shipped model has never seen.
+CATS = ("The Cat sat on the Mat. " * 10 + "\n") * 12
+
+
+def test_explorer_page_trains_a_model_on_an_uploaded_text(browser, voila):  # noqa: F811
+    """Upload a text the shipped model cannot read, train on it in the page for a few seconds
+    (stopped with the Stop button, from the keyboard), and see the new model's vocabulary."""
+    from playwright.sync_api import expect
+
+    page = open_page(browser, voila, "hidden_state_explorer.ipynb")
+    try:
+        outputs = page.locator(OUTPUTS)
+        expect(outputs.nth(TEXT)).to_contain_text(f"unit 0 over {T} characters", timeout=PAGE_MS)
+        message = page.locator(".rnnlib-app .rnnlib-message[role=status]").first
+        upload(page, "Open a text", "cats.txt", CATS.encode())
+        expect(message).to_contain_text(f"Read cats.txt: {len(CATS):,} characters",
+                                        timeout=REDRAW_MS)
+        expect(message).to_contain_text("'T', 'C', 'M', '.'")
+        train = page.locator(".rnnlib-app button", has_text="Train")
+        train.focus()
+        train.press("Enter")
+        expect(page.locator(".rnnlib-app")).to_contain_text("characters a second",
+                                                            timeout=REDRAW_MS)
+        page.wait_for_timeout(2000)                          # a few seconds of training
+        stop = page.locator(".rnnlib-app button", has_text="Stop")
+        stopped = timed(page, press(stop, "Enter"), "(root) => root.textContent.includes("
+                                                    "'stopped because you pressed Stop')")
+        expect(message).to_contain_text("Trained a new model on cats.txt: V = 13 characters",
+                                        timeout=REDRAW_MS)
+        expect(page.locator(".rnnlib-app .rnnlib-vocab")).to_have_text(
+            repr("".join(sorted(set(CATS)))), timeout=REDRAW_MS)
+        expect(outputs.nth(TEXT)).to_contain_text("over 289 characters")   # its held-out end
+        expect(page.locator(".rnnlib-app a[download]")).to_contain_text("Save this model")
+        summary = page.locator(".rnnlib-app").inner_text()
+        rate = re.search(r"Trained: ([\d,]+) updates in ([\d.]+) s \(([\d,]+) characters a "
+                         r"second\)", summary)
+        assert rate, summary[-2000:]
+        print(f"\ntraining in the page: {rate.group(1)} updates in {rate.group(2)} s, "
+              f"{rate.group(3)} characters a second; Stop to the report: {stopped:.0f} ms")
         page_has_no_traceback(page)
     finally:
         page.close()

@@ -28,6 +28,7 @@ from ..corpus import structured_text
 from ..text import Vocab
 from .any_text import ANY_TEXT, any_text_features, regex_feature
 from .hidden_explorer import HiddenStateExplorer
+from .train_panel import TrainPanel
 from .uploads import UploadProblem, checkpoint_from_upload, text_from_upload
 
 ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets"
@@ -130,9 +131,11 @@ class ExplorerApp:
         script.append_display_data(HTML(HOVER_SCRIPT))
         self.panels = W.VBox()
         self.explorer = None
+        self.trainer = TrainPanel(self._trained, self.say)
         self.widget = W.VBox([
             W.HTML(STYLE), script, self.source,
             W.HBox([self.checkpoint_upload, self.text_upload]), self.status,
+            self.trainer.widget,
             W.HTML("<b>Your own feature</b>: a regular expression; the characters inside a match "
                    "count as 1, the others as 0, and the features tab ranks the units by their "
                    "correlation with it."),
@@ -270,17 +273,34 @@ class ExplorerApp:
 
     @_page_safe
     def open_text(self, name, data):
-        """Explore an uploaded text with the model shown (its characters must be the model's)."""
+        """Read an uploaded text: explore it with the model shown when that model knows its
+        characters, and arm the training panel to train a new model on it."""
         text = text_from_upload(name, data)
+        self.trainer.set_text(name, text)
         unknown = [c for c in dict.fromkeys(text) if c not in self.vocab.index]
         if unknown:
-            raise UploadProblem(
-                f"{name} has {len(unknown)} character{'s' if len(unknown) > 1 else ''} the "
-                f"model shown has never seen ({_list(unknown)}), so it cannot read it. Open a "
-                f"checkpoint trained on text like it (python -m rnnlib.charlm train "
-                f"{name} --save model.npz writes one).")
+            self.say(f"Read {name}: {len(text):,} characters, {len(set(text))} different. The "
+                     f"model shown has never seen {len(unknown)} of them ({_list(unknown)}), so "
+                     f"it cannot read this text: train a new model on it below.")
+            return
         self._show(self.model, self.vocab, text, f"{self.note.split(', on ')[0]}, on {name}")
-        self.say(f"Opened {name}: {len(text):,} characters.")
+        self.say(f"Opened {name}: {len(text):,} characters, explored with the model shown; "
+                 f"train a new model on it below.")
+
+    @_page_safe
+    def _trained(self, model, report, name, text):
+        """Explore the model just trained, on the held-out end of its text when there is enough
+        of it (text the model never trained on), else on the whole text."""
+        a = report["train_chars"]
+        held = text[a:]
+        where = (f"its held-out end (characters {a:,} to {len(text):,}, never trained on)"
+                 if len(held) >= 200 else "the whole text (its held-out end is short)")
+        kind = {"rnn": "an RNN", "lstm": "an LSTM", "gru": "a GRU"}[report["settings"]["cell"]]
+        note = (f"{kind} model with {report['settings']['hidden']} units trained here on "
+                f"{name}, on {where}")
+        self._show(model, Vocab(model.symbols), held if len(held) >= 200 else text, note)
+        self.say(f"Trained a new model on {name}: V = {len(model.symbols)} characters. The "
+                 f"panels below show it.")
 
     @_page_safe
     def _pattern_typed(self, change=None):
