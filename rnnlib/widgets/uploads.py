@@ -56,7 +56,7 @@ def text_from_upload(name, data, max_bytes=MAX_TEXT_BYTES):
                             f"{_size(max_bytes)} (a model of this course reads about a million "
                             f"characters in minutes, so more would only be cut). Upload a part "
                             f"of it.")
-    if data[:5] == b"PK\x03\x04" or data[:6] == b"\x93NUMPY":
+    if data[:4] == b"PK\x03\x04" or data[:6] == b"\x93NUMPY":
         raise UploadProblem(f"{name} is a .npz or .npy file (numpy arrays), not text. Open a "
                             f"checkpoint with the checkpoint button; this one takes a .txt file.")
     if b"\x00" in data[:65536]:
