@@ -23,8 +23,9 @@ the text until the number of updates or the time budget is reached.
 
 The checkpoint is an ordinary rnnlib checkpoint: rnnlib.load(path) gives the model with its
 vocabulary (model.symbols) and the record of the characters it trained on (model.train_text:
-{"file", "sha256", "chars": [0, n_train]}), and its metadata holds the settings, the held-out
-range (test_text) and the scores. Same text, same seed, same --updates: the same weights and
+{"file", "sha256", "chars": [0, n_train]}, the sha256 of the whole text in UTF-8: the file's
+bytes, less a leading byte-order mark), and its metadata holds the settings, the held-out range
+(test_text) and the scores. Same text, same seed, same --updates: the same weights and
 metadata.
 
 The core part (train_on_text and the checks) needs numpy alone; the command line shows a tqdm
@@ -534,23 +535,30 @@ def _progress_bar(updates, minutes):
 
 
 def _summary(report, name):
-    b, s = report["baselines"], report["settings"]
-    ppl = report["perplexity"]
-    verdict = ("beats both baselines" if ppl < b["bigram"] else
-               "beats the unigram but not the bigram; train longer" if ppl < b["unigram"] else
-               "does not beat the baselines yet; train longer")
-    why = {"updates": "", "time": " (time budget reached)",
-           "asked": " (stopped by Ctrl-C: the model as trained so far)"}[report["stopped"]]
+    """The three lines printed after training: the scores, the run, the file."""
+    b, s, ppl = report["baselines"], report["settings"], report["perplexity"]
+    if b["uniform"] == 1:
+        verdict = "the text has one distinct character: there is nothing to predict"
+    elif ppl < b["bigram"]:
+        verdict = "the model beats both baselines"
+    elif ppl < b["unigram"]:
+        verdict = "the model beats the unigram but not the bigram; train longer"
+    else:
+        verdict = "the model does not beat the baselines yet; train longer"
     print(f"held-out perplexity {ppl:.3f} on the last {report['held_out_chars']:,} characters "
           f"of {name}: unigram {b['unigram']:.3f}, bigram {b['bigram']:.3f}, uniform "
-          f"{b['uniform']:.0f} (lower is better; the model {verdict})")
+          f"{b['uniform']:.0f} (lower is better; {verdict})")
+    why = {"updates": "", "time": " (time budget reached)",
+           "asked": " (stopped by Ctrl-C: the model as trained so far)"}[report["stopped"]]
+    again = (f"the same model again: --updates {report['updates']} --seed {s['seed']}"
+             if report["updates"] else "the model is untrained")
     passes = report["chars_trained"] / report["train_chars"]
     print(f"trained {report['updates']:,} updates{why} in {report['seconds']:.1f} s, "
           f"{report['chars_trained']:,} characters read ({passes:.1f} passes over the first "
-          f"{report['train_chars']:,}): {report['chars_per_second']:,.0f} characters/s; "
-          f"the same model again: --updates {report['updates']} --seed {s['seed']}")
+          f"{report['train_chars']:,}): {report['chars_per_second']:,.0f} characters/s; {again}")
     print(f"wrote {report['path']} ({s['cell']}, hidden {s['hidden']}, "
-          f"{report['parameters']:,} parameters, {report['vocab_size']} symbols)")
+          f"{report['parameters']:,} parameters, {report['vocab_size']} symbol"
+          f"{'' if report['vocab_size'] == 1 else 's'})")
 
 
 def _sample_command(args):

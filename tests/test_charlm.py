@@ -8,6 +8,8 @@ reader the command uses), and "never trained on" from the weights themselves: th
 weights of a character that only occurs in the held-out part get no gradient, so they are
 their initial values times the weight decay's shrink, (1 - lr * decay) ** updates.
 """
+import concurrent.futures
+import hashlib
 import os
 import signal
 import subprocess
@@ -67,109 +69,107 @@ def trained(small):
 
 
 # --- bad input: one line, exit code 2 --------------------------------------------------------
+# Every case is one command, run from the folder the `bad` fixture fills; the commands run four
+# at a time (each is a fresh interpreter that mostly waits for its imports), then each test
+# reads its own result. Case -> (arguments, words its one line must hold).
 
-def test_missing_file(tmp_path):
-    assert_one_line_error(run("train", tmp_path / "nope.txt", "--save", tmp_path / "m.npz"),
-                          "no file", "nope.txt")
-
-
-def test_empty_file(tmp_path):
-    (tmp_path / "empty.txt").write_bytes(b"")
-    assert_one_line_error(run("train", tmp_path / "empty.txt", "--save", tmp_path / "m.npz"),
-                          "empty")
-
-
-def test_binary_file(tmp_path):
-    (tmp_path / "pic.txt").write_bytes(b"GIF89a" + bytes(range(256)) * 4)
-    line = assert_one_line_error(run("train", tmp_path / "pic.txt", "--save", tmp_path / "m.npz"),
-                                 "binary", "NUL")
-    assert "byte 6" in line                                     # where the first NUL is
-
-
-def test_non_utf8_file(tmp_path):
-    (tmp_path / "latin.txt").write_bytes(("caf\xe9 " * 100).encode("latin-1"))
-    line = assert_one_line_error(run("train", tmp_path / "latin.txt", "--save", tmp_path / "m.npz"),
-                                 "not UTF-8", "0xe9")
-    assert "byte 3" in line
-
-
-def test_too_short_names_the_minimum(tmp_path):
+CASES = {
+    "missing file": (["train", "nope.txt", "--save", "m.npz"], ["no file", "nope.txt"]),
+    "empty file": (["train", "empty.txt", "--save", "m.npz"], ["empty"]),
+    # the first NUL is byte 6, right after the GIF header
+    "binary file": (["train", "pic.txt", "--save", "m.npz"], ["binary", "NUL", "byte 6"]),
+    # "caf\xe9": byte 3 is latin-1's e-acute, which UTF-8 cannot start a character with
+    "non-UTF-8 file": (["train", "latin.txt", "--save", "m.npz"], ["not UTF-8", "byte 3", "0xe9"]),
     # valid_fraction 0.1 holds out floor(n / 10) >= 20 characters, so n >= 200; the training
     # part then has 180 >= 65 characters: the minimum is 200, and 199 is refused
-    (tmp_path / "short.txt").write_text("ab" * 99 + "c")
-    line = assert_one_line_error(run("train", tmp_path / "short.txt", "--save", tmp_path / "m.npz"),
-                                 "199 characters", "at least 200")
+    "too short": (["train", "short.txt", "--save", "m.npz"], ["199 characters", "at least 200"]),
     # 0.9 holds out floor(0.9 n) and 65 must remain: 641 keeps 641 - 576 = 65, 640 only 64
-    assert_one_line_error(run("train", tmp_path / "short.txt", "--save", tmp_path / "m.npz",
-                              "--valid-fraction", 0.9), "at least 641")
+    "too short for 0.9": (["train", "short.txt", "--save", "m.npz", "--valid-fraction", "0.9"],
+                          ["at least 641"]),
+    # a sparse file of 13 MB: nothing on disk, but 13 million characters x 160 bytes > 2 GB
+    "too large": (["train", "big.txt", "--save", "m.npz"],
+                  ["2.00 GB", "160 bytes", "13,000,000 characters", "not read"]),
+    "model too large": (["train", "small.txt", "--save", "m.npz", "--hidden", "20000"],
+                        ["memory", "hidden size 20000", "2.00 GB"]),
+    "save: missing folder": (["train", "small.txt", "--save", "missing/m.npz"], ["save", "exist"]),
+    "save: a folder": (["train", "small.txt", "--save", "folder.npz"], ["save", "folder"]),
+    "save: under a file": (["train", "small.txt", "--save", "file.txt/m.npz"], ["save"]),
+    "save: not .npz": (["train", "small.txt", "--save", "m.txt"], ["save", ".npz"]),
+    "save: not writable": (["train", "small.txt", "--save", "/proc/m.npz"], ["save", "/proc"]),
+    "hidden -3": (["train", "small.txt", "--save", "m.npz", "--hidden", "-3"], ["--hidden", "-3"]),
+    "hidden abc": (["train", "small.txt", "--save", "m.npz", "--hidden", "abc"],
+                   ["--hidden", "whole number"]),
+    "fraction 0": (["train", "small.txt", "--save", "m.npz", "--valid-fraction", "0"],
+                   ["--valid-fraction", "between 0 and 1"]),
+    "fraction 1": (["train", "small.txt", "--save", "m.npz", "--valid-fraction", "1"],
+                   ["--valid-fraction"]),
+    "fraction 1.5": (["train", "small.txt", "--save", "m.npz", "--valid-fraction", "1.5"],
+                     ["--valid-fraction"]),
+    "updates 0": (["train", "small.txt", "--save", "m.npz", "--updates", "0"], ["--updates"]),
+    "minutes -1": (["train", "small.txt", "--save", "m.npz", "--minutes", "-1"],
+                   ["--minutes", "positive"]),
+    "seed -1": (["train", "small.txt", "--save", "m.npz", "--seed", "-1"], ["--seed"]),
+    "cell": (["train", "small.txt", "--save", "m.npz", "--cell", "transformer"],
+             ["--cell", "rnn, lstm, gru"]),
+    "minutes and updates": (["train", "small.txt", "--save", "m.npz", "--minutes", "1",
+                             "--updates", "3"], ["not allowed with"]),
+    "temperature 0": (["sample", "model.npz", "--temperature", "0"], ["--temperature", "positive"]),
+    "temperature -0.5": (["sample", "model.npz", "--temperature", "-0.5"], ["--temperature"]),
+    "temperature nan": (["sample", "model.npz", "--temperature", "nan"], ["--temperature"]),
+    "n -5": (["sample", "model.npz", "-n", "-5"], ["-n"]),
+    "prime not in vocabulary": (["sample", "model.npz", "--prime", "caf\u00e9"],
+                                ["--prime", "character 3", "not in the model's vocabulary"]),
+    "prime empty": (["sample", "model.npz", "--prime", ""], ["--prime"]),
+    "npz of arrays": (["sample", "arrays.npz"], ["not an rnnlib checkpoint"]),
+    "text named .npz": (["sample", "text.npz"], ["not an rnnlib checkpoint"]),
+    "no checkpoint": (["sample", "absent.npz"], ["no file"]),
+    "checkpoint of a layer": (["sample", "rnn.npz"], ["not a character model"]),
+}
+
+
+@pytest.fixture(scope="module")
+def bad(tmp_path_factory, small, trained):
+    """{case: CompletedProcess} for every case of CASES, run in a folder of bad inputs."""
+    folder = tmp_path_factory.mktemp("bad")
+    (folder / "empty.txt").write_bytes(b"")
+    (folder / "pic.txt").write_bytes(b"GIF89a" + bytes(range(256)) * 4)
+    (folder / "latin.txt").write_bytes(("caf\xe9 " * 100).encode("latin-1"))
+    (folder / "short.txt").write_text("ab" * 99 + "c")
+    with open(folder / "big.txt", "wb") as f:
+        f.truncate(13 * 10**6)
+    (folder / "small.txt").write_text(small[2])
+    (folder / "folder.npz").mkdir()
+    (folder / "file.txt").write_text("x")
+    (folder / "model.npz").write_bytes(trained[0].read_bytes())
+    np.savez(folder / "arrays.npz", a=np.arange(3))
+    (folder / "text.npz").write_text("hello")
+    rnnlib.save(rnnlib.RNN(3, 4, seed=0), folder / "rnn.npz")
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        futures = {case: pool.submit(run, *args, cwd=folder) for case, (args, _) in CASES.items()}
+        results = {case: f.result() for case, f in futures.items()}
+    results["folder"] = folder
+    return results
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_and_exit_code_2(bad, case):
+    assert_one_line_error(bad[case], *CASES[case][1])
+
+
+def test_bad_input_writes_nothing(bad):
+    """The save path is checked before anything else, so a refused run leaves no file and no
+    folder behind; the progress bar is never drawn (the one line is all of stderr)."""
+    folder = bad["folder"]
+    assert not (folder / "m.npz").exists() and not (folder / "missing").exists()
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        ["empty.txt", "pic.txt", "latin.txt", "short.txt", "big.txt", "small.txt", "folder.npz",
+         "file.txt", "model.npz", "arrays.npz", "text.npz", "rnn.npz"])
+    assert not any(folder.glob(".charlm-check.*"))          # the write test left nothing
+
+
+def test_minimum_lengths():
     # 0.5: 129 keeps 129 - 64 = 65 (128: 64); 0.05: 20 held out needs 0.05 n >= 20, n >= 400
     assert [charlm.min_length(f) for f in (0.1, 0.5, 0.9, 0.05)] == [200, 129, 641, 400]
-
-
-def test_too_large_file_is_refused_before_reading(tmp_path):
-    """A sparse file: its size on disk is nothing, but its length says it cannot fit."""
-    big = tmp_path / "big.txt"
-    with open(big, "wb") as f:
-        f.truncate(13 * 10**6)                  # 13 MB > 2 GB / 160 bytes = 12.5 million
-    line = assert_one_line_error(run("train", big, "--save", tmp_path / "m.npz"),
-                                 "2.00 GB", "160 bytes", "13,000,000 characters")
-    assert "not read" in line
-
-
-def test_too_large_model_is_refused(tmp_path):
-    (tmp_path / "t.txt").write_text(structured_text(1000, seed=0).text)
-    assert_one_line_error(run("train", tmp_path / "t.txt", "--save", tmp_path / "m.npz",
-                              "--hidden", 20000), "memory", "hidden size 20000", "2.00 GB")
-
-
-@pytest.mark.parametrize("save", ["missing/m.npz", "folder.npz", "file.txt/m.npz", "m.txt",
-                                  "/proc/m.npz"])
-def test_unwritable_save_path_before_training(tmp_path, small, save):
-    (tmp_path / "folder.npz").mkdir()
-    (tmp_path / "file.txt").write_text("x")
-    result = run("train", small[1], "--save", save, "--updates", 1, cwd=tmp_path)
-    line = assert_one_line_error(result, "save")       # one line: no progress bar was drawn
-    assert "update" not in result.stderr.replace(line, "")
-    assert not (tmp_path / "missing").exists()
-
-
-@pytest.mark.parametrize("args, words", [
-    (["--hidden", "-3"], ["--hidden", "-3"]),
-    (["--hidden", "abc"], ["--hidden", "whole number"]),
-    (["--valid-fraction", "0"], ["--valid-fraction", "between 0 and 1"]),
-    (["--valid-fraction", "1"], ["--valid-fraction"]),
-    (["--valid-fraction", "1.5"], ["--valid-fraction"]),
-    (["--updates", "0"], ["--updates"]),
-    (["--minutes", "-1"], ["--minutes", "positive"]),
-    (["--seed", "-1"], ["--seed"]),
-    (["--cell", "transformer"], ["--cell", "rnn, lstm, gru"]),
-    (["--minutes", "1", "--updates", "3"], ["not allowed with"]),
-])
-def test_bad_numbers_for_train(small, args, words):
-    assert_one_line_error(run("train", small[1], "--save", small[0] / "never.npz", *args), *words)
-    assert not (small[0] / "never.npz").exists()
-
-
-@pytest.mark.parametrize("args, words", [
-    (["--temperature", "0"], ["--temperature", "positive"]),
-    (["--temperature", "-0.5"], ["--temperature"]),
-    (["--temperature", "nan"], ["--temperature"]),
-    (["-n", "-5"], ["-n"]),
-    (["--prime", "caf\u00e9"], ["--prime", "character 3", "not in the model's vocabulary"]),
-    (["--prime", ""], ["--prime"]),
-])
-def test_bad_sample_arguments(trained, args, words):
-    assert_one_line_error(run("sample", trained[0], *args), *words)
-
-
-def test_not_a_checkpoint(tmp_path):
-    np.savez(tmp_path / "arrays.npz", a=np.arange(3))
-    assert_one_line_error(run("sample", tmp_path / "arrays.npz"), "not an rnnlib checkpoint")
-    (tmp_path / "text.npz").write_text("hello")
-    assert_one_line_error(run("sample", tmp_path / "text.npz"), "not an rnnlib checkpoint")
-    assert_one_line_error(run("sample", tmp_path / "absent.npz"), "no file")
-    rnnlib.save(rnnlib.RNN(3, 4, seed=0), tmp_path / "rnn.npz")
-    assert_one_line_error(run("sample", tmp_path / "rnn.npz"), "not a character model")
 
 
 def test_library_function_checks_its_arguments(tmp_path):
@@ -206,6 +206,8 @@ def test_round_trip_load_sample_explore(small, trained):
     n_train = len(text) - len(text) // 10                          # the last tenth held out
     held = text[n_train:]
     assert model.train_text["chars"] == [0, n_train]
+    assert model.train_text["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert model.train_text["file"] == "small.txt"
     assert meta["test_text"]["chars"] == [n_train, len(text)]
     expected = char_baselines(text[:n_train], held)
     assert meta["baselines"] == pytest.approx(expected, rel=1e-12)
