@@ -520,7 +520,7 @@ def _progress_bar(updates, minutes):
         bar = tqdm(total=updates, unit="update", dynamic_ncols=True)
     else:
         bar = tqdm(total=round(60 * minutes), unit="s", dynamic_ncols=True,
-                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s [{postfix}]")
+                   bar_format="{l_bar}{bar}| {n:.0f}/{total_fmt} s [{elapsed}{postfix}]")
 
     def callback(progress):
         if updates is not None:
