@@ -39,6 +39,10 @@ def mapping_with(bug=None):
             b_ih = bias
         elif bug == "float64 zeros":
             b_hh = np.zeros(bias.shape)
+        elif bug == "reshape":                 # the shape torch wants, the numbers in Keras' order
+            w_ih = kernel.reshape(kernel.shape[::-1]).copy()
+        elif bug == "no bias":                 # "torch has two biases, Keras none of them"
+            b_ih = np.zeros_like(bias)
         state = {"weight_ih_l0": w_ih, "weight_hh_l0": w_hh, "bias_ih_l0": b_ih, "bias_hh_l0": b_hh}
         if bug == "no _l0":
             state = {k[:-3]: a for k, a in state.items()}
@@ -50,6 +54,8 @@ def mapping_with(bug=None):
             del state["bias_hh_l0"]
         elif bug == "tuple":
             return w_ih, w_hh, b_ih, b_hh
+        elif bug == "lists":
+            state = {k: a.tolist() for k, a in state.items()}
         return state
     return simple_rnn_from_keras
 
@@ -73,10 +79,10 @@ def test_the_right_answer_passes(capsys):
 
 
 @pytest.mark.parametrize("bug, words", [
-    ("no transpose", "is Keras' kernel as it is"),
+    ("no transpose", "is Keras' kernel with its numbers in their original order"),
     ("no transpose", "is recurrent_kernel as it is"),
-    ("recurrent only", "is Keras' kernel as it is"),
-    ("kernel only", "is recurrent_kernel as it is: torch stores it transposed"),
+    ("recurrent only", "is Keras' kernel with its numbers in their original order"),
+    ("kernel only", "torch stores it transposed, weight_hh_l0 = recurrent_kernel.T"),
     ("swapped", "in each other's place"),
     ("bias_hh only", "the whole of Keras' bias is in bias_hh_l0"),
     ("bias_hh only", "computes the same numbers"),
@@ -90,11 +96,22 @@ def test_the_right_answer_passes(capsys):
     ("prefix", "prefix a SequenceModel"),
     ("one bias", "bias_hh_l0 is a vector of zeros"),
     ("tuple", "it should return a dict"),
+    ("reshape", "or kernel.reshape(...), which keeps that order"),
+    ("no bias", "are both zeros: Keras' bias is lost"),
+    ("lists", "weight_ih_l0 is a list, not a numpy array"),
 ])
 def test_each_mistake_is_named(bug, words, capsys):
     assert checks.check_simple_rnn_from_keras(mapping_with(bug), raise_error=False) is False
     out = capsys.readouterr().out
     assert words in out, out
+
+
+def test_zeros_in_both_biases_are_not_called_the_same_layer(capsys):
+    # zeros in bias_ih_l0 is also what "all of the bias in bias_hh_l0" gives; that mistake
+    # computes the same layer, this one does not, and the message must not say it does
+    assert checks.check_simple_rnn_from_keras(mapping_with("no bias"), raise_error=False) is False
+    out = capsys.readouterr().out
+    assert "computes the same numbers" not in out and "the whole of Keras' bias" not in out, out
 
 
 def test_a_wrong_answer_raises_its_diagnosis():

@@ -18,7 +18,7 @@ from functools import partial
 import numpy as np
 
 from ..interop import layouts
-from ._core import Check, Out, describe, fresh, most_telling, replaces
+from ._core import MATCH, Check, Out, describe, fresh, most_telling, real_array, rel_error, replaces
 
 KEYS = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 # (F, H, dtype): F == H first, where a missing transpose shows in the numbers (and its
@@ -77,18 +77,28 @@ def _as_state_dict(got):
 def _mistakes(kernel, recurrent_kernel, bias):
     """(message, values per key of KEYS) of the likely wrong mappings."""
     zeros = np.zeros_like(bias)
+    F, H = kernel.shape
     return [
-        ("{names} {is} Keras' kernel as it is: torch stores it transposed, weight_ih_l0 = kernel.T "
-         "(hidden_size, input_size).", [kernel, None, None, None]),
-        ("{names} {is} recurrent_kernel as it is: torch stores it transposed, weight_hh_l0 = "
-         "recurrent_kernel.T. It is square, so the shape cannot tell; the numbers do.",
-         [None, recurrent_kernel, None, None]),
+        ("{names} {is} Keras' kernel with its numbers in their original order (kernel as it is, "
+         "or kernel.reshape(...), which keeps that order): torch stores it transposed, "
+         "weight_ih_l0 = kernel.T (hidden_size, input_size).", [kernel, None, None, None]),
+        ("{names} {is} kernel.reshape(hidden_size, input_size): the shape is torch's, but a "
+         "reshape keeps the numbers in their order in memory, so the rows are not kernel's "
+         "columns. Transpose instead: weight_ih_l0 = kernel.T.",
+         # when F == H the reshape is kernel itself: the line above names it
+         [kernel.reshape(H, F) if F != H else None, None, None, None]),
+        ("{names} {is} recurrent_kernel as it is (a reshape to (H, H) changes nothing either): "
+         "torch stores it transposed, weight_hh_l0 = recurrent_kernel.T. It is square, so the "
+         "shape cannot tell; the numbers do.", [None, recurrent_kernel, None, None]),
         ("kernel and recurrent_kernel are in each other's place: kernel multiplies the input, so "
          "weight_ih_l0 = kernel.T; recurrent_kernel multiplies h, so weight_hh_l0 = "
          "recurrent_kernel.T.", [recurrent_kernel.T, kernel.T, None, None]),
         ("Keras' bias is in bias_hh_l0 as well as in bias_ih_l0: torch adds the two, so this "
          "layer would add the bias twice. Keras has one bias: put it in bias_ih_l0 and zeros in "
          "bias_hh_l0.", [None, None, bias, bias]),
+        ("bias_ih_l0 and bias_hh_l0 are both zeros: Keras' bias is lost, so this layer has no "
+         "bias at all and computes other numbers. Put Keras' bias in bias_ih_l0 (bias.copy()) and "
+         "zeros in bias_hh_l0.", [None, None, zeros, zeros]),
         ("the whole of Keras' bias is in bias_hh_l0 and zeros in bias_ih_l0. " + _SAME_LAYER,
          [None, None, zeros, bias]),
         ("bias_ih_l0 and bias_hh_l0 each hold half of Keras' bias. " + _SAME_LAYER,
@@ -96,6 +106,26 @@ def _mistakes(kernel, recurrent_kernel, bias):
         ("bias_hh_l0 should be zeros (Keras has one bias, all of it in bias_ih_l0); here it is "
          "ones.", [None, None, None, np.ones_like(bias)]),
     ]
+
+
+def _consistent(mistakes, got):
+    """The mistakes whose every named array is what the learner returned. A mistake that would
+    explain one wrong entry but says something else about another is not the learner's: zeros
+    in both biases match the zeros in bias_ih_l0 of "all of the bias in bias_hh_l0", whose
+    bias_hh_l0 is not zeros."""
+    keep = []
+    for message, values in mistakes:
+        agree = True
+        for key, v in zip(KEYS, values):
+            if v is None:
+                continue
+            g = real_array(got[key])
+            if g is None or g.shape != np.shape(v) or rel_error(g, v) >= MATCH:
+                agree = False
+                break
+        if agree:
+            keep.append((message, values))
+    return keep
 
 
 def _shares(value, inputs):
@@ -144,7 +174,7 @@ def check_simple_rnn_from_keras(fn):
                     ("hidden", "hidden") if k == "weight_hh_l0" else ("hidden",),
                     hints=hints if k == "weight_ih_l0" else None) for k in KEYS]
         mistakes = _mistakes(kernel, recurrent_kernel, bias)
-        problems = c.compare(outs, most_telling(outs, mistakes))
+        problems = c.compare(outs, most_telling(outs, _consistent(mistakes, got)))
         if problems:
             return problems
         inputs = list(zip(("kernel", "recurrent_kernel", "bias"), args))
@@ -155,6 +185,10 @@ def check_simple_rnn_from_keras(fn):
                 return [f"{k} {how} {source} you were given, not a copy: the two share memory, so "
                         f"changing the Keras weights later would change the state_dict too (and "
                         f"the reverse). Return new arrays, e.g. kernel.T.copy(), bias.copy()."]
+        for k in KEYS:
+            if not isinstance(got[k], np.ndarray):
+                return [f"{k} is a {type(got[k]).__name__}, not a numpy array: return arrays, "
+                        f"as the library does (kernel.T.copy() is one, np.zeros_like(bias) another)."]
         for k in KEYS:
             dt = getattr(got[k], "dtype", None)
             if dt is None or dt != np.dtype(dtype):
