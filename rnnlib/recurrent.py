@@ -233,7 +233,7 @@ class Recurrent(Module):
         lengths, mask, final = last["lengths"], last["mask"], last["last"]
         N, T = doutput.shape[:2]
         rows = np.arange(N)
-        grads = {k: np.zeros_like(g) for k, g in self.grads.items()}
+        grads = {}                  # this call's gradient of each parameter (each is set once)
         dstate0 = [np.zeros((L * D, N, H), self.dtype) for _ in self.state_names]
         dout = doutput
         for layer in reversed(range(L)):
@@ -241,7 +241,7 @@ class Recurrent(Module):
                 dout = dout * last["dropmasks"][layer]
             if mask is not None:
                 dout = np.where(mask, dout, 0)
-            din = 0
+            din = None              # dL/d(this layer's input), the directions' sum
             for d in range(D):
                 i = layer * D + d
                 dh = dout[..., d * H:(d + 1) * H]
@@ -257,14 +257,16 @@ class Recurrent(Module):
                 for k, g in enumerate(ds0):
                     dstate0[k][i] = g
                 if layer > 0 or not last["ids"]:           # token ids have no gradient
-                    din = din + (dseq if d == 0 else _reverse(dseq, lengths))
+                    dseq = dseq if d == 0 else _reverse(dseq, lengths)
+                    # the first direction's array itself, not a copy of it (0 + dseq was one)
+                    din = dseq if din is None else din + dseq
                 sfx = f"l{layer}" + ("_reverse" if d else "")
                 dWx, dWh, db_ih, db_hh = fgrads
-                grads[f"weight_ih_{sfx}"] += dWx.T
-                grads[f"weight_hh_{sfx}"] += dWh.T
+                grads[f"weight_ih_{sfx}"] = dWx.T
+                grads[f"weight_hh_{sfx}"] = dWh.T
                 if self.bias:
-                    grads[f"bias_ih_{sfx}"] += db_ih
-                    grads[f"bias_hh_{sfx}"] += db_hh
+                    grads[f"bias_ih_{sfx}"] = db_ih
+                    grads[f"bias_hh_{sfx}"] = db_hh
             dout = din
 
         for k, g in grads.items():          # only now, with every check passed, touch self.grads
