@@ -600,6 +600,9 @@ def _sample_command(args):
 def main(argv=None):
     """The command line; returns the exit code (0, 1 for a failure inside training, 2 for
     bad input, 130 after a second Ctrl-C)."""
+    for stream in (sys.stdout, sys.stderr):          # a terminal that cannot show a character
+        if hasattr(stream, "reconfigure"):           # gets a stand-in, not an error
+            stream.reconfigure(errors="backslashreplace")
     try:
         args = _parser().parse_args(argv)
         if args.command == "train":
