@@ -500,3 +500,46 @@ def test_a_class_round_on_jupyterhub(classroom, hub):
 
     times["the whole round"] = time.monotonic() - t0
     print("\nJupyterHub round, seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in times.items()))
+
+
+# ------------------------------------------------------------ the login page, in a real browser
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def test_login_page_in_headless_chromium(hub):
+    """A student logs in on the hub's login page with their Unix password (PAM) and lands in
+    their own JupyterLab; a wrong password is refused on the same page."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    if shutil.which("chromium") is None or sync_playwright is None:
+        reason = "needs Debian's chromium and the playwright package (requirements.txt)"
+        if os.environ.get("RNNLIB_REQUIRE_HUB") == "1":
+            pytest.fail(f"the hub's login page {reason}")
+        pytest.skip(f"the hub's login page {reason}")
+    student = UNTOUCHED
+    password = os.urandom(12).hex()
+    subprocess.run(["chpasswd"], input=f"{student}:{password}\n", text=True, check=True)
+    t0 = time.monotonic()
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS,
+                                     headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(f"{hub.url}/hub/login")
+            page.fill("#username_input", student)
+            page.fill("#password_input", "not-" + password)
+            page.click("#login_submit")
+            page.wait_for_selector("text=Invalid username or password", timeout=30_000)
+            page.fill("#username_input", student)
+            page.fill("#password_input", password)
+            page.click("#login_submit")
+            page.wait_for_url(re.compile(rf"/user/{student}/lab"), timeout=START_S * 1000)
+            page.wait_for_selector(".jp-LabShell", timeout=START_S * 1000)   # JupyterLab drawn
+            assert page.url.startswith(f"{hub.url}/user/{student}/lab"), page.url
+        finally:
+            browser.close()
+    print(f"\nlogin page to JupyterLab in Chromium: {time.monotonic() - t0:.1f} s")
