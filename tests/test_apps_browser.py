@@ -10,17 +10,17 @@ those times vary too much for an assertion, so none is made on them.
 from __future__ import annotations
 
 import io
+import os
 import pathlib
 import re
 import subprocess
 import sys
 import time
 import urllib.request
-import zipfile
 
 import pytest
 
-from test_browser import CHROMIUM_ARGS, _free_port, _require_browser, _stop, browser  # noqa: F401
+from test_browser import _free_port, _require_browser, _stop, browser  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def voila(tmp_path_factory):
     _require_browser()
     state = tmp_path_factory.mktemp("voila_state")
     port = _free_port()
-    env = dict(__import__("os").environ, JUPYTER_CONFIG_DIR=str(state / "config"),
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(state / "config"),
                JUPYTER_RUNTIME_DIR=str(state / "runtime"))
     log_path = state / "voila.log"
     with open(log_path, "w") as log:
@@ -174,11 +174,7 @@ def upload(page, button, name, data):
                                           "buffer": data}])
 
 
-TIMES = {}
-
-
 def report(page_name, times):
-    TIMES[page_name] = times
     width = max(map(len, times))
     print(f"\n{page_name}: milliseconds from the change to the redrawn page, in Chromium")
     for control, ms in times.items():
@@ -187,7 +183,8 @@ def report(page_name, times):
 
 # --- the tests ----------------------------------------------------------------------------
 
-def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(browser, voila):  # noqa: F811
+def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(  # noqa: F811
+        browser, voila):  # noqa: F811
     from playwright.sync_api import expect
 
     page = open_page(browser, voila, "hidden_state_explorer.ipynb")
@@ -196,6 +193,10 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(br
         expect(outputs.nth(TEXT)).to_contain_text(f"unit 0 over {T} characters", timeout=PAGE_MS)
         expect(outputs.nth(TEXT).locator("span[title]")).to_have_count(T, timeout=REDRAW_MS)
         shows_no_code(page, "hidden_state_explorer.ipynb")
+        # each slider's handle carries its label as its name, for a screen reader
+        expect(slider(page, "unit")).to_have_attribute("aria-label", "unit")
+        expect(page.locator(".rnnlib-app .noUi-handle-upper").first).to_have_attribute(
+            "aria-label", "span [start, end) (end)")
         expect(page.locator(".rnnlib-app .rnnlib-vocab")).to_contain_text("0123456789")
         colours = "(o) => Array.from(o.querySelectorAll('span[title]'), s => s.style.background)"
         before = outputs.nth(TEXT).evaluate(colours)

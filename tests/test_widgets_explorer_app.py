@@ -159,6 +159,20 @@ def test_a_typed_pattern_becomes_a_feature_and_a_bad_one_a_sentence(app):
     assert not any(k.startswith("matches") for k in e.features)
 
 
+def test_the_heatmap_sorted_by_a_typed_pattern_goes_back_to_unit_order_when_it_changes(app):
+    e = app.explorer
+    app.pattern.value = r"\d"
+    e.sort_by.value = "matches /\\d/"
+    r = e.correlations["matches /\\d/"]
+    top = int(np.nanargmax(r))                              # highest r: the top row
+    assert e._heat.order[0] == top and "rows sorted by r with matches" in output_text(
+        e.heatmap_out)
+    app.pattern.value = "[a-z]"                             # the feature it was sorted by is gone
+    assert e.sort_by.value == "" and e._heat.order.tolist() == list(range(len(r)))
+    assert "rows sorted by" not in output_text(e.heatmap_out)
+    app.pattern.value = ""
+
+
 def test_bad_uploads_leave_the_page_as_it_was(app):
     before = app.explorer
     app.open_text("photo.txt", bytes(range(256)))

@@ -19,12 +19,12 @@ from .._validation import checked_by
 
 # What each feature means, in the words the app shows next to it.
 ANY_TEXT = {
-    "inside quotes": 'inside a quotation: after an opening " \u201c or \u00ab and until its closing '
-                     'one (single quotes are left out: an apostrophe, as in "don\'t", would '
-                     'open a quotation that never closes)',
-    "inside brackets": "at least one bracket ( [ { is open (brackets inside quotes not counted)",
-    "bracket depth": "how many brackets ( [ { are open (inside quotes not counted; never below 0)",
-    "position in line": "how many characters of the current line have been read (0 after a newline)",
+    "inside quotes": 'inside a quotation: after an opening " \u201c or \u00ab and until its '
+                     'closing one (single quotes are left out: an apostrophe, as in "don\'t", '
+                     'would open a quotation that never closes)',
+    "inside brackets": "at least one bracket ( [ { is open (those inside quotes not counted)",
+    "bracket depth": "how many brackets ( [ { are open (not inside quotes; never below 0)",
+    "position in line": "how many characters of the line have been read (0 after a newline)",
     "digit": "the character is a digit 0-9",
 }
 

@@ -46,11 +46,25 @@ STYLE = """<style>
 </style>"""
 
 # Hovering over a coloured character (a span whose title is "position: value") writes it out
-# in the hover line, so the value is read without waiting for the tooltip.
+# in the hover line, so the value is read without waiting for the tooltip. And every slider's
+# handle (the part that takes the keyboard) gets its label's text as its name, so a screen
+# reader says "unit, slider, 3" where ipywidgets alone gives "slider, 3".
 HOVER_SCRIPT = """<script>
 (function () {
   if (window.rnnlibHover) return;
   window.rnnlibHover = true;
+  function name() {
+    document.querySelectorAll('.rnnlib-app .widget-slider').forEach(function (box) {
+      var label = box.querySelector('.widget-label');
+      box.querySelectorAll('.noUi-handle:not([aria-label])').forEach(function (h, i, all) {
+        var text = label ? label.textContent : '';
+        if (all.length === 2) text += i ? ' (end)' : ' (start)';
+        h.setAttribute('aria-label', text);
+      });
+    });
+  }
+  new MutationObserver(name).observe(document.body, {childList: true, subtree: true});
+  name();
   document.addEventListener('mouseover', function (e) {
     var s = e.target.closest && e.target.closest('.rnnlib-app span[title]');
     if (!s) return;
@@ -86,7 +100,7 @@ def _page_safe(method):
             self.say(str(problem), error=True)
         except (ValueError, TypeError) as err:
             self.say(str(err), error=True)
-        except Exception as err:                               # noqa: BLE001 - the page's last guard
+        except Exception as err:                      # noqa: BLE001 - the page's last guard
             self.say(f"Something went wrong ({type(err).__name__}: {err}). The page still shows "
                      f"what it showed before; try another file or value.", error=True)
     return safe
@@ -341,7 +355,8 @@ class ExplorerApp:
 
 
 def _feature_list():
-    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(d)}</li>" for k, d in ANY_TEXT.items())
+    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(d)}</li>"
+                    for k, d in ANY_TEXT.items())
     return (f"<details><summary>What the features mean</summary><ul>{items}<li><b>matches "
             f"/pattern/</b>: 1 inside a match of the pattern typed above, else 0</li></ul>"
             f"</details>")

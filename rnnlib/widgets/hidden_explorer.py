@@ -144,7 +144,9 @@ class HiddenStateExplorer(Explorer):
         self.correlations = None if features is None else X.feature_correlations(self.states,
                                                                                  features)
         keep = self.sort_by.value if self.sort_by.value in (self.correlations or {}) else ""
-        self._heat_order = None                                     # a feature may have new values
+        sorted_by_feature = bool(self.sort_by.value)    # its values or the feature may be gone
+        if sorted_by_feature:
+            self._heat_order = None
         self.sort_by.unobserve(self._draw_heatmap, names="value")    # drawn once, below
         try:
             self.sort_by.options = [("unit number", "")] + [
@@ -152,7 +154,8 @@ class HiddenStateExplorer(Explorer):
             self.sort_by.value = keep
         finally:
             self.sort_by.observe(self._draw_heatmap, names="value")
-        self._draw_heatmap()
+        if sorted_by_feature:                           # rows in unit order stay as drawn
+            self._draw_heatmap()
         self._draw_unit()
         self._draw_features()
 

@@ -32,7 +32,9 @@ class UploadProblem(ValueError):
 
 
 def _size(n):
-    return f"{n:,} bytes" if n < 10**4 else f"{n / 1e6:.2g} MB" if n >= 10**6 else f"{n / 1e3:.3g} kB"
+    if n < 10**4:
+        return f"{n:,} bytes"
+    return f"{n / 1e6:.2g} MB" if n >= 10**6 else f"{n / 1e3:.3g} kB"
 
 
 def _bytes(data, name):
