@@ -132,8 +132,9 @@ def read_text(path, where="charlm train"):
                                 f"{os.getcwd()}). Check the name.")
     size = p.stat().st_size
     if size == 0:
-        raise ValueError(f"{where}: {path} is empty; give a text file with at least "
-                         f"{min_length(0.1):,} characters to learn from.")
+        raise ValueError(f"{where}: {path} is empty; give a text file to learn from (at "
+                         f"least {min_length(0.1):,} characters with the default held-out "
+                         f"fraction 0.1).")
     # a character is at least one byte, so size bytes hold at most size characters
     if size * BYTES_PER_CHAR > MEMORY_LIMIT:
         raise ValueError(
