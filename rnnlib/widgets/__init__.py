@@ -17,7 +17,8 @@ pip install -e ".[widgets]" (requirements.txt installs them for the course).
     gates       GateExplorer: an LSTM's input, forget and output gates as strips under the
                 characters of a text, for chosen units
     explorer_app  ExplorerApp: the page apps/hidden_state_explorer.ipynb serves without code
-                (uploads read by uploads, features of any text from any_text)
+                (uploads read by uploads, features of any text from any_text, training on an
+                uploaded text in train_panel)
 """
 try:
     import ipywidgets  # noqa: F401

@@ -25,6 +25,7 @@ from IPython.display import HTML
 
 from ..checkpoint import load, load_metadata
 from ..corpus import structured_text
+from ..generate import sample
 from ..text import Vocab
 from .any_text import ANY_TEXT, any_text_features, regex_feature
 from .hidden_explorer import HiddenStateExplorer
@@ -98,7 +99,7 @@ def _page_safe(method):
             return method(self, *args, **kwargs)
         except UploadProblem as problem:
             self.say(str(problem), error=True)
-        except (ValueError, TypeError) as err:
+        except (ValueError, TypeError, OSError) as err:
             self.say(str(err), error=True)
         except Exception as err:                      # noqa: BLE001 - the page's last guard
             self.say(f"Something went wrong ({type(err).__name__}: {err}). The page still shows "
@@ -144,7 +145,8 @@ class ExplorerApp:
         script = W.Output()
         script.append_display_data(HTML(HOVER_SCRIPT))
         self.panels = W.VBox()
-        self.explorer = None
+        self.explorer = self.model = self.vocab = None
+        self.note = ""
         self.trainer = TrainPanel(self._trained, self.say)
         self.widget = W.VBox([
             W.HTML(STYLE), script, self.source,
@@ -227,9 +229,12 @@ class ExplorerApp:
             return "print("
         return text[:10]
 
+    @_page_safe
     def _read_out(self, change=None):
         """The values at the chosen character, and the characters around it, as words."""
         e = self.explorer
+        if e is None:
+            return
         t, u = min(self.position.value, len(e.text) - 1), e.unit.value
         h = e.states[:, u]
         near = range(max(0, t - 4), min(len(e.text), t + 5))
@@ -260,29 +265,32 @@ class ExplorerApp:
         got = self._upload(change)
         if got:
             self.open_checkpoint(*got)
+            self.checkpoint_upload.value = ()         # the same file chosen again is news again
 
     def _text_uploaded(self, change):
         got = self._upload(change)
         if got:
             self.open_text(*got)
+            self.text_upload.value = ()
 
     @_page_safe
     def open_checkpoint(self, name, data):
         """Open an uploaded checkpoint: on the text shown when its vocabulary covers it, else
         on text the model writes itself (a text upload then explores the user's own)."""
         model, vocab, meta = checkpoint_from_upload(name, data)
-        text, source = self.explorer.text, "the text shown before"
+        text = "" if self.explorer is None else self.explorer.text
         unknown = [c for c in dict.fromkeys(text) if c not in vocab.index]
-        if unknown:
-            from ..generate import sample
-            text = sample(model, vocab, vocab.symbols[0], self.max_chars - 1, temperature=0.8,
-                          seed=0)
-            text, source = vocab.symbols[0] + text, "text it wrote itself (τ = 0.8, seed 0)"
+        source, extra = "the text shown before", ""
+        if unknown or not text:                    # nothing it can read: what it writes itself
+            start = vocab.symbols[0]
+            text = start + sample(model, vocab, start, self.max_chars - 1, temperature=0.8, seed=0)
+            source = "text it wrote itself (τ = 0.8, seed 0)"
+            extra = (f" The text shown before has characters it does not know "
+                     f"({_list(unknown)}), so it reads what it writes" if unknown else
+                     " It reads what it writes")
+            extra += "; open a .txt to explore your own text."
         self._show(model, vocab, text, f"{name} ({model.cell} cell, {model.hidden_size} units), "
                                        f"on {source}")
-        extra = (f" The text shown before has characters it does not know "
-                 f"({_list(unknown)}), so it reads what it writes; open a .txt to explore your "
-                 f"own text." if unknown else "")
         self.say(f"Opened {name}: V = {len(vocab)} characters.{extra}")
 
     @_page_safe
@@ -291,6 +299,9 @@ class ExplorerApp:
         characters, and arm the training panel to train a new model on it."""
         text = text_from_upload(name, data)
         self.trainer.set_text(name, text)
+        if self.vocab is None:
+            self.say(f"Read {name}: {len(text):,} characters. Train a model on it below.")
+            return
         unknown = [c for c in dict.fromkeys(text) if c not in self.vocab.index]
         if unknown:
             self.say(f"Read {name}: {len(text):,} characters, {len(set(text))} different. The "
