@@ -46,6 +46,16 @@ def sigmoid(a, out=None):
     return out
 
 
+def _c_order(Wh, N):
+    """Wh with its rows contiguous, for the products h_{t-1} @ Wh of every step, copied once
+    when it is not. The layers pass Wh = weight_hh^T, a transposed view, and OpenBLAS's float32
+    product (N, H) @ (H, kH) took 20 to 28% longer with that layout than with rows at N = 32 and
+    64 (float64: 2 to 4%), with the same result to the bit. For one sequence (N = 1) the product
+    is a matrix-vector product, where the layout changes the order of the sums (and so the last
+    bits) and saves almost nothing: Wh is used as it is."""
+    return np.ascontiguousarray(Wh) if N > 1 else Wh
+
+
 def _blocks(a, k):
     """The k blocks of H columns of a (..., k*H), as views."""
     H = a.shape[-1] // k
@@ -154,10 +164,11 @@ def lstm_forward(x, h0, c0, Wx, Wh, b):
     shift = np.full(4 * H, 0.5, gT.dtype)
     shift[2 * H:3 * H] = 0
     i_s, f_s, g_s, o_s = _blocks(gT, 4)                 # (T, N, H) views: i_s[t] is i at step t
+    Wh_c = _c_order(Wh, N)
     h_prev, c_prev = h0, c0
     for t in range(T):
         a = gT[t]
-        a += np.matmul(h_prev, Wh, out=hWh)             # (N, 4H) pre-activations
+        a += np.matmul(h_prev, Wh_c, out=hWh)           # (N, 4H) pre-activations
         a *= scale
         np.tanh(a, out=a)
         a *= scale
@@ -342,9 +353,10 @@ def gru_forward(x, h0, Wx, Wh, bx, bh):
     hWh = np.zeros((N, 3 * H), gT.dtype)                # h_{t-1} @ Wh (zeros: see lstm_forward)
     r_ahn = np.empty((N, H), gT.dtype)                  # r * ah_n, the same array every step
     r_s, z_s, n_s = _blocks(gT, 3)                      # (T, N, H) views: r_s[t] is r at step t
+    Wh_c = _c_order(Wh, N)
     h_prev = h0
     for t in range(T):
-        np.matmul(h_prev, Wh, out=hWh)
+        np.matmul(h_prev, Wh_c, out=hWh)
         rz = gT[t, :, :2 * H]
         rz += hWh[:, :2 * H]
         sigmoid(rz, out=rz)                             # r, z
