@@ -398,6 +398,8 @@ def test_a_class_round_on_jupyterhub(classroom, hub):
     fg = "/services/rnnlib/formgrader/api"
     assert hub.call("GET", f"{fg}/status", tokens[TEACHER])[0] == 200
     assert hub.call("GET", f"{fg}/status", tokens[SOLVED])[0] == 403
+    status, landing = hub.call("GET", "/services/rnnlib/", tokens[TEACHER])   # its start page
+    assert status == 200 and "Manage Assignments" in landing, (status, str(landing)[:500])
 
     # The teacher generates and releases notebook 04 (the formgrader's Generate and Release).
     teacher = tokens[TEACHER]
@@ -409,7 +411,8 @@ def test_a_class_round_on_jupyterhub(classroom, hub):
     # The students' servers, started through the REST API, all at once.
     t1 = time.monotonic()
     for student in STUDENTS:
-        hub.ok("POST", f"/hub/api/users/{student}/server", hub.admin)
+        status, body = hub.call("POST", f"/hub/api/users/{student}/server", hub.admin)
+        assert status in (201, 202) or "already running" in str(body), (status, body)
     deadline = time.monotonic() + START_S
     while True:
         users = [hub.ok("GET", f"/hub/api/users/{s}", hub.admin) for s in STUDENTS]
