@@ -183,7 +183,7 @@ def report(page_name, times):
 
 # --- the tests ----------------------------------------------------------------------------
 
-def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(  # noqa: F811
+def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
         browser, voila):  # noqa: F811
     from playwright.sync_api import expect
 
