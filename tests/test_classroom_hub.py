@@ -402,7 +402,11 @@ def test_a_class_round_on_jupyterhub(classroom, hub):
     assert status == 200 and "Manage Assignments" in landing, (status, str(landing)[:500])
 
     # The teacher generates and releases notebook 04 (the formgrader's Generate and Release).
+    # Manage Assignments lists every notebook of the course directory, none released yet.
     teacher = tokens[TEACHER]
+    listed = hub.ok("GET", f"{fg}/assignments", teacher)
+    assert sorted(a["name"] for a in listed) == sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert {a["status"] for a in listed} == {"draft"}
     for action in ("assign", "release"):
         result = hub.ok("POST", f"{fg}/assignment/{NAME}/{action}", teacher)
         assert result["success"], result
@@ -429,6 +433,8 @@ def test_a_class_round_on_jupyterhub(classroom, hub):
 
     def student_round(student):
         base, token = f"/user/{student}", tokens[student]
+        offered = hub.ok("GET", f"{base}/assignments", token, query={"course_id": "rnnlib"})
+        assert [(a["assignment_id"], a["status"]) for a in offered["value"]] == [(NAME, "released")]
         listing = hub.ok("POST", f"{base}/assignments/fetch", token, query=course)
         assert listing["success"] and listing["value"][0]["status"] == "fetched", listing
         released = hub.ok("GET", f"{base}/api/contents/{path}", token)
