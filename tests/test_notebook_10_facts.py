@@ -29,7 +29,7 @@ def table(text, columns):
 def test_every_framework_cell_says_live_or_stored_first(nb):
     calls = [c for c in nb.cells if c.cell_type == "code" and "live_or_stored(" in c.source
              and "def live_or_stored" not in c.source]
-    assert len(calls) == 5
+    assert len(calls) == 6
     for c in calls:
         # one tag per framework the cell calls, before anything else it prints
         frameworks = re.findall(r'"(PyTorch|Keras)"', c.source)
@@ -160,3 +160,16 @@ def test_lstm_keeps_notebook_09s_units_and_controls_do_not(nb):
     summary = " ".join(markdown(nb, "Each refusal is a real difference").split())   # ends with the summary
     assert "The fine-tuned LSTMs score 3.16 (checkpoint 3.21)" in summary
     assert "controls reach at most 0.38" in summary
+
+
+def test_packed_sequences_are_lengths(nb):
+    out = printed(cell(nb, "1057b003"))
+    assert "lengths [16 11  5], x (3, 16, 46)" in out
+    gaps = [float(g) for g in re.search(r"lengths=\|: output (\S+), h_n (\S+), c_n (\S+)", out).groups()]
+    assert max(gaps) == gaps[2] < 5e-15 and f"{gaps[2]:.0e}" == "3e-15"        # the largest on c_n
+    assert "outputs on the padding are zero in both: True" in out
+    h, c = (float(g) for g in re.search(r"without lengths\|: h_n (\S+), c_n (\S+)", out).groups())
+    assert min(h, c) > 0.1                                       # the padding read as input moves them
+    said = " ".join(markdown(nb, "torch's packed run and rnnlib's").split())
+    assert r"at most $3 \times 10^{-15}$, on $c_n$" in said and f"by up to {h:.2f} ($h_n$) and {c:.2f} ($c_n$)" in said
+    assert "to $3 \\times 10^{-15}$" in " ".join(markdown(nb, "Each refusal is a real difference").split())
