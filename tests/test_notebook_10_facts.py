@@ -173,3 +173,17 @@ def test_packed_sequences_are_lengths(nb):
     said = " ".join(markdown(nb, "torch's packed run and rnnlib's").split())
     assert r"at most $3 \times 10^{-15}$, on $c_n$" in said and f"by up to {h:.2f} ($h_n$) and {c:.2f} ($c_n$)" in said
     assert "to $3 \\times 10^{-15}$" in " ".join(markdown(nb, "Each refusal is a real difference").split())
+
+
+def test_keras_weights_move_3_to_20_percent_and_half_for_the_bias(nb):
+    """The summary's ratio of Keras' difference to how far the updates moved the weights, both models."""
+    ratios = []
+    for cid in ("14225da6", "1057a004"):
+        w = table(printed(cell(nb, cid)).split("\n\n")[1 if cid == "14225da6" else 0], 5)
+        moved = w["rnnlib: moved by its updates"]
+        keras = w["keras against rnnlib"]
+        assert 0.4 < keras[2] / moved[2] < 0.6                       # b: half
+        ratios += [k / m for i, (k, m) in enumerate(zip(keras, moved)) if i != 2]
+    assert (f"{min(ratios):.0%}", f"{max(ratios):.0%}") == ("3%", "20%"), ratios
+    assert "by 3% to 20% of how far the updates moved them (half, for the bias, in both models)" in " ".join(
+        markdown(nb, "Each refusal is a real difference").split())
