@@ -125,6 +125,11 @@ def slider(page, label):
     return box.locator(".noUi-handle").first
 
 
+def tab(page, title):
+    """The explorer's tab whose title is title."""
+    return page.locator(".lm-TabBar-tab", has_text=re.compile(f"^{re.escape(title)}$"))
+
+
 def press(locator, key, times=1):
     def act():
         locator.focus()
@@ -202,18 +207,20 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
         before = outputs.nth(TEXT).evaluate(colours)
 
         times = {}
-        # the unit slider redraws the coloured text first, then the heatmap's outline and the
-        # sample's colours: timed to the text once, and to all three once
-        times["unit (the coloured text)"] = timed(
+        # the unit slider redraws the panel of the tab shown (the coloured text, the heatmap's
+        # outline or the sample's colours), and another panel when its tab is opened: timed
+        # with each of the three tabs shown, and to each tab opened after a move
+        times["unit, text tab shown"] = timed(
             page, press(slider(page, "unit"), "ArrowRight"),
             output_has(TEXT, f"unit 1 over {T} characters", spans=T))
         after = outputs.nth(TEXT).evaluate(colours)
         assert len(after) == len(before) == T
         changed = sum(a != b for a, b in zip(after, before))
         assert changed > T // 2, f"only {changed} of {T} characters changed colour"
-        times["unit (all three panels)"] = timed(page, press(slider(page, "unit"), "ArrowRight"),
-                                                 output_has(SAMPLE, "colour of unit 2", spans=206))
-        expect(outputs.nth(TEXT)).to_contain_text(f"unit 2 over {T} characters")
+        press(slider(page, "unit"), "ArrowRight")()
+        expect(outputs.nth(TEXT)).to_contain_text(f"unit 2 over {T} characters",
+                                                  timeout=REDRAW_MS)
+        expect(outputs.nth(TEXT).locator("span[title]")).to_have_count(T)
 
         # the hovered value is written out, and the keyboard readout reads the same value
         seventh = outputs.nth(TEXT).locator("span[title]").nth(7)
@@ -229,15 +236,19 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
         expect(page.locator(".rnnlib-app .rnnlib-readout").first).to_contain_text(
             f"unit 2 = {value}")
 
-        tab = page.locator(".lm-TabBar-tab", has_text="heatmap")
-        tab.focus()
-        tab.press("Enter")                                   # the tabs work from the keyboard
+        # the tabs work from the keyboard
+        times["heatmap tab opened after a unit move"] = timed(
+            page, press(tab(page, "heatmap"), "Enter"),
+            output_has(HEATMAP, "unit 2 outlined", images=1))
         times["window start"] = timed(page, press(slider(page, "window start"), "ArrowRight"),
                                       output_has(HEATMAP, "characters 1 to 80", images=1))
         sort = page.get_by_label("rows sorted by")
         times["rows sorted by"] = timed(
             page, lambda: sort.select_option(label="r with bracket depth"),
             output_has(HEATMAP, "rows sorted by r with bracket depth", images=1))
+        times["unit, heatmap tab shown"] = timed(
+            page, press(slider(page, "unit"), "ArrowRight"),
+            output_has(HEATMAP, "unit 3 outlined", images=1))
 
         page.locator(".lm-TabBar-tab", has_text="select and match").click()
         upper = page.locator(".rnnlib-app .noUi-handle-upper").first
@@ -250,7 +261,12 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
             output_has(MATCH, "are on together", also="/units \\S+, \\S+ are on/.test("
                                                       "o.textContent)"))
 
-        page.locator(".lm-TabBar-tab", has_text="sampling").click()
+        times["sampling tab opened after a unit move"] = timed(
+            page, press(tab(page, "sampling"), "Enter"),
+            output_has(SAMPLE, "colour of unit 3", spans=206))
+        times["unit, sampling tab shown"] = timed(
+            page, press(slider(page, "unit"), "ArrowRight"),
+            output_has(SAMPLE, "colour of unit 4", spans=206))
         times["temperature"] = timed(page, press(slider(page, "temperature τ"), "ArrowRight"),
                                      output_has(SAMPLE, "temperature τ = 0.85", spans=206))
         prime = page.locator(".rnnlib-app .widget-text", has_text="prime").locator("input")
@@ -273,6 +289,9 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
         pattern.press("Enter")
         expect(page.locator(".rnnlib-app")).to_contain_text("is not a regular expression Python "
                                                             "reads", timeout=REDRAW_MS)
+        times["text tab opened after a unit move"] = timed(
+            page, press(tab(page, "unit"), "Enter"),
+            output_has(TEXT, f"unit 4 over {T} characters", spans=T))
         page_has_no_traceback(page)
         report("explorer page", times)
     finally:

@@ -240,6 +240,42 @@ def test_the_unit_picker_recolours_the_text(ex, states):
     assert "unit 37 outlined" in output_text(ex.heatmap_out)    # the heatmap follows the unit
 
 
+def test_the_unit_slider_redraws_only_the_tab_shown_and_the_others_when_opened(ex):
+    """In the page, a panel in a hidden tab waits for its tab (or for Python to read it)."""
+    text_view, heat_view, sample_view = (ex.tabs.children[0], ex.tabs.children[1].children[2],
+                                         ex.tabs.children[4].children[2])   # what the page shows
+    assert ex.tabs.selected_index == 0
+    heat_before, sample_before = output_text(heat_view), output_text(sample_view)
+    ex.unit.value = QUOTE
+    assert f"unit {QUOTE} over" in output_text(text_view)                  # shown: at once
+    assert output_text(heat_view) == heat_before                             # hidden: waits
+    assert output_text(sample_view) == sample_before
+    ex.tabs.selected_index = 1                                               # opened: redrawn
+    assert f"unit {QUOTE} outlined" in output_text(heat_view)
+    assert output_text(sample_view) == sample_before
+    ex.unit.value = 3                                                        # now the heatmap
+    assert "unit 3 outlined" in output_text(heat_view)                       # follows at once
+    assert f"unit {QUOTE} over" in output_text(text_view)                    # and the text waits
+    assert "colour of unit 3" in output_text(ex.sample_out)                 # read: up to date
+    assert "colour of unit 3" in output_text(sample_view)
+    ex.tabs.selected_index = 0
+    assert "unit 3 over" in output_text(text_view)
+
+
+def test_the_heatmap_kept_for_a_unit_is_the_picture_drawn_again(ex):
+    ex.tabs.selected_index = 1
+    ex.unit.value = 5
+    first = ex.heatmap_out.outputs[0]["data"]["image/png"]
+    ex.unit.value = 6
+    assert ex.heatmap_out.outputs[0]["data"]["image/png"] != first
+    ex.unit.value = 5                                                 # kept: the same bytes
+    assert ex.heatmap_out.outputs[0]["data"]["image/png"] == first
+    fresh = HiddenStateExplorer(MODEL, VOCAB, TEXT, FEATURES, prime="the cat said ",
+                                sample_length=40)
+    fresh.unit.value = 5                                              # drawn anew: the same
+    assert fresh.heatmap_out.outputs[0]["data"]["image/png"] == first
+
+
 def test_the_window_slider_scrolls_the_heatmap(ex):
     before = ex.heatmap_out.outputs[0]["data"]["image/png"]
     ex.window.value = 700

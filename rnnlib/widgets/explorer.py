@@ -2,7 +2,7 @@
 
 `with out:` blocks and interact() print into the cell's output when no browser is attached,
 and strict nbval then compares that output with the stored one. So an explorer owns an
-ipywidgets.Output and redraws it by replacing its outputs (out.outputs = (), then append):
+ipywidgets.Output and redraws it by replacing its outputs (one assignment to out.outputs):
 nothing reaches the cell but the explorer's own text/plain, which is stable from run to run,
 and the same code is live in JupyterLab. Each explorer keeps its controls as attributes, so
 a test drives it as a learner would (`explorer.slider.value = 3`) and reads what it shows
@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 
 import ipywidgets as W
+from IPython.core.interactiveshell import InteractiveShell
 from IPython.display import Image
 from matplotlib.figure import Figure
 
@@ -32,6 +33,16 @@ def output_text(out: W.Output) -> str:
 def output_html(out: W.Output) -> str:
     """The HTML an Output holds (the text/html of its display data), joined."""
     return "".join(o.get("data", {}).get("text/html", "") for o in out.outputs)
+
+
+def _output(item):
+    """item as one output of an ipywidgets.Output: a str as stdout, anything else as display
+    data in the formats IPython gives it (what Output.append_stdout / append_display_data do)."""
+    if isinstance(item, str):
+        return {"output_type": "stream", "name": "stdout",
+                "text": item if item.endswith("\n") else item + "\n"}
+    data, metadata = InteractiveShell.instance().display_formatter.format(item)
+    return {"output_type": "display_data", "data": data, "metadata": metadata}
 
 
 class HTMLText:
@@ -78,12 +89,10 @@ class Explorer:
             else:
                 shown.append(str(item))
         out = self.out if out is None else out
-        out.outputs = ()
-        for item in shown:
-            if isinstance(item, str):
-                out.append_stdout(item if item.endswith("\n") else item + "\n")
-            else:
-                out.append_display_data(item)
+        # One assignment, so one message to the browser and one redraw there: clearing, then
+        # appending item by item, sends the whole list again with every item and makes the
+        # page lay out each stage (an empty panel, then a half-filled one).
+        out.outputs = tuple(_output(item) for item in shown)
 
     def shown_text(self, out=None) -> str:
         """Everything the explorer (or its Output out) now shows as text, figures left out."""

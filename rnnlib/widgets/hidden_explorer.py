@@ -1,6 +1,6 @@
 """HiddenStateExplorer: look inside a trained character model while it reads a text.
 
-Five panels, each redrawn alone when one of its controls moves:
+Five panels in tabs, each redrawn alone when one of its controls moves:
     unit        the text, each character on the colour of one unit's activation
     heatmap     units x characters for a window of the text, scrolled by a slider, the units
                 in their own order or sorted by their correlation with a feature
@@ -10,10 +10,18 @@ Five panels, each redrawn alone when one of its controls moves:
     sampling    what the model writes after a prime text, at a temperature τ, coloured by
                 the chosen unit's activation while the model reads and writes it
 
+The unit slider sits above the tabs and changes three panels (the text, the heatmap's outline,
+the sample's colours): only the one in the tab shown is redrawn at once, the others when their
+tab is opened or their Output is read from Python, so a move of the slider costs one panel's
+redraw in the page and code that reads a panel still reads it up to date. What does not change
+with a control is kept: the coloured text of the last units and the heatmap's last pictures.
+
 The computations are rnnlib.explore's (numpy only), the colours rnnlib.widgets.colours'; this
 module only lays them out.
 """
 from __future__ import annotations
+
+from collections import OrderedDict
 
 import ipywidgets as W
 import numpy as np
@@ -26,6 +34,25 @@ from .colours import coloured_text_html, marked_text_html
 from .explorer import Explorer, HTMLText
 
 TITLES = ("unit", "heatmap", "select and match", "features", "sampling")
+TEXT_TAB, HEATMAP_TAB, SAMPLE_TAB = 0, 1, 4      # the tabs whose panel follows the unit slider
+KEPT = 64                                        # heatmap pictures kept (about 50 kB each)
+
+
+class _Kept(OrderedDict):
+    """The last `size` results by key: fetch(key, make) returns the kept one or makes it."""
+
+    def __init__(self, size):
+        super().__init__()
+        self.size = size
+
+    def fetch(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
 
 
 def _snippet(text, limit=40):
@@ -54,7 +81,10 @@ class HiddenStateExplorer(Explorer):
         threshold     a unit is on where its activation is above +threshold or below -threshold
         match_units   how many of the best selected units must be on together for a match
         prime, temperature   the sampling panel (the temperature τ divides the logits)
-    Outputs: text_out, heatmap_out, match_out, features_out, sample_out (self.out = text_out).
+    Outputs: text_out, heatmap_out, match_out, features_out, sample_out (self.out = text_out),
+    in the tabs of .tabs. When the unit slider moves, a panel whose tab is not shown is redrawn
+    when its tab is opened (.tabs.selected_index) or its attribute is read, not at once; its own
+    controls redraw it always.
     .states (T, H), .correlations (dict name -> r (H,), or None), .selection (the last
     rnnlib.explore.Selection, or None).
     """
@@ -90,6 +120,9 @@ class HiddenStateExplorer(Explorer):
         self.selection = None
         self._heat = HiddenHeatmapPlot(self.states, self.text, width, self.scale)
         self._heat_order = ""                                       # sort_by it is drawn in
+        self._pictures = _Kept(KEPT)               # (order, start, unit) -> the heatmap's PNG
+        self._texts = _Kept(8)                     # unit -> the text coloured by it, as HTML
+        self._stale = set()                        # tabs whose panel waits for its tab to show
         width = self._heat.width
 
         wide = dict(style={"description_width": "110px"}, layout=W.Layout(width="520px"))
@@ -110,18 +143,18 @@ class HiddenStateExplorer(Explorer):
                             description="prime", continuous_update=False, **wide)
         self.temperature = W.FloatSlider(value=temperature, min=0.05, max=2.0, step=0.05,
                                          description="temperature τ", **wide)
-        self.text_out, self.heatmap_out, self.match_out, self.features_out, self.sample_out = (
-            W.Output() for _ in TITLES)
-        self.out = self.text_out
+        self._outs = [W.Output() for _ in TITLES]                  # one per tab
+        self.match_out, self.features_out = self._outs[2], self._outs[3]
 
-        tabs = W.Tab(children=[
-            self.text_out, W.VBox([self.window, self.sort_by, self.heatmap_out]),
+        tabs = self.tabs = W.Tab(children=[
+            self._outs[TEXT_TAB], W.VBox([self.window, self.sort_by, self._outs[HEATMAP_TAB]]),
             W.VBox([self.span, self.threshold, self.match_units, self.match_out]),
-            self.features_out, W.VBox([self.prime, self.temperature, self.sample_out])])
+            self.features_out, W.VBox([self.prime, self.temperature, self._outs[SAMPLE_TAB]])])
         tabs.titles = TITLES
         self.widget = W.VBox([self.unit, tabs])
 
         self.unit.observe(self._unit_moved, names="value")
+        tabs.observe(self._tab_opened, names="selected_index")
         for control in (self.window, self.sort_by):
             control.observe(self._draw_heatmap, names="value")
         for control in (self.span, self.threshold, self.match_units):
@@ -154,18 +187,53 @@ class HiddenStateExplorer(Explorer):
             self.sort_by.value = keep
         finally:
             self.sort_by.observe(self._draw_heatmap, names="value")
-        if sorted_by_feature:                           # rows in unit order stay as drawn
-            self._draw_heatmap()
-        self._draw_unit()
         self._draw_features()
+        self._follow(TEXT_TAB)
+        if sorted_by_feature:                           # rows in unit order stay as drawn
+            self._follow(HEATMAP_TAB)
+
+    # The panels that follow the unit slider, brought up to date when read.
+    @property
+    def text_out(self):
+        return self._current(TEXT_TAB)
+
+    @property
+    def heatmap_out(self):
+        return self._current(HEATMAP_TAB)
+
+    @property
+    def sample_out(self):
+        return self._current(SAMPLE_TAB)
+
+    out = text_out
+
+    def _current(self, tab):
+        if tab in self._stale:
+            self._redraw(tab)
+        return self._outs[tab]
 
     # --- the panels -----------------------------------------------------------------------
     def _unit_moved(self, change=None):
-        self._draw_unit()
-        self._draw_heatmap()
-        self._colour_sample()
+        for tab in (TEXT_TAB, HEATMAP_TAB, SAMPLE_TAB):
+            self._follow(tab)
+
+    def _follow(self, tab):
+        """Redraw the panel of tab now if its tab is shown, else when it is opened."""
+        if self.tabs.selected_index == tab:
+            self._redraw(tab)
+        else:
+            self._stale.add(tab)
+
+    def _redraw(self, tab):
+        {TEXT_TAB: self._draw_unit, HEATMAP_TAB: self._draw_heatmap,
+         SAMPLE_TAB: self._colour_sample}[tab]()
+
+    def _tab_opened(self, change):
+        if change["new"] in self._stale:
+            self._redraw(change["new"])
 
     def _draw_unit(self, change=None):
+        self._stale.discard(TEXT_TAB)
         u = self.unit.value
         h = self.states[:, u]
         lo, hi = int(h.argmin()), int(h.argmax())
@@ -181,10 +249,12 @@ class HiddenStateExplorer(Explorer):
             if not np.isnan(r):
                 summary += f" Closest feature: {name} (r = {r:+.3f})."
         # The summary is printed, not only the HTML's text twin: the browser shows the HTML alone.
-        self.show(summary, HTMLText(coloured_text_html(self.text, h, self.scale),
-                                    f"(the text coloured by unit {u})"), out=self.text_out)
+        self.show(summary, self._texts.fetch(u, lambda: HTMLText(
+            coloured_text_html(self.text, h, self.scale), f"(the text coloured by unit {u})")),
+            out=self._outs[TEXT_TAB])
 
     def _draw_heatmap(self, change=None):
+        self._stale.discard(HEATMAP_TAB)
         start, u, sort_by = self.window.value, self.unit.value, self.sort_by.value
         heat = self._heat
         if sort_by != self._heat_order:
@@ -197,9 +267,10 @@ class HiddenStateExplorer(Explorer):
         end = start + heat.width
         order = (f"; rows sorted by r with {sort_by}, unit {u} in row {heat.row_of[u]}"
                  if sort_by else "")
-        self.show(heat.update(start, u).png(),
-                  f"units x characters {start} to {end - 1}: {_snippet(self.text[start:end], 90)}"
-                  f"; unit {u} outlined{order}", out=self.heatmap_out)
+        png = self._pictures.fetch((heat.order.tobytes(), start, u),
+                                 lambda: heat.update(start, u).png())
+        self.show(png, f"units x characters {start} to {end - 1}: {_snippet(self.text[start:end], 90)}"
+                  f"; unit {u} outlined{order}", out=self._outs[HEATMAP_TAB])
 
     def _draw_match(self, change=None):
         start, end = self.span.value
@@ -280,7 +351,7 @@ class HiddenStateExplorer(Explorer):
                            f"among them. Change the prime text.")
         if problem:
             self._sampled = None
-            self.show(problem, out=self.sample_out)
+            self.show(problem, out=self._outs[SAMPLE_TAB])
             return
         t = self.temperature.value
         drawn = sample(m, self.vocab, prime, self.sample_length, temperature=t, seed=self.seed)
@@ -290,6 +361,7 @@ class HiddenStateExplorer(Explorer):
         self._colour_sample()
 
     def _colour_sample(self):
+        self._stale.discard(SAMPLE_TAB)
         if self._sampled is None:
             return
         prime, drawn, states = self._sampled
@@ -298,7 +370,7 @@ class HiddenStateExplorer(Explorer):
         self.show(f"temperature τ = {t:.2f}, seed {self.seed}: {self.sample_length} characters "
                   f"after the prime (in bold), each on the colour of unit {u} just after it "
                   f"was read (the scale of the unit panel)",
-                  HTMLText(html, prime + drawn), out=self.sample_out)
+                  HTMLText(html, prime + drawn), out=self._outs[SAMPLE_TAB])
 
     def __repr__(self):
         return (f"HiddenStateExplorer({self.model!r}, text of {len(self.text)} characters, "
