@@ -41,3 +41,38 @@ def test_coloured_text_html_can_set_a_prime_in_bold():
     page = C.coloured_text_html("abc", np.zeros(3), 1.0, bold=2)
     assert page.count("<b>") == 1 and len(SPAN.findall(page)) == 3
     assert page.index("</b>") < page.index('title="2:')
+
+
+def wcag_contrast(a, b):
+    """WCAG 2.1's contrast ratio of two '#rrggbb' / '#rgb' colours, from its definition."""
+    def luminance(colour):
+        h = colour[1:]
+        if len(h) == 3:
+            h = "".join(c * 2 for c in h)
+        channels = []
+        for i in (0, 2, 4):
+            c = int(h[i:i + 2], 16) / 255
+            channels.append(c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4)
+        r, g, b = channels
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_every_colour_of_the_scale_gets_ink_with_aa_contrast():
+    # every colour the scale makes (8-bit steps: 4001 values reach each one), read back from
+    # the HTML: the ink is the better of black and white, and passes WCAG AA for text (4.5:1)
+    values = np.linspace(-1.0, 1.0, 4001)
+    cells = re.findall(r'background:(#[0-9a-f]{6});color:(#[0-9a-f]{3})',
+                       C.coloured_text_html("x" * len(values), values, 1.0))
+    assert len(cells) == len(values) and len(set(bg for bg, _ in cells)) > 200
+    ratios = []
+    for bg, ink in cells:
+        other = "#000" if ink == "#fff" else "#fff"
+        assert wcag_contrast(bg, ink) >= wcag_contrast(bg, other), (bg, ink)
+        ratios.append(wcag_contrast(bg, ink))
+    assert min(ratios) >= 4.5, min(ratios)
+    # the ends are dark enough for white ink, white itself takes black
+    assert dict(cells)["#b2182b"] == dict(cells)["#2166ac"] == "#fff"
+    assert dict(cells)["#ffffff"] == "#000"
+    assert C.ink_colours([[0.0, 1.0]], 1.0).tolist() == [["#000", "#fff"]]

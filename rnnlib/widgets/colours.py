@@ -4,6 +4,7 @@
     coloured_text_html(text, values, scale)            # each character on the colour of its value
     marked_text_html(text, marks)                      # stretches marked: the selection, matches
     html_char(c)                                       # one character as a coloured cell shows it
+    ink_colours(values, scale)                         # '#000' or '#fff': the legible ink on each
 
 The scale is the one of rnnlib.plots' heatmaps (ColorBrewer's RdBu, rnnlib.plots.hidden.RED,
 WHITE, BLUE), so coloured text and figures agree. The numbers behind the colours come from
@@ -22,8 +23,7 @@ from .._validation import checked_by
 from ..plots.hidden import BLUE, RED, WHITE
 
 
-def _check_diverging_colours(values, scale):
-    where = "diverging_colours"
+def _check_diverging_colours(values, scale, where="diverging_colours"):
     values = v.as_array(values, "values", where)
     if values.dtype.kind not in "biuf":
         raise TypeError(f"{where}: values should be numbers, got dtype {values.dtype}.")
@@ -31,17 +31,48 @@ def _check_diverging_colours(values, scale):
     return values, _scale(scale, where)
 
 
+def _rgb(values, scale):
+    """The colours of diverging_colours as whole numbers 0-255: (...) -> (..., 3)."""
+    with np.errstate(over="ignore"):                       # beyond the float range: the end colour
+        t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
+    end = np.where(t >= 0, RED, BLUE)                                              # (..., 3)
+    return np.rint(WHITE + np.abs(t) * (end - WHITE)).astype(int)
+
+
 @checked_by(_check_diverging_colours)
 def diverging_colours(values, scale):
     """'#rrggbb' per value: white at 0, deepening to red at +scale and to blue at -scale
     (values beyond +-scale get the end colour). values (...) -> array of str, same shape."""
-    with np.errstate(over="ignore"):                       # beyond the float range: the end colour
-        t = np.clip(np.asarray(values, dtype=float) / scale, -1.0, 1.0)[..., None]     # (..., 1)
-    end = np.where(t >= 0, RED, BLUE)                                              # (..., 3)
-    rgb = np.rint(WHITE + np.abs(t) * (end - WHITE)).astype(int)
+    rgb = _rgb(values, scale)
     hexes = np.array([f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3).tolist()],
                      dtype="<U7")
     return hexes.reshape(np.shape(values))
+
+
+def _luminance(rgb):
+    """WCAG 2's relative luminance of sRGB colours (..., 3) in 0-255: 0 black, 1 white."""
+    c = np.asarray(rgb) / 255.0
+    linear = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+# WCAG's contrast ratio is (L_lighter + 0.05) / (L_darker + 0.05). White ink on a background of
+# luminance L gives 1.05 / (L + 0.05), black ink (L + 0.05) / 0.05; they are equal where
+# (L + 0.05)^2 = 1.05 * 0.05, and the better of the two is never below 4.58:1 (at that L), so
+# every colour of the scale gets an ink that passes WCAG AA's 4.5:1 for text.
+WHITE_INK_BELOW = float(np.sqrt(1.05 * 0.05) - 0.05)                 # L = 0.179
+
+
+def _check_ink_colours(values, scale):
+    return _check_diverging_colours(values, scale, "ink_colours")
+
+
+@checked_by(_check_ink_colours)
+def ink_colours(values, scale):
+    """The ink, '#000' or '#fff', that contrasts more with each value's diverging colour:
+    values (...) -> array of str, same shape. Only the darkest reds and blues take white."""
+    dark = _luminance(_rgb(values, scale)) < WHITE_INK_BELOW
+    return np.where(dark, "#fff", "#000")
 
 
 def _check_html_char(c):
@@ -80,7 +111,7 @@ def coloured_text_html(text, values, scale, offset=0, bold=0):
     position (offset + t) and the value. text (T,) str, values (T,); the first `bold`
     characters in bold (a prime, say)."""
     colours = diverging_colours.unchecked(values, scale)
-    ink = np.where(np.abs(values) > 0.6 * scale, "#fff", "#000")    # legible on dark
+    ink = ink_colours.unchecked(values, scale)                      # the better contrast
     values = values.tolist()                               # Python floats format faster
     cells = [f'<span style="background:{bg};color:{fg}" title="{offset + t}: {x:+.3f}">'
              f'{html_char.unchecked(c)}</span>'
