@@ -289,6 +289,10 @@ def test_explorer_page_colours_the_text_by_the_unit_and_answers_every_control(
         pattern.press("Enter")
         expect(page.locator(".rnnlib-app")).to_contain_text("is not a regular expression Python "
                                                             "reads", timeout=REDRAW_MS)
+        pattern.fill("(.|.)+!")              # backtracks for ever: stopped after 1 s, a sentence
+        pattern.press("Enter")
+        expect(page.locator(".rnnlib-app")).to_contain_text("was still matching 2,000 characters "
+                                                            "after 1 s", timeout=REDRAW_MS)
         times["text tab opened after a unit move"] = timed(
             page, press(tab(page, "unit"), "Enter"),
             output_has(TEXT, f"unit 4 over {T} characters", spans=T))

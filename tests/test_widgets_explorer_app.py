@@ -5,6 +5,7 @@ simulated colour blindness. tests/test_apps_browser.py drives the same page in C
 """
 import io
 import re
+import time
 
 import numpy as np
 import pytest
@@ -54,6 +55,38 @@ def test_regex_feature_marks_the_characters_inside_each_match():
 def test_regex_feature_refuses_a_bad_pattern_in_words(pattern, said):
     with pytest.raises(ValueError, match=re.escape(said)):
         regex_feature("abc", pattern)
+
+
+def test_regex_feature_with_a_time_limit_matches_the_same_in_its_worker():
+    text = "f(x) = 12 + g(y, 345)\n" * 30
+    for pattern in (r"\d+", r"\(.*?\)", r"\b", r"^f", r"[a-z]\("):
+        np.testing.assert_array_equal(regex_feature(text, pattern, time_limit=5.0),
+                                      regex_feature(text, pattern))
+    with pytest.raises(ValueError, match="time_limit should be a positive number"):
+        regex_feature(text, r"\d", time_limit=0)
+
+
+def test_a_pattern_that_backtracks_for_ever_is_stopped_at_its_time_limit():
+    # (a|a)+! on 40 a's without a "!": re tries every way to split the run between the two
+    # branches, 2**40 of them, before failing; matched in the worker it is stopped at 0.5 s
+    text = "a" * 40 + "\n"
+    t0 = time.monotonic()
+    with pytest.raises(ValueError, match=re.escape(
+            "the pattern '(a|a)+!' was still matching 41 characters after 0.5 s, so it was "
+            "stopped")):
+        regex_feature(text, "(a|a)+!", time_limit=0.5)
+    assert time.monotonic() - t0 < 10
+    assert regex_feature(text, "a+", time_limit=5.0).sum() == 40     # a new worker answers
+
+
+def test_the_page_stops_a_typed_pattern_that_backtracks_for_ever(app):
+    e = app.explorer
+    app.pattern.value = r"\d"
+    app.pattern.value = "(.|.)+!"            # every line of the text is a long run of "."
+    assert "was still matching 2,000 characters after 1 s, so it was stopped" in \
+        app.pattern_note.value
+    assert "matches /\\d/" in output_text(e.features_out)            # the last good one stays
+    app.pattern.value = ""
 
 
 # --- uploads ----------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from .uploads import UploadProblem, checkpoint_from_upload, text_from_upload
 
 ASSETS = pathlib.Path(__file__).resolve().parents[2] / "assets"
 MAX_CHARS = 2000          # characters the explorer reads: its coloured text stays a page long
+PATTERN_SECONDS = 1.0     # a typed pattern still matching after this long is stopped and refused
 
 # The page's own styles. Every coloured character sets its ink as well as its background, so it
 # reads the same on the light and the dark theme; the two marked stretches of the select panel
@@ -152,9 +153,10 @@ class ExplorerApp:
             W.HTML(STYLE), script, self.source,
             W.HBox([self.checkpoint_upload, self.text_upload]), self.status,
             self.trainer.widget,
-            W.HTML("<b>Your own feature</b>: a regular expression; the characters inside a match "
-                   "count as 1, the others as 0, and the features tab ranks the units by their "
-                   "correlation with it."),
+            W.HTML(f"<b>Your own feature</b>: a regular expression; the characters inside a "
+                   f"match count as 1, the others as 0, and the features tab ranks the units by "
+                   f"their correlation with it. A pattern still matching after "
+                   f"{PATTERN_SECONDS:g} s is stopped."),
             self.pattern, self.pattern_note, self.panels, W.HTML(_feature_list()),
             W.HTML("<b>Values, one character at a time</b> (move the slider with the arrow "
                    "keys; a screen reader reads the line below it):"),
@@ -189,7 +191,8 @@ class ExplorerApp:
         pattern = self.pattern.value
         if pattern:
             try:
-                features[f"matches /{pattern}/"] = regex_feature(text, pattern)
+                features[f"matches /{pattern}/"] = regex_feature(text, pattern,
+                                                                   time_limit=PATTERN_SECONDS)
             except ValueError:                 # its sentence is under the pattern box already
                 pass
         return features
@@ -336,7 +339,7 @@ class ExplorerApp:
             self._read_out()
             return
         try:
-            marks = regex_feature(e.text, pattern)
+            marks = regex_feature(e.text, pattern, time_limit=PATTERN_SECONDS)
         except ValueError as err:
             self.pattern_note.value = (f'<div class="rnnlib-message rnnlib-error" role="status">'
                                        f'<b>Problem:</b> {html.escape(str(err).split(": ", 1)[1])}'
