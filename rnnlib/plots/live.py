@@ -5,9 +5,9 @@ A widget redraws on every slider move, and a full savefig of a two-panel figure 
 change. A LivePlot draws that static part once and afterwards redraws only the artists that
 move (blitting), which takes a few milliseconds. A part that changes now and then (the
 heatmap's y axis when its rows are put in a new order) can be redrawn alone over a copy of
-the figure kept without it, instead of drawing the whole static part again. Each LivePlot subclass has a *_figure
-function beside it that returns the same picture as an ordinary Figure, for a notebook cell
-or a test.
+the figure kept without it, instead of drawing the whole static part again. Each LivePlot
+subclass has a *_figure function beside it that returns the same picture as an ordinary
+Figure, for a notebook cell or a test.
 """
 from __future__ import annotations
 
