@@ -36,7 +36,8 @@ def _members(group):
         return sorted(grp.getgrnam(group).gr_mem)
     except KeyError:
         raise SystemExit(f"jupyterhub_config.py: no Unix group {group!r}. Create the class first: "
-                         "sudo python classroom/make_students.py CLASS.csv --teacher NAME")
+                         f"sudo {S.VENV_BIN / 'python'} classroom/make_students.py CLASS.csv "
+                         "--teacher NAME (the course's Python: the system one has no nbgrader)")
 
 
 TEACHERS = _members(S.TEACHERS_GROUP)

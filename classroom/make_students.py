@@ -95,8 +95,11 @@ def _run(*cmd, user=None, cwd=None):
     if user:
         cmd = ("runuser", "-u", user, "--", *cmd)
     env = {**os.environ, "PATH": f"{S.VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    subprocess.run(cmd, check=True, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.PIPE)
+    done = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, text=True)
+    if done.returncode:
+        sys.exit(f"make_students.py: `{' '.join(map(str, cmd))}` failed (exit code "
+                 f"{done.returncode}): {done.stderr.strip() or 'it printed no reason'}")
 
 
 def import_into_gradebook(rows):
@@ -166,7 +169,12 @@ def main(argv=None):
                         help="a teacher's login name (repeat for more)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
-        sys.exit("make_students.py: run it as root (sudo): it creates Unix accounts and groups")
+        sys.exit(f"make_students.py: run it as root, with the course's Python (sudo "
+                 f"{sys.executable} classroom/make_students.py ...): it creates Unix accounts "
+                 f"and groups")
+    if importlib.util.find_spec("nbgrader") is None:
+        sys.exit(f"make_students.py: {sys.executable} has no nbgrader: run this script with "
+                 f"the course's Python (the one in its .venv), which the README installs")
     bad = [t for t in args.teacher if not NAME.match(t)]
     if bad:
         sys.exit(f"make_students.py: --teacher {bad[0]!r} is not a login name this class can "
