@@ -25,18 +25,17 @@ writes the same bytes (--check says whether it would). Numpy arrays and JSON onl
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import pathlib
 import sys
-import zipfile
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")    # as the notebook's first cell
 os.environ.setdefault("KERAS_BACKEND", "torch")        # before anything imports keras
 
 import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
+from npz_files import save_npz  # noqa: E402  (tools/, beside this script)
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "10_to_pytorch_and_keras.ipynb"
@@ -88,17 +87,6 @@ def run_notebook_cells():
         files[file] = arrays
     return files
 
-
-def save_npz(path, arrays):
-    """np.savez_compressed's format with a fixed timestamp, so a rerun writes the same bytes."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
 
 
 def differences(path, arrays):

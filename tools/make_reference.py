@@ -87,16 +87,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import io
 import json
 import os
 import pathlib
 import sys
-import zipfile
 
 os.environ["KERAS_BACKEND"] = "torch"  # before keras is imported
 
 import numpy as np  # noqa: E402
+from npz_files import save_npz  # noqa: E402  (tools/, beside this script)
 import torch  # noqa: E402
 import torch.nn.functional as tF  # noqa: E402
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
@@ -419,17 +418,6 @@ def build(spec: Spec) -> dict:
         assert k in ("config", "lengths") or a.dtype == np.float64, (spec.name, k, a.dtype)
     return arrays
 
-
-def save_npz(path: pathlib.Path, arrays: dict) -> None:
-    """np.savez_compressed's format, but with a fixed timestamp so reruns are byte-identical."""
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        for key, arr in arrays.items():
-            buf = io.BytesIO()
-            np.lib.format.write_array(buf, np.asarray(arr), allow_pickle=False)
-            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, buf.getvalue())
 
 
 def compare(path: pathlib.Path, arrays: dict) -> float:
